@@ -1,0 +1,52 @@
+//! Throughput of whole simulation steps (all eight phases, metrics included) at a million
+//! agents, per regime. Setup (population and network) is outside the measured loop.
+//!
+//! Run with `cargo bench`; for one thread, `RAYON_NUM_THREADS=1 cargo bench`. Criterion
+//! reports elements per second: the elements are agents, so the figure is agent-steps/s.
+
+use agora::engine::Sim;
+use agora::rng::Streams;
+use agora::scenario::{parse, Overrides};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use std::sync::Arc;
+use std::time::Duration;
+
+const AGENTS: u64 = 1_000_000;
+
+/// A scenario running one regime entry (with optional extra TOML) on `AGENTS` agents.
+fn scenario(regime: &str, extra: &str) -> agora::scenario::Scenario {
+    let src = format!(
+        "name = \"bench\"\nregimes = [\"{regime}\"]\n[run]\nagents = {AGENTS}\nsteps = 1000\nreplicates = 1\nwarmup = 0\n{extra}\n[output]\nsnapshots = []\n"
+    );
+    parse(&src, None, &Overrides::default()).expect("bench scenario")
+}
+
+fn bench(c: &mut Criterion, id: &str, regime: &str, extra: &str) {
+    let sc = scenario(regime, extra);
+    let streams = Streams::new(sc.file.run.seed, 0);
+    let network = Arc::new(agora::world::build_network(&sc.file, &streams));
+    let mut sim = Sim::compare(&sc, 0, 0, network);
+    sim.record_now();
+    for _ in 0..5 {
+        sim.advance();
+    }
+    let mut group = c.benchmark_group("step_1M_agents");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8))
+        .warm_up_time(Duration::from_secs(2));
+    group.throughput(Throughput::Elements(AGENTS));
+    group.bench_function(id, |b| {
+        b.iter(|| {
+            sim.advance();
+        })
+    });
+    group.finish();
+}
+
+fn regimes(c: &mut Criterion) {
+    bench(c, "autarky", "autarky", "");
+}
+
+criterion_group!(benches, regimes);
+criterion_main!(benches);

@@ -1,0 +1,238 @@
+//! Command-line interface: parses flags with clap, shows progress on a terminal, and prints
+//! results. This is the only module that knows about the terminal.
+
+use agora::error::{Error, InputError, Result};
+use agora::scenario::{self, Overrides, Scenario};
+use agora::{regimes, RunOptions};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Agent-based economies: gift, market, mutual credit and commons on one population.
+#[derive(Parser, Debug)]
+#[command(name = "agora", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario and write its CSVs (and plots and report) to its output folder.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        #[command(flatten)]
+        overrides: OverrideArgs,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario file and print it resolved, with every default filled in.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        #[command(flatten)]
+        overrides: OverrideArgs,
+    },
+    /// List the bundled scenarios and the regimes.
+    List,
+}
+
+#[derive(Args, Debug, Clone)]
+struct OverrideArgs {
+    /// Write the run's files directly into this folder (anywhere).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (0 = every core); results do not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Master seed.
+    #[arg(long, value_name = "SEED")]
+    seed: Option<u64>,
+    /// Number of replicates.
+    #[arg(long, value_name = "N")]
+    replicates: Option<u64>,
+    /// Number of steps.
+    #[arg(long, value_name = "N")]
+    steps: Option<u64>,
+    /// Number of agents.
+    #[arg(long, value_name = "N")]
+    agents: Option<u64>,
+}
+
+impl OverrideArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            agents: self.agents,
+            steps: self.steps,
+            replicates: self.replicates,
+            seed: self.seed,
+            out: self.out.clone(),
+        }
+    }
+}
+
+/// Parses the command line and carries it out.
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            scenario,
+            overrides,
+            quiet,
+        } => run_scenario(&scenario, &overrides, quiet),
+        Command::Validate {
+            scenario,
+            overrides,
+        } => {
+            let s = scenario::load(&scenario, &overrides.overrides())?;
+            print!("{}", s.resolved_toml());
+            eprintln!(
+                "{}: valid; {} regime entr{}, {} agents x {} steps x {} replicates -> {}",
+                scenario.display(),
+                s.entries.len(),
+                if s.entries.len() == 1 { "y" } else { "ies" },
+                s.file.run.agents,
+                s.file.run.steps,
+                s.file.run.replicates,
+                s.output_dir.display()
+            );
+            Ok(())
+        }
+        Command::List => {
+            list();
+            Ok(())
+        }
+    }
+}
+
+fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
+    let scenario: Scenario = scenario::load(path, &args.overrides())?;
+    if args.threads.is_some_and(|t| t > 4096) {
+        return Err(InputError::at("--threads", "must be at most 4096").into());
+    }
+    let options = RunOptions {
+        threads: args.threads,
+        command_line: std::env::args().collect(),
+    };
+    let f = &scenario.file;
+    let worlds = match f.mode {
+        agora::scenario::Mode::Compare => scenario.entries.len() as u64,
+        agora::scenario::Mode::Coexist => 1,
+    };
+    let total = worlds * f.run.replicates * f.run.steps;
+    let bar = progress_bar(total, quiet);
+    let tick = |n: u64| bar.inc(n);
+    let report = agora::run_to_folder(&scenario, &options, &tick)?;
+    bar.finish_and_clear();
+    if !quiet {
+        println!(
+            "wrote {} ({} agent-steps in {:.2} s on {} thread{}: {:.1} M agent-steps/s)",
+            report.dir.display(),
+            report.agent_steps,
+            report.simulate_seconds,
+            report.threads,
+            if report.threads == 1 { "" } else { "s" },
+            report.agent_steps as f64 / report.simulate_seconds.max(1e-9) / 1e6
+        );
+        print_headline(&report.dir)?;
+    }
+    Ok(())
+}
+
+/// A bar on a terminal; nothing when stderr is not a terminal, under CI, or with --quiet.
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    let visible = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !visible {
+        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} world-steps ({eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Prints the headline metrics of a finished run from its `summary.csv`.
+fn print_headline(dir: &Path) -> Result<()> {
+    let path = dir.join("summary.csv");
+    let mut reader = csv::Reader::from_path(&path)
+        .map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
+    let wanted = [
+        "needs_met_mean",
+        "needs_met_p10",
+        "destitute_share",
+        "gini_wealth",
+        "resource_stock",
+        "gini_money",
+    ];
+    let mut table: Vec<(String, Vec<String>)> = Vec::new();
+    for rec in reader.records().flatten() {
+        let (regime, metric, mean, lo, hi) = (&rec[0], &rec[1], &rec[2], &rec[4], &rec[5]);
+        let Some(col) = wanted.iter().position(|w| *w == metric) else {
+            continue;
+        };
+        if table.last().map(|t| t.0.as_str()) != Some(regime) {
+            table.push((regime.to_string(), vec![String::new(); wanted.len()]));
+        }
+        let cell = match (mean.parse::<f64>(), lo.parse::<f64>(), hi.parse::<f64>()) {
+            (Ok(m), Ok(l), Ok(h)) => format!("{m:.3} ±{:.3}", (h - l) / 2.0),
+            (Ok(m), _, _) => format!("{m:.3}"),
+            _ => String::new(),
+        };
+        if let Some(last) = table.last_mut() {
+            last.1[col] = cell;
+        }
+    }
+    let used: Vec<usize> = (0..wanted.len())
+        .filter(|&c| table.iter().any(|t| !t.1[c].is_empty()))
+        .collect();
+    if table.is_empty() || used.is_empty() {
+        return Ok(());
+    }
+    let w0 = table.iter().map(|t| t.0.len()).max().unwrap_or(6).max(6);
+    let mut line = format!("{:<w0$}", "regime");
+    for &c in &used {
+        line.push_str(&format!("  {:>17}", wanted[c]));
+    }
+    println!("{line}");
+    for (regime, cells) in &table {
+        let mut line = format!("{regime:<w0$}");
+        for &c in &used {
+            line.push_str(&format!("  {:>17}", cells[c]));
+        }
+        println!("{line}");
+    }
+    println!("(means over replicates after warm-up, ± half the 95% interval)");
+    Ok(())
+}
+
+fn list() {
+    let root = if Path::new("scenarios").is_dir() {
+        PathBuf::from("scenarios")
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+    };
+    println!("Bundled scenarios ({}):", root.display());
+    for (path, name, description) in scenario::bundled(&root) {
+        let first = description
+            .split(". ")
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.');
+        let shown = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        println!("  {shown:<32} {name:<20} {first}");
+    }
+    println!("\nRegimes:");
+    for r in regimes::REGIMES {
+        println!("  {:<16} {}", r.name, r.summary);
+    }
+}

@@ -1,0 +1,119 @@
+//! Typed errors of the library. The binary maps [`Error::Input`] to exit code 2 and
+//! everything else to exit code 1.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Any failure of the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The user's input (a scenario file, a flag, an output folder) is not acceptable.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// Reading or writing a file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the file.
+        context: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The run itself failed (an invariant broke, a CSV could not be read back, ...).
+    #[error("{0}")]
+    Run(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with a sentence naming the file.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Whether this error is the user's input (exit code 2) rather than a failed run.
+    pub fn is_input(&self) -> bool {
+        matches!(self, Error::Input(_))
+    }
+}
+
+/// Result with the library's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A problem with user input, pointing at where it is: file, line and column, key.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InputError {
+    /// The scenario file, if the problem is in one.
+    pub file: Option<PathBuf>,
+    /// 1-based line and column in that file, if known.
+    pub position: Option<(usize, usize)>,
+    /// Dotted key path, such as `run.agents` or `policy.shocks[0].step`.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What is allowed, or a suggestion ("did you mean ...?").
+    pub help: Option<String>,
+}
+
+impl InputError {
+    /// A problem with a message only.
+    pub fn new(message: impl Into<String>) -> Self {
+        InputError {
+            message: message.into(),
+            ..Default::default()
+        }
+    }
+
+    /// A problem with the value at `key`.
+    pub fn at(key: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError {
+            key: Some(key.into()),
+            message: message.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds what is allowed or a suggestion.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Names the file the problem is in.
+    pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+}
+
+impl std::error::Error for InputError {}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut wrote_place = false;
+        if let Some(file) = &self.file {
+            write!(f, "{}", file.display())?;
+            if let Some((line, col)) = self.position {
+                write!(f, ":{line}:{col}")?;
+            }
+            wrote_place = true;
+        }
+        if let Some(key) = &self.key {
+            if wrote_place {
+                write!(f, ": ")?;
+            }
+            write!(f, "key `{key}`")?;
+            wrote_place = true;
+        }
+        if wrote_place {
+            write!(f, ": ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,300 @@
+//! Output: the files of a run, written into a temporary folder beside the target and renamed
+//! into place when complete, so an interrupted or failed run never leaves half a result where
+//! a good one was.
+
+pub mod tables;
+
+use crate::engine::{Observer, RunOutput, Snapshot};
+use crate::error::{Error, InputError, Result};
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The engine's version, from Cargo.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The git commit the engine was built from, if known at build time.
+pub const GIT_COMMIT: &str = match option_env!("AGORA_GIT_COMMIT") {
+    Some(c) => c,
+    None => "unknown",
+};
+
+/// A folder being written: files go into a hidden temporary sibling of the target until
+/// [`OutputDir::commit`] renames it into place. Dropped without commit, it removes itself.
+#[derive(Debug)]
+pub struct OutputDir {
+    target: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl OutputDir {
+    /// Prepares to write `target`. An existing target is replaced on commit only if it is an
+    /// earlier agora output (it holds `run.json`) or empty.
+    pub fn create(target: &Path) -> Result<OutputDir> {
+        if target.exists() {
+            let is_ours = target.join("run.json").is_file()
+                || std::fs::read_dir(target)
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(false);
+            if !target.is_dir() || !is_ours {
+                return Err(InputError::new(format!(
+                    "`{}` exists and is not an agora output folder; refusing to replace it",
+                    target.display()
+                ))
+                .help("choose another folder with --out, or move that one away")
+                .into());
+            }
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| Error::io(format!("creating `{}`", parent.display()), e))?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| Error::io(format!("creating `{}`", tmp.display()), e))?;
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            tmp,
+            committed: false,
+        })
+    }
+
+    /// The folder to write into now.
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// The folder the files will end up in.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Moves the finished folder into place, replacing an earlier result.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        let old = self.tmp.with_file_name(format!(
+            ".{}.old-{}",
+            self.target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        let had_old = self.target.exists();
+        if had_old {
+            std::fs::rename(&self.target, &old).map_err(|e| {
+                Error::io(
+                    format!("moving the earlier `{}` aside", self.target.display()),
+                    e,
+                )
+            })?;
+        }
+        if let Err(e) = std::fs::rename(&self.tmp, &self.target) {
+            if had_old {
+                let _ = std::fs::rename(&old, &self.target);
+            }
+            return Err(Error::io(
+                format!("moving the new results into `{}`", self.target.display()),
+                e,
+            ));
+        }
+        if had_old {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, contents)
+        .map_err(|e| Error::io(format!("writing `{}`", tmp.display()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("writing `{}`", path.display()), e)
+    })
+}
+
+/// Facts about a run for `run.json`: what made the results, so any figure can be re-made.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// Always "agora".
+    pub engine: &'static str,
+    /// Engine version.
+    pub version: &'static str,
+    /// Git commit of the engine build.
+    pub git_commit: &'static str,
+    /// Scenario name.
+    pub scenario: String,
+    /// The scenario file, as given.
+    pub scenario_file: Option<String>,
+    /// SHA-256 of `scenario.resolved.toml`.
+    pub scenario_sha256: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Operating system and architecture.
+    pub platform: String,
+    /// The command line.
+    pub command_line: Vec<String>,
+    /// Seconds from start to the end of writing.
+    pub wall_seconds: f64,
+    /// Agent-steps simulated.
+    pub agent_steps: u64,
+    /// Agent-steps per second of wall time spent simulating.
+    pub agent_steps_per_second: f64,
+    /// Whether every file was written.
+    pub complete: bool,
+}
+
+impl RunInfo {
+    /// The facts known before the run starts (`complete` false until the end).
+    pub fn start(scenario: &Scenario, threads: usize, command_line: Vec<String>) -> RunInfo {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(scenario.resolved_toml().as_bytes());
+        RunInfo {
+            engine: "agora",
+            version: VERSION,
+            git_commit: GIT_COMMIT,
+            scenario: scenario.file.name.clone(),
+            scenario_file: scenario.path.as_ref().map(|p| p.display().to_string()),
+            scenario_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            seed: scenario.file.run.seed,
+            threads,
+            platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+            command_line,
+            wall_seconds: 0.0,
+            agent_steps: 0,
+            agent_steps_per_second: 0.0,
+            complete: false,
+        }
+    }
+
+    /// Writes `run.json` into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let json =
+            serde_json::to_string_pretty(self).map_err(|e| Error::Run(format!("run.json: {e}")))?;
+        write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())
+    }
+}
+
+/// Collects snapshot rows while the engine runs: each (entry, replicate, step) goes to its own
+/// part file, and [`SnapshotWriter::finish`] joins them in a fixed order.
+pub struct SnapshotWriter<'a> {
+    dir: PathBuf,
+    scenario: &'a Scenario,
+    errors: Mutex<Vec<Error>>,
+}
+
+impl<'a> SnapshotWriter<'a> {
+    /// Writes part files under `dir`.
+    pub fn new(dir: &Path, scenario: &'a Scenario) -> Self {
+        SnapshotWriter {
+            dir: dir.to_path_buf(),
+            scenario,
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn part_path(&self, step: u64, entry: usize, replicate: u64) -> PathBuf {
+        self.dir
+            .join(format!(".agents_step{step}.{entry:04}.{replicate:08}.part"))
+    }
+
+    /// Joins the part files into `agents_step<T>.csv`, entries in scenario order, replicates
+    /// ascending, and removes the parts.
+    pub fn finish(self) -> Result<()> {
+        if let Some(e) = self.errors.lock().ok().and_then(|mut v| v.pop()) {
+            return Err(e);
+        }
+        let f = &self.scenario.file;
+        let reps = match f.output.snapshot_replicates {
+            0 => f.run.replicates,
+            k => k.min(f.run.replicates),
+        };
+        for &step in f.output.snapshots.iter().flatten() {
+            let path = self.dir.join(format!("agents_step{step}.csv"));
+            let mut out = std::io::BufWriter::new(
+                std::fs::File::create(&path)
+                    .map_err(|e| Error::io(format!("creating `{}`", path.display()), e))?,
+            );
+            use std::io::Write;
+            out.write_all(tables::snapshot_header(&f.population.goods).as_bytes())
+                .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
+            for e in 0..self.scenario.entries.len() {
+                for r in 0..reps {
+                    let part = self.part_path(step, e, r);
+                    let mut file = match std::fs::File::open(&part) {
+                        Ok(file) => file,
+                        Err(_) => continue,
+                    };
+                    std::io::copy(&mut file, &mut out)
+                        .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
+                    let _ = std::fs::remove_file(&part);
+                }
+            }
+            out.flush()
+                .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Observer for SnapshotWriter<'_> {
+    fn snapshot(&self, s: &Snapshot) -> Result<()> {
+        let entry = self
+            .scenario
+            .entries
+            .iter()
+            .position(|e| e.label == s.label)
+            .unwrap_or(0);
+        let path = self.part_path(s.step, entry, s.replicate);
+        let rows = tables::snapshot_rows(s);
+        if let Err(e) = std::fs::write(&path, rows) {
+            let err = Error::io(format!("writing `{}`", path.display()), e);
+            self.errors.lock().map(|mut v| v.push(err)).ok();
+        }
+        Ok(())
+    }
+}
+
+/// Writes every CSV and the resolved scenario of a finished run into `dir`.
+pub fn write_tables(dir: &Path, scenario: &Scenario, out: &RunOutput) -> Result<()> {
+    write_atomic(
+        &dir.join("scenario.resolved.toml"),
+        scenario.resolved_toml().as_bytes(),
+    )?;
+    write_atomic(&dir.join("timeseries.csv"), &tables::timeseries_csv(out)?)?;
+    write_atomic(
+        &dir.join("summary.csv"),
+        &tables::summary_csv(scenario, out)?,
+    )?;
+    Ok(())
+}

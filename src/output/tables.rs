@@ -1,0 +1,221 @@
+//! The CSV tables of a run. Numbers are printed in the shortest form that reads back to the
+//! same `f64`, so files are exact and identical wherever they are made; money and balances,
+//! held as integers, are printed as exact decimals. Empty cells mean "not meaningful here".
+
+use crate::engine::{RunOutput, Snapshot};
+use crate::error::{Error, Result};
+use crate::metrics::summary::{replicate_mean, stats};
+use crate::metrics::MoneyKind;
+use crate::scenario::Scenario;
+use crate::world::{Strategy, MONEY_UNIT};
+use std::fmt::Write as _;
+
+/// Shortest round-trip text of a float; empty for `NaN`.
+pub fn num(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else if x.is_infinite() {
+        if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
+    } else {
+        let mut b = ryu::Buffer::new();
+        let s = b.format_finite(x);
+        s.strip_suffix(".0").unwrap_or(s).to_string()
+    }
+}
+
+/// Shortest text that reads back to the same `f32` (for columns stored in single precision).
+pub fn num32(x: f32) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        let mut b = ryu::Buffer::new();
+        let s = b.format(x);
+        s.strip_suffix(".0").unwrap_or(s).to_string()
+    }
+}
+
+/// Exact decimal text of an integer amount of money units.
+pub fn money(m: i64) -> String {
+    let sign = if m < 0 { "-" } else { "" };
+    let a = m.unsigned_abs();
+    let unit = MONEY_UNIT as u64;
+    format!("{sign}{}.{:06}", a / unit, a % unit)
+}
+
+fn csv_err(e: csv::Error) -> Error {
+    Error::Run(format!("writing CSV: {e}"))
+}
+
+/// `timeseries.csv`: one row per (regime, replicate, step).
+pub fn timeseries_csv(out: &RunOutput) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let names = out.layout.names();
+    let mut header = vec!["regime".to_string(), "replicate".into(), "step".into()];
+    header.extend(names);
+    w.write_record(&header).map_err(csv_err)?;
+    let width = out.layout.width();
+    let mut record: Vec<String> = Vec::with_capacity(width + 3);
+    for s in &out.series {
+        for (step, row) in s.rows.chunks_exact(width).enumerate() {
+            record.clear();
+            record.push(s.label.clone());
+            record.push(s.replicate.to_string());
+            record.push(step.to_string());
+            record.extend(row.iter().map(|&x| num(x)));
+            w.write_record(&record).map_err(csv_err)?;
+        }
+    }
+    w.into_inner()
+        .map_err(|e| Error::Run(format!("writing CSV: {e}")))
+}
+
+/// `summary.csv`: per (regime, metric), statistics over replicates of each replicate's mean
+/// after warm-up; `steps` is how many steps entered each replicate's mean (the largest count
+/// over replicates). Metrics never defined for a regime are left out.
+pub fn summary_csv(scenario: &Scenario, out: &RunOutput) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "regime",
+        "metric",
+        "mean",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+        "n",
+        "steps",
+    ])
+    .map_err(csv_err)?;
+    let width = out.layout.width();
+    let names = out.layout.names();
+    let warmup = scenario.file.run.warmup as usize;
+    for entry in &scenario.entries {
+        let series: Vec<_> = out
+            .series
+            .iter()
+            .filter(|s| s.label == entry.label)
+            .collect();
+        for (col, name) in names.iter().enumerate() {
+            let means: Vec<(f64, usize)> = series
+                .iter()
+                .map(|s| replicate_mean(&s.rows, width, col, warmup))
+                .collect();
+            let sample: Vec<f64> = means.iter().map(|m| m.0).collect();
+            let st = stats(&sample);
+            if st.n == 0 {
+                continue;
+            }
+            let steps = means.iter().map(|m| m.1).max().unwrap_or(0);
+            w.write_record([
+                entry.label.clone(),
+                name.clone(),
+                num(st.mean),
+                num(st.sd),
+                num(st.ci95_low),
+                num(st.ci95_high),
+                st.n.to_string(),
+                steps.to_string(),
+            ])
+            .map_err(csv_err)?;
+        }
+    }
+    w.into_inner()
+        .map_err(|e| Error::Run(format!("writing CSV: {e}")))
+}
+
+/// Header of `agents_step<T>.csv`.
+pub fn snapshot_header(goods: &[String]) -> String {
+    let mut h = String::from("regime,replicate,agent,strategy,skill,specialty");
+    for g in goods {
+        let _ = write!(h, ",stock_{g}");
+    }
+    h.push_str(
+        ",money,balance,reputation,needs_met,wellbeing,destitute_streak,output,consumed,wealth\n",
+    );
+    h
+}
+
+/// The rows of one regime's members at a snapshot, in agent order.
+pub fn snapshot_rows(s: &Snapshot) -> Vec<u8> {
+    let w = s.world;
+    let a = &w.agents;
+    let goods = w.goods;
+    let kind = s.regime.money();
+    let prices = s.regime.prices();
+    let mut out = String::with_capacity(256);
+    let label = if s.label.contains(',') || s.label.contains('"') {
+        format!("\"{}\"", s.label.replace('"', "\"\""))
+    } else {
+        s.label.to_string()
+    };
+    for i in 0..a.len() {
+        if a.member[i] != s.slot {
+            continue;
+        }
+        let stock = &a.stock[i * goods..(i + 1) * goods];
+        let goods_value: f64 = match prices {
+            Some(p) => stock.iter().zip(p).map(|(x, p)| x * p).sum(),
+            None => stock.iter().sum(),
+        };
+        let (money_cell, balance_cell, held) = match kind {
+            MoneyKind::None => (String::new(), String::new(), 0.0),
+            MoneyKind::Money => (
+                money(a.money[i]),
+                String::new(),
+                a.money[i] as f64 / MONEY_UNIT as f64,
+            ),
+            MoneyKind::Balance => (
+                String::new(),
+                money(a.balance[i]),
+                a.balance[i] as f64 / MONEY_UNIT as f64,
+            ),
+        };
+        let strategy = Strategy::name(a.strategy[i]);
+        let _ = write!(
+            out,
+            "{label},{},{i},{strategy},{},{}",
+            s.replicate,
+            num(a.skill[i]),
+            a.specialty[i]
+        );
+        for x in stock {
+            let _ = write!(out, ",{}", num(*x));
+        }
+        let _ = writeln!(
+            out,
+            ",{money_cell},{balance_cell},{},{},{},{},{},{},{}",
+            num32(a.reputation[i]),
+            num32(a.needs_met[i]),
+            num32(a.wellbeing[i]),
+            a.destitute_streak[i],
+            num(a.output[i]),
+            num32(a.consumed[i]),
+            num(goods_value + held)
+        );
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_short_and_exact() {
+        assert_eq!(num(0.1), "0.1");
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(f64::NAN), "");
+        assert_eq!(num(1e-7).parse::<f64>().unwrap(), 1e-7);
+    }
+
+    #[test]
+    fn money_prints_exact_decimals() {
+        assert_eq!(money(0), "0.000000");
+        assert_eq!(money(1_500_000), "1.500000");
+        assert_eq!(money(-1), "-0.000001");
+        assert_eq!(money(-123_456_789), "-123.456789");
+    }
+}

@@ -1,0 +1,482 @@
+//! The scenario file as written in TOML: every table and key, with its default.
+//!
+//! These structs mirror the file one to one (`deny_unknown_fields` everywhere) and carry
+//! no logic beyond defaults. [`super::validate`] turns them into a checked
+//! [`super::Scenario`]. Serialising a [`ScenarioFile`] after defaults are filled gives the
+//! resolved scenario that `agora validate` prints and every run saves.
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The whole scenario file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Short name; also the default output folder `output/<name>`.
+    pub name: String,
+    /// One paragraph saying what the scenario shows.
+    #[serde(default)]
+    pub description: String,
+    /// The question the scenario asks, shown at the top of the report.
+    #[serde(default)]
+    pub question: String,
+    /// `compare` (each regime its own world) or `coexist` (one world, regimes side by side).
+    #[serde(default)]
+    pub mode: Mode,
+    /// The regimes to run, as `kind` or `kind:label` (a labelled variant, see `[variant.<label>]`).
+    pub regimes: Vec<String>,
+    /// The regime entry that paired comparisons are made against; default the first listed.
+    #[serde(default)]
+    pub baseline: String,
+    /// Length, size, seed and parallelism of the run.
+    #[serde(default)]
+    pub run: RunConfig,
+    /// Who the agents are: goods, needs, skills, strategies, network.
+    #[serde(default)]
+    pub population: PopulationConfig,
+    /// The renewable common-pool resource behind material production.
+    #[serde(default)]
+    pub resource: ResourceConfig,
+    /// The non-rival knowledge good and how it raises productivity.
+    #[serde(default)]
+    pub knowledge: KnowledgeConfig,
+    /// How agents imitate strategies (and, in coexist mode, regimes).
+    #[serde(default)]
+    pub adapt: AdaptConfig,
+    /// What is written where.
+    #[serde(default)]
+    pub output: OutputConfig,
+    /// Labelled variants: `[variant.<label>]` holds keys laid over this scenario for the
+    /// entries listed as `<regime>:<label>`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variant: BTreeMap<String, toml::Table>,
+}
+
+/// How regimes are set against each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Every regime runs its own world from the same initial population and random numbers.
+    #[default]
+    Compare,
+    /// One world in which each agent belongs to one regime.
+    Coexist,
+}
+
+/// `[run]`: size, length and seed.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Number of agents (at least 2).
+    pub agents: u64,
+    /// Number of steps (periods) to simulate.
+    pub steps: u64,
+    /// Independent replicates, each with its own population and random numbers.
+    pub replicates: u64,
+    /// Master seed; every random number of the run derives from it.
+    pub seed: u64,
+    /// Worker threads; 0 means every core. Results never depend on it.
+    pub threads: u64,
+    /// Steps left out of the summaries (the transient).
+    pub warmup: u64,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            agents: 1000,
+            steps: 200,
+            replicates: 10,
+            seed: 1,
+            threads: 0,
+            warmup: 50,
+        }
+    }
+}
+
+/// `[population]`: goods, needs, skills, strategies and the social network.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PopulationConfig {
+    /// Names of the rival material goods (each agent produces one, its specialty).
+    pub goods: Vec<String>,
+    /// Units of each good consumed per step to meet basic needs: one number for all goods,
+    /// or a table `{ food = 1.0, ... }`.
+    pub need: NeedSpec,
+    /// Units of its specialty an agent of skill 1 produces per step with no knowledge.
+    pub base_output: f64,
+    /// Distribution of skill (productivity); every draw must be positive.
+    pub skill: Distribution,
+    /// Initial shares of the three strategies; they must sum to 1.
+    pub strategies: StrategyShares,
+    /// The social network: `ring`, `small_world`, `scale_free` or `complete`.
+    pub network: NetworkSpec,
+    /// Initial stock of every good, as a multiple of the need for it.
+    pub initial_stock: f64,
+    /// Share of every stock that perishes per step.
+    pub decay: f64,
+    /// Needs-met share below which a step counts as destitute.
+    pub destitute_threshold: f64,
+    /// Destitute steps in a row after which productivity falls.
+    pub destitute_after: u64,
+    /// Share of productivity lost while destitute past `destitute_after` steps.
+    pub destitute_penalty: f64,
+}
+
+impl Default for PopulationConfig {
+    fn default() -> Self {
+        PopulationConfig {
+            goods: vec!["food".into(), "energy".into(), "shelter".into()],
+            need: NeedSpec::All(1.0),
+            base_output: 3.0,
+            skill: Distribution::Lognormal {
+                median: 1.0,
+                sigma: 0.5,
+            },
+            strategies: StrategyShares::default(),
+            network: NetworkSpec::default(),
+            initial_stock: 1.0,
+            decay: 0.1,
+            destitute_threshold: 0.5,
+            destitute_after: 5,
+            destitute_penalty: 0.5,
+        }
+    }
+}
+
+/// Need per good: one number for all goods or one per good.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum NeedSpec {
+    /// The same need for every good.
+    All(f64),
+    /// A need per good name.
+    PerGood(BTreeMap<String, f64>),
+}
+
+impl<'de> Deserialize<'de> for NeedSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NeedSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, or a table of numbers by good such as { food = 1.0 }")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<NeedSpec, E> {
+                Ok(NeedSpec::All(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NeedSpec, E> {
+                Ok(NeedSpec::All(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NeedSpec, E> {
+                Ok(NeedSpec::All(v as f64))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<NeedSpec, A::Error> {
+                BTreeMap::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(NeedSpec::PerGood)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A probability distribution of a positive quantity, as a table with a `dist` key.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Distribution {
+    /// `exp(ln(median) + sigma * Z)` with `Z` standard normal.
+    Lognormal {
+        /// The median.
+        median: f64,
+        /// Standard deviation of the logarithm.
+        sigma: f64,
+    },
+    /// Uniform on `[low, high]`.
+    Uniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Every agent the same value.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+    /// Exponential with the given mean.
+    Exponential {
+        /// The mean.
+        mean: f64,
+    },
+    /// Pareto (power law) with minimum `scale` and tail index `shape`.
+    Pareto {
+        /// The minimum value.
+        scale: f64,
+        /// The tail index (larger is thinner).
+        shape: f64,
+    },
+}
+
+impl Distribution {
+    /// The mean of the distribution, used where the model needs an expectation.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Distribution::Lognormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
+            Distribution::Uniform { low, high } => (low + high) / 2.0,
+            Distribution::Constant { value } => value,
+            Distribution::Exponential { mean } => mean,
+            Distribution::Pareto { scale, shape } => {
+                if shape > 1.0 {
+                    shape * scale / (shape - 1.0)
+                } else {
+                    f64::INFINITY
+                }
+            }
+        }
+    }
+}
+
+/// A quantity given either as one number for everyone or as a distribution table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Amount {
+    /// Everyone the same.
+    Fixed(f64),
+    /// Drawn per agent.
+    Drawn(Distribution),
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Amount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, or a distribution table such as { dist = \"exponential\", mean = 100 }")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {
+                Ok(Amount::Fixed(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+                Ok(Amount::Fixed(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+                Ok(Amount::Fixed(v as f64))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Amount, A::Error> {
+                Distribution::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Amount::Drawn)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Initial shares of the strategies.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StrategyShares {
+    /// Give to anyone in need, contribute to knowledge, keep the rules.
+    pub cooperator: f64,
+    /// Give only to those of good reputation; otherwise like cooperators.
+    pub reciprocator: f64,
+    /// Never give, contribute or restrain, but accept and draw.
+    pub free_rider: f64,
+}
+
+impl Default for StrategyShares {
+    fn default() -> Self {
+        StrategyShares {
+            cooperator: 0.6,
+            reciprocator: 0.3,
+            free_rider: 0.1,
+        }
+    }
+}
+
+/// The social network generator, as a table with a `kind` key.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NetworkSpec {
+    /// Each agent linked to its `degree` nearest neighbours on a circle (`degree` even).
+    Ring {
+        /// Links per agent (even).
+        degree: u64,
+    },
+    /// Watts-Strogatz: a ring whose links are rewired to random agents with probability `rewire`.
+    SmallWorld {
+        /// Links per agent before rewiring (even).
+        degree: u64,
+        /// Probability that a link is rewired.
+        rewire: f64,
+    },
+    /// Barabasi-Albert preferential attachment; each newcomer brings `degree / 2` links.
+    ScaleFree {
+        /// Mean links per agent (even).
+        degree: u64,
+    },
+    /// Everyone linked to everyone; no links are stored.
+    Complete {},
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec::SmallWorld {
+            degree: 8,
+            rewire: 0.1,
+        }
+    }
+}
+
+/// `[resource]`: the renewable common-pool resource (CPR), in units per agent.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourceConfig {
+    /// Carrying capacity per agent of the initial population (the world's is this times `agents`).
+    pub capacity: f64,
+    /// Logistic regrowth rate per step.
+    pub regrowth: f64,
+    /// Initial stock as a share of capacity.
+    pub initial: f64,
+    /// Resource units used per unit of output.
+    pub intensity: f64,
+}
+
+impl Default for ResourceConfig {
+    fn default() -> Self {
+        ResourceConfig {
+            capacity: 100.0,
+            regrowth: 0.1,
+            initial: 1.0,
+            intensity: 0.05,
+        }
+    }
+}
+
+/// `[knowledge]`: the non-rival knowledge good (peer production).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KnowledgeConfig {
+    /// Share of effort that contributors (cooperators, reciprocators) give to knowledge.
+    pub contribution: f64,
+    /// Productivity gain: `A = 1 + tech_gain * ln(1 + K)`.
+    pub tech_gain: f64,
+    /// Initial shared pool, per agent.
+    pub initial: f64,
+    /// Share of every knowledge stock that becomes obsolete per step.
+    pub obsolescence: f64,
+    /// Contributor share below which the shared pool cannot sustain itself (0 = no threshold).
+    pub critical_mass: f64,
+    /// Mean steps a proprietary contribution stays private before it enters the pool.
+    pub patent_life: f64,
+    /// Whether agents use the whole pool (`true`: a scale effect, bigger worlds know more) or
+    /// the pool per agent (`false`: results do not depend on the number of agents).
+    pub scale_effect: bool,
+}
+
+impl Default for KnowledgeConfig {
+    fn default() -> Self {
+        KnowledgeConfig {
+            contribution: 0.1,
+            tech_gain: 0.05,
+            initial: 0.0,
+            obsolescence: 0.02,
+            critical_mass: 0.0,
+            patent_life: 20.0,
+            scale_effect: false,
+        }
+    }
+}
+
+/// `[adapt]`: strategy imitation (and regime migration in coexist mode).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdaptConfig {
+    /// Probability per step that an agent compares itself with a random neighbour.
+    pub imitate: f64,
+    /// Noise of the Fermi rule: `1 / (1 + exp(-(w_other - w_self) / temperature))`.
+    pub temperature: f64,
+    /// Weight of the latest step in the wellbeing moving average.
+    pub smoothing: f64,
+    /// Probability per step that an agent tries a random strategy (exploration).
+    pub explore: f64,
+}
+
+impl Default for AdaptConfig {
+    fn default() -> Self {
+        AdaptConfig {
+            imitate: 0.05,
+            temperature: 0.1,
+            smoothing: 0.2,
+            explore: 0.0,
+        }
+    }
+}
+
+/// `[output]`: what is written where.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// Output folder, inside the project's `output/`; default `output/<name>`.
+    pub dir: String,
+    /// Plot formats: a list of `png` and `svg`, or `false` for none.
+    pub plots: PlotFormats,
+    /// Whether to write `report.html`.
+    pub report: bool,
+    /// Steps at which to write one row per agent (`agents_step<T>.csv`); default the last step.
+    pub snapshots: Option<Vec<u64>>,
+    /// How many replicates' agents the snapshots include (0 = all).
+    pub snapshot_replicates: u64,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: String::new(),
+            plots: PlotFormats(vec![PlotFormat::Png, PlotFormat::Svg]),
+            report: true,
+            snapshots: None,
+            snapshot_replicates: 1,
+        }
+    }
+}
+
+/// An image format for plots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlotFormat {
+    /// Raster, for slides and documents.
+    Png,
+    /// Vector, for papers and the HTML report.
+    Svg,
+}
+
+/// The plot formats to write; `plots = false` is the empty list, `true` both formats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct PlotFormats(pub Vec<PlotFormat>);
+
+impl<'de> Deserialize<'de> for PlotFormats {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PlotFormats;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of formats (\"png\", \"svg\"), or true, or false")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<PlotFormats, E> {
+                Ok(PlotFormats(if v {
+                    vec![PlotFormat::Png, PlotFormat::Svg]
+                } else {
+                    vec![]
+                }))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PlotFormats, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(PlotFormats)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

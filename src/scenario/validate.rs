@@ -1,0 +1,359 @@
+//! Checks on a deserialised scenario: ranges, sums, cross-field rules. Each failure names
+//! the key and says what is allowed.
+
+use super::{Distribution, NeedSpec, NetworkSpec, Overrides, ScenarioFile};
+use crate::error::InputError;
+use std::path::{Component, Path};
+
+/// Fills defaults that depend on other keys: output folder, snapshot steps, baseline.
+pub fn resolve_defaults(f: &mut ScenarioFile) {
+    if f.output.dir.is_empty() {
+        f.output.dir = format!("output/{}", f.name);
+    }
+    if f.output.snapshots.is_none() {
+        f.output.snapshots = Some(vec![f.run.steps]);
+    }
+    if f.baseline.is_empty() {
+        f.baseline = f.regimes.first().cloned().unwrap_or_default();
+    }
+}
+
+type Check = Result<(), InputError>;
+
+fn finite(key: &str, v: f64) -> Check {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(InputError::at(
+            key,
+            format!("must be a finite number (got {v})"),
+        ))
+    }
+}
+
+fn range(key: &str, v: f64, lo: f64, hi: f64) -> Check {
+    finite(key, v)?;
+    if v < lo || v > hi {
+        return Err(InputError::at(
+            key,
+            format!("must be between {lo} and {hi} (got {v})"),
+        ));
+    }
+    Ok(())
+}
+
+fn share(key: &str, v: f64) -> Check {
+    range(key, v, 0.0, 1.0)
+}
+
+fn at_least(key: &str, v: f64, lo: f64) -> Check {
+    finite(key, v)?;
+    if v < lo {
+        return Err(InputError::at(
+            key,
+            format!("must be at least {lo} (got {v})"),
+        ));
+    }
+    Ok(())
+}
+
+fn positive(key: &str, v: f64) -> Check {
+    finite(key, v)?;
+    if v <= 0.0 {
+        return Err(InputError::at(
+            key,
+            format!("must be greater than 0 (got {v})"),
+        ));
+    }
+    Ok(())
+}
+
+fn count(key: &str, v: u64, lo: u64, hi: u64, flag: Option<&str>) -> Check {
+    if v < lo || v > hi {
+        let key = flag.unwrap_or(key);
+        return Err(InputError::at(
+            key,
+            format!("must be a whole number from {lo} to {hi} (got {v})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a distribution of a positive quantity.
+pub fn distribution(key: &str, d: &Distribution) -> Check {
+    match *d {
+        Distribution::Lognormal { median, sigma } => {
+            positive(&format!("{key}.median"), median)?;
+            at_least(&format!("{key}.sigma"), sigma, 0.0)
+        }
+        Distribution::Uniform { low, high } => {
+            positive(&format!("{key}.low"), low)?;
+            finite(&format!("{key}.high"), high)?;
+            if high < low {
+                return Err(InputError::at(
+                    format!("{key}.high"),
+                    format!("must be at least `low` ({low}), got {high}"),
+                ));
+            }
+            Ok(())
+        }
+        Distribution::Constant { value } => positive(&format!("{key}.value"), value),
+        Distribution::Exponential { mean } => positive(&format!("{key}.mean"), mean),
+        Distribution::Pareto { scale, shape } => {
+            positive(&format!("{key}.scale"), scale)?;
+            positive(&format!("{key}.shape"), shape)
+        }
+    }
+}
+
+/// A name that is safe as a folder name and a CSV column suffix.
+fn identifier(key: &str, s: &str) -> Check {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !s.starts_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(InputError::at(key, format!("`{s}` is not a usable name"))
+            .help("1 to 64 letters, digits, `_` or `-`, not starting with `-`"))
+    }
+}
+
+/// Every check that does not belong to one regime.
+pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
+    identifier("name", &f.name)?;
+    if f.regimes.is_empty() {
+        return Err(InputError::at("regimes", "lists no regime")
+            .help("for example regimes = [\"autarky\", \"market\"]"));
+    }
+    for (i, r) in f.regimes.iter().enumerate() {
+        if let Some((_, label)) = r.split_once(':') {
+            identifier(&format!("regimes[{i}]"), label)?;
+        }
+    }
+    if !f.regimes.contains(&f.baseline) {
+        return Err(InputError::at(
+            "baseline",
+            format!("`{}` is not one of the listed regimes", f.baseline),
+        )
+        .help(format!("one of: {}", f.regimes.join(", "))));
+    }
+
+    let r = &f.run;
+    count(
+        "run.agents",
+        r.agents,
+        2,
+        u32::MAX as u64 - 1,
+        o.agents.map(|_| "--agents"),
+    )?;
+    count(
+        "run.steps",
+        r.steps,
+        1,
+        100_000_000,
+        o.steps.map(|_| "--steps"),
+    )?;
+    count(
+        "run.replicates",
+        r.replicates,
+        1,
+        1_000_000,
+        o.replicates.map(|_| "--replicates"),
+    )?;
+    count("run.threads", r.threads, 0, 4096, None)?;
+    if r.warmup >= r.steps {
+        return Err(InputError::at(
+            "run.warmup",
+            format!("must be below `steps` ({}), got {}", r.steps, r.warmup),
+        )
+        .help("warm-up steps are left out of the summaries; some steps must remain"));
+    }
+
+    let p = &f.population;
+    if p.goods.is_empty() || p.goods.len() > 64 {
+        return Err(InputError::at(
+            "population.goods",
+            format!("must list 1 to 64 goods (got {})", p.goods.len()),
+        ));
+    }
+    for (i, g) in p.goods.iter().enumerate() {
+        identifier(&format!("population.goods[{i}]"), g)?;
+        if p.goods[..i].contains(g) {
+            return Err(InputError::at(
+                format!("population.goods[{i}]"),
+                format!("`{g}` is listed twice"),
+            ));
+        }
+    }
+    match &p.need {
+        NeedSpec::All(x) => at_least("population.need", *x, 0.0)?,
+        NeedSpec::PerGood(map) => {
+            for (g, x) in map {
+                let key = format!("population.need.{g}");
+                if !p.goods.contains(g) {
+                    let err = InputError::at(&key, format!("`{g}` is not one of the goods"));
+                    return Err(
+                        match super::source::did_you_mean(g, p.goods.iter().map(String::as_str)) {
+                            Some(best) => err.help(format!(
+                                "did you mean `{best}`? goods: {}",
+                                p.goods.join(", ")
+                            )),
+                            None => err.help(format!("goods: {}", p.goods.join(", "))),
+                        },
+                    );
+                }
+                at_least(&key, *x, 0.0)?;
+            }
+            if let Some(missing) = p.goods.iter().find(|g| !map.contains_key(*g)) {
+                return Err(InputError::at(
+                    "population.need",
+                    format!("gives no need for `{missing}`"),
+                )
+                .help("give every good a need, or one number for all"));
+            }
+        }
+    }
+    positive("population.base_output", p.base_output)?;
+    distribution("population.skill", &p.skill)?;
+    let s = &p.strategies;
+    share("population.strategies.cooperator", s.cooperator)?;
+    share("population.strategies.reciprocator", s.reciprocator)?;
+    share("population.strategies.free_rider", s.free_rider)?;
+    let sum = s.cooperator + s.reciprocator + s.free_rider;
+    if (sum - 1.0).abs() > 1e-9 {
+        return Err(InputError::at(
+            "population.strategies",
+            format!("shares sum to {sum}, not 1"),
+        )
+        .help("cooperator + reciprocator + free_rider must equal 1"));
+    }
+    network(&p.network, r.agents, o)?;
+    at_least("population.initial_stock", p.initial_stock, 0.0)?;
+    share("population.decay", p.decay)?;
+    share("population.destitute_threshold", p.destitute_threshold)?;
+    share("population.destitute_penalty", p.destitute_penalty)?;
+    count(
+        "population.destitute_after",
+        p.destitute_after,
+        0,
+        60_000,
+        None,
+    )?;
+
+    let res = &f.resource;
+    positive("resource.capacity", res.capacity)?;
+    share("resource.regrowth", res.regrowth)?;
+    share("resource.initial", res.initial)?;
+    at_least("resource.intensity", res.intensity, 0.0)?;
+
+    let k = &f.knowledge;
+    range("knowledge.contribution", k.contribution, 0.0, 0.99)?;
+    at_least("knowledge.tech_gain", k.tech_gain, 0.0)?;
+    at_least("knowledge.initial", k.initial, 0.0)?;
+    share("knowledge.obsolescence", k.obsolescence)?;
+    share("knowledge.critical_mass", k.critical_mass)?;
+    at_least("knowledge.patent_life", k.patent_life, 0.0)?;
+    if k.critical_mass > 0.0 && k.obsolescence <= 0.0 {
+        return Err(InputError::at("knowledge.critical_mass", "needs `obsolescence` above 0")
+            .help("the threshold is where contributions just outrun obsolescence; with none there is no threshold"));
+    }
+
+    let a = &f.adapt;
+    share("adapt.imitate", a.imitate)?;
+    at_least("adapt.temperature", a.temperature, 0.0)?;
+    range("adapt.smoothing", a.smoothing, 1e-6, 1.0)?;
+    share("adapt.explore", a.explore)?;
+
+    let out = &f.output;
+    if o.out.is_none() {
+        output_dir(&out.dir)?;
+    }
+    for (i, &t) in out.snapshots.iter().flatten().enumerate() {
+        if t > r.steps {
+            return Err(InputError::at(
+                format!("output.snapshots[{i}]"),
+                format!("step {t} is past the last step ({})", r.steps),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn network(n: &NetworkSpec, agents: u64, o: &Overrides) -> Check {
+    let agents_key = if o.agents.is_some() {
+        "--agents"
+    } else {
+        "run.agents"
+    };
+    let degree_check = |degree: u64| -> Check {
+        if degree < 2 || degree % 2 == 1 {
+            return Err(InputError::at(
+                "population.network.degree",
+                format!("must be an even number of at least 2 (got {degree})"),
+            ));
+        }
+        if degree >= agents {
+            return Err(InputError::at("population.network.degree", format!("must be below the number of agents ({agents}, from {agents_key}), got {degree}"))
+                .help("each agent needs `degree` distinct others to link to"));
+        }
+        if degree > 10_000 {
+            return Err(InputError::at(
+                "population.network.degree",
+                format!("must be at most 10000 (got {degree})"),
+            )
+            .help(
+                "for everyone linked to everyone use kind = \"complete\", which stores no links",
+            ));
+        }
+        Ok(())
+    };
+    match *n {
+        NetworkSpec::Ring { degree } => degree_check(degree),
+        NetworkSpec::SmallWorld { degree, rewire } => {
+            degree_check(degree)?;
+            share("population.network.rewire", rewire)
+        }
+        NetworkSpec::ScaleFree { degree } => degree_check(degree),
+        NetworkSpec::Complete {} => Ok(()),
+    }
+}
+
+/// The output folder of a scenario file must stay inside the project's `output/` folder, so
+/// that a scenario from elsewhere cannot write anywhere else. (`--out` may go anywhere.)
+fn output_dir(dir: &str) -> Check {
+    let p = Path::new(dir);
+    let mut comps = p.components();
+    let inside = matches!(comps.next(), Some(Component::Normal(first)) if first == "output")
+        && comps.clone().next().is_some()
+        && comps.all(|c| matches!(c, Component::Normal(_)));
+    if inside {
+        Ok(())
+    } else {
+        Err(InputError::at("output.dir", format!("`{dir}` is not a folder inside `output/`"))
+            .help("use a relative path such as \"output/my_run\" (no `..`, not absolute); `--out` may point anywhere"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_dirs_stay_inside_output() {
+        assert!(output_dir("output/x").is_ok());
+        assert!(output_dir("output/a/b").is_ok());
+        for bad in [
+            "output",
+            "/tmp/x",
+            "../output/x",
+            "output/../x",
+            "x/output",
+            "output/./x/..",
+        ] {
+            assert!(output_dir(bad).is_err(), "{bad} accepted");
+        }
+    }
+}
