@@ -18,9 +18,6 @@ fn main() {
             .output()
             .ok()
             .is_some_and(|o| !o.stdout.is_empty());
-        println!(
-            "cargo:rustc-env=AGORA_GIT_COMMIT={c}{}",
-            if dirty { "-dirty" } else { "" }
-        );
+        println!("cargo:rustc-env=AGORA_GIT_COMMIT={c}{}", if dirty { "-dirty" } else { "" });
     }
 }

@@ -31,10 +31,7 @@ fn bench(c: &mut Criterion, id: &str, regime: &str, extra: &str) {
         sim.advance();
     }
     let mut group = c.benchmark_group("step_1M_agents");
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(8))
-        .warm_up_time(Duration::from_secs(2));
+    group.sample_size(10).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_secs(2));
     group.throughput(Throughput::Elements(AGENTS));
     group.bench_function(id, |b| {
         b.iter(|| {

@@ -31,13 +31,7 @@ pub fn fermi(diff: f64, temperature: f64) -> f64 {
 
 /// Applies one round of strategy imitation (and exploration) to every present agent.
 /// `next` is a reusable buffer as long as the population.
-pub fn imitate(
-    world: &mut World,
-    cfg: &AdaptConfig,
-    streams: &Streams,
-    step: u64,
-    next: &mut Vec<Strategy>,
-) {
+pub fn imitate(world: &mut World, cfg: &AdaptConfig, streams: &Streams, step: u64, next: &mut Vec<Strategy>) {
     if cfg.imitate <= 0.0 && cfg.explore <= 0.0 {
         return;
     }

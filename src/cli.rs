@@ -78,15 +78,8 @@ impl OverrideArgs {
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run {
-            scenario,
-            overrides,
-            quiet,
-        } => run_scenario(&scenario, &overrides, quiet),
-        Command::Validate {
-            scenario,
-            overrides,
-        } => {
+        Command::Run { scenario, overrides, quiet } => run_scenario(&scenario, &overrides, quiet),
+        Command::Validate { scenario, overrides } => {
             let s = scenario::load(&scenario, &overrides.overrides())?;
             print!("{}", s.resolved_toml());
             eprintln!(
@@ -113,10 +106,7 @@ fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
     if args.threads.is_some_and(|t| t > 4096) {
         return Err(InputError::at("--threads", "must be at most 4096").into());
     }
-    let options = RunOptions {
-        threads: args.threads,
-        command_line: std::env::args().collect(),
-    };
+    let options = RunOptions { threads: args.threads, command_line: std::env::args().collect() };
     let f = &scenario.file;
     let worlds = match f.mode {
         agora::scenario::Mode::Compare => scenario.entries.len() as u64,
@@ -149,9 +139,9 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} world-steps ({eta} left)",
-    ) {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} world-steps ({eta} left)")
+    {
         bar.set_style(style);
     }
     bar
@@ -160,16 +150,9 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
 /// Prints the headline metrics of a finished run from its `summary.csv`.
 fn print_headline(dir: &Path) -> Result<()> {
     let path = dir.join("summary.csv");
-    let mut reader = csv::Reader::from_path(&path)
-        .map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
-    let wanted = [
-        "needs_met_mean",
-        "needs_met_p10",
-        "destitute_share",
-        "gini_wealth",
-        "resource_stock",
-        "gini_money",
-    ];
+    let mut reader =
+        csv::Reader::from_path(&path).map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
+    let wanted = ["needs_met_mean", "needs_met_p10", "destitute_share", "gini_wealth", "resource_stock", "gini_money"];
     let mut table: Vec<(String, Vec<String>)> = Vec::new();
     for rec in reader.records().flatten() {
         let (regime, metric, mean, lo, hi) = (&rec[0], &rec[1], &rec[2], &rec[4], &rec[5]);
@@ -188,9 +171,7 @@ fn print_headline(dir: &Path) -> Result<()> {
             last.1[col] = cell;
         }
     }
-    let used: Vec<usize> = (0..wanted.len())
-        .filter(|&c| table.iter().any(|t| !t.1[c].is_empty()))
-        .collect();
+    let used: Vec<usize> = (0..wanted.len()).filter(|&c| table.iter().any(|t| !t.1[c].is_empty())).collect();
     if table.is_empty() || used.is_empty() {
         return Ok(());
     }
@@ -219,16 +200,8 @@ fn list() {
     };
     println!("Bundled scenarios ({}):", root.display());
     for (path, name, description) in scenario::bundled(&root) {
-        let first = description
-            .split(". ")
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('.');
-        let shown = path
-            .strip_prefix(&root)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
+        let first = description.split(". ").next().unwrap_or("").trim_end_matches('.');
+        let shown = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
         println!("  {shown:<32} {name:<20} {first}");
     }
     println!("\nRegimes:");

@@ -89,52 +89,30 @@ pub fn run(scenario: &Scenario, observer: &dyn Observer) -> Result<RunOutput> {
             Mode::Compare => {
                 let one = |e: usize| Sim::compare(scenario, e, rep, network.clone()).run(observer);
                 let per_entry: Vec<Vec<Series>> = if large {
-                    (0..scenario.entries.len())
-                        .map(one)
-                        .collect::<Result<_>>()?
+                    (0..scenario.entries.len()).map(one).collect::<Result<_>>()?
                 } else {
-                    (0..scenario.entries.len())
-                        .into_par_iter()
-                        .map(one)
-                        .collect::<Result<_>>()?
+                    (0..scenario.entries.len()).into_par_iter().map(one).collect::<Result<_>>()?
                 };
                 Ok(per_entry.into_iter().flatten().collect())
             }
-            Mode::Coexist => Err(crate::error::Error::Run(
-                "coexist mode is not available yet".into(),
-            )),
+            Mode::Coexist => Err(crate::error::Error::Run("coexist mode is not available yet".into())),
         }
     };
     let per_rep: Vec<Vec<Series>> = if large {
         (0..replicates).map(per_replicate).collect::<Result<_>>()?
     } else {
-        (0..replicates)
-            .into_par_iter()
-            .map(per_replicate)
-            .collect::<Result<_>>()?
+        (0..replicates).into_par_iter().map(per_replicate).collect::<Result<_>>()?
     };
     // Reorder from (replicate, entry) to (entry, replicate).
     let mut series: Vec<Series> = per_rep.into_iter().flatten().collect();
     let order: Vec<&str> = scenario.entries.iter().map(|e| e.label.as_str()).collect();
-    series.sort_by_key(|s| {
-        (
-            order
-                .iter()
-                .position(|l| *l == s.label)
-                .unwrap_or(usize::MAX),
-            s.replicate,
-        )
-    });
+    series.sort_by_key(|s| (order.iter().position(|l| *l == s.label).unwrap_or(usize::MAX), s.replicate));
     let worlds = match scenario.file.mode {
         Mode::Compare => scenario.entries.len() as u64,
         Mode::Coexist => 1,
     };
     let agent_steps = worlds * replicates * scenario.file.run.steps * n as u64;
-    Ok(RunOutput {
-        layout,
-        series,
-        agent_steps,
-    })
+    Ok(RunOutput { layout, series, agent_steps })
 }
 
 /// A regime hosted by a world.
@@ -172,12 +150,7 @@ pub struct Sim<'a> {
 
 impl<'a> Sim<'a> {
     /// Prepares a world with its regimes (slot `k` hosts `slots[k]`) and runs their `init`.
-    pub fn new(
-        world: World,
-        mut slots: Vec<Slot<'a>>,
-        streams: Streams,
-        base: &'a ScenarioFile,
-    ) -> Sim<'a> {
+    pub fn new(world: World, mut slots: Vec<Slot<'a>>, streams: Streams, base: &'a ScenarioFile) -> Sim<'a> {
         let mut material = [false; 256];
         let mut property = [Property::Open; 256];
         for (k, s) in slots.iter().enumerate() {
@@ -190,10 +163,7 @@ impl<'a> Sim<'a> {
             slots: Vec::new(),
             streams,
             base,
-            params: Params {
-                smoothing: base.adapt.smoothing as f32,
-                scale_effect: base.knowledge.scale_effect,
-            },
+            params: Params { smoothing: base.adapt.smoothing as f32, scale_effect: base.knowledge.scale_effect },
             step: 0,
             rows: Vec::new(),
             want: vec![0.0; n],
@@ -203,13 +173,16 @@ impl<'a> Sim<'a> {
             property,
         };
         for (k, s) in slots.iter_mut().enumerate() {
-            let ctx = Ctx {
-                slot: k as u8,
-                step: 0,
-                streams: &sim.streams,
-                cfg: s.cfg,
-            };
+            let ctx = Ctx { slot: k as u8, step: 0, streams: &sim.streams, cfg: s.cfg };
             s.regime.init(&mut sim.world, &ctx);
+        }
+        // Members of pure money-exchange regimes hold no goods.
+        let goods = sim.world.goods;
+        let a = &mut sim.world.agents;
+        for (stock, &m) in a.stock.chunks_exact_mut(goods).zip(&a.member) {
+            if !material[m as usize] {
+                stock.fill(0.0);
+            }
         }
         sim.rows = vec![Layout::new(&base.population.goods).empty_row(); slots.len()];
         sim.slots = slots;
@@ -228,11 +201,7 @@ impl<'a> Sim<'a> {
         let e = &scenario.entries[entry];
         let world = World::new(&e.cfg, &streams, network);
         let regime = (e.info.build)(&e.cfg);
-        let slots = vec![Slot {
-            label: e.label.clone(),
-            cfg: &e.cfg,
-            regime,
-        }];
+        let slots = vec![Slot { label: e.label.clone(), cfg: &e.cfg, regime }];
         Sim::new(world, slots, streams, &scenario.file)
     }
 
@@ -275,17 +244,12 @@ impl<'a> Sim<'a> {
     pub fn run(mut self, observer: &dyn Observer) -> Result<Vec<Series>> {
         let steps = self.base.run.steps;
         let width = Layout::new(&self.base.population.goods).width();
-        let mut rows: Vec<Vec<f64>> =
-            vec![Vec::with_capacity(width * (steps as usize + 1)); self.slots.len()];
+        let mut rows: Vec<Vec<f64>> = vec![Vec::with_capacity(width * (steps as usize + 1)); self.slots.len()];
         let snapshot_steps = self.base.output.snapshots.clone().unwrap_or_default();
         let snap_reps = self.base.output.snapshot_replicates;
         let snap_this_rep = snap_reps == 0 || self.streams.replicate() < snap_reps;
         for step in 0..=steps {
-            let step_rows = if step == 0 {
-                self.record_now()
-            } else {
-                self.advance()
-            };
+            let step_rows = if step == 0 { self.record_now() } else { self.advance() };
             for (k, r) in step_rows.iter().enumerate() {
                 rows[k].extend_from_slice(r);
             }
@@ -306,49 +270,24 @@ impl<'a> Sim<'a> {
             }
         }
         let replicate = self.streams.replicate();
-        Ok(self
-            .slots
-            .into_iter()
-            .zip(rows)
-            .map(|(s, rows)| Series {
-                label: s.label,
-                replicate,
-                rows,
-            })
-            .collect())
+        Ok(self.slots.into_iter().zip(rows).map(|(s, rows)| Series { label: s.label, replicate, rows }).collect())
     }
 
     /// One step: the phases of MODEL.md in order (recording is left to the caller).
     fn phases(&mut self, step: u64, rows: &mut [Vec<f64>]) {
         self.produce(step, rows);
         for (k, s) in self.slots.iter_mut().enumerate() {
-            let ctx = Ctx {
-                slot: k as u8,
-                step,
-                streams: &self.streams,
-                cfg: s.cfg,
-            };
+            let ctx = Ctx { slot: k as u8, step, streams: &self.streams, cfg: s.cfg };
             s.regime.allocate(&mut self.world, &ctx, &mut rows[k]);
         }
         self.consume();
         self.contribute();
         regrow(&mut self.world.resource);
         for (k, s) in self.slots.iter_mut().enumerate() {
-            let ctx = Ctx {
-                slot: k as u8,
-                step,
-                streams: &self.streams,
-                cfg: s.cfg,
-            };
+            let ctx = Ctx { slot: k as u8, step, streams: &self.streams, cfg: s.cfg };
             s.regime.policy(&mut self.world, &ctx, &mut rows[k]);
         }
-        adapt::imitate(
-            &mut self.world,
-            &self.base.adapt,
-            &self.streams,
-            step,
-            &mut self.next_strategy,
-        );
+        adapt::imitate(&mut self.world, &self.base.adapt, &self.streams, step, &mut self.next_strategy);
     }
 
     /// Phase 1: production, limited by the common-pool resource.
@@ -356,11 +295,7 @@ impl<'a> Sim<'a> {
         let w = &mut self.world;
         let goods = w.goods;
         let present = present_count(w).max(1);
-        let shared = if self.params.scale_effect {
-            w.knowledge.pool
-        } else {
-            w.knowledge.pool / present as f64
-        };
+        let shared = if self.params.scale_effect { w.knowledge.pool } else { w.knowledge.pool / present as f64 };
         let know = w.knowledge.clone();
         // The knowledge gain of open knowledge is the same for everyone: one logarithm.
         let shared_gain = know.multiplier(shared) - 1.0;
@@ -371,13 +306,8 @@ impl<'a> Sim<'a> {
         let property = &self.property;
         let a = &mut w.agents;
         // Potential output, and the resource it calls for.
-        (
-            a.output.par_chunks_mut(CHUNK),
-            self.want.par_chunks_mut(CHUNK),
-        )
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(c, (output, want))| {
+        (a.output.par_chunks_mut(CHUNK), self.want.par_chunks_mut(CHUNK)).into_par_iter().enumerate().for_each(
+            |(c, (output, want))| {
                 let base_i = c * CHUNK;
                 for k in 0..output.len() {
                     let i = base_i + k;
@@ -387,43 +317,25 @@ impl<'a> Sim<'a> {
                         want[k] = 0.0;
                         continue;
                     }
-                    let effort = if a.strategy[i].contributes() {
-                        1.0 - know.contribution
-                    } else {
-                        1.0
-                    };
+                    let effort = if a.strategy[i].contributes() { 1.0 - know.contribution } else { 1.0 };
                     let gain = match property[slot] {
                         Property::Open => shared_gain,
-                        Property::Proprietary => {
-                            know.multiplier(shared + a.private_knowledge[i]) - 1.0
-                        }
+                        Property::Proprietary => know.multiplier(shared + a.private_knowledge[i]) - 1.0,
                         Property::Permissive { capture } => shared_gain * (1.0 - capture),
                     };
-                    let penalty = if a.destitute_streak[i] > after {
-                        factor
-                    } else {
-                        1.0
-                    };
+                    let penalty = if a.destitute_streak[i] > after { factor } else { 1.0 };
                     let y = base * a.skill[i] * effort * (1.0 + gain) * penalty;
                     output[k] = y;
                     want[k] = y * intensity;
                 }
-            });
+            },
+        );
         for (k, s) in self.slots.iter_mut().enumerate() {
-            let ctx = Ctx {
-                slot: k as u8,
-                step,
-                streams: &self.streams,
-                cfg: s.cfg,
-            };
+            let ctx = Ctx { slot: k as u8, step, streams: &self.streams, cfg: s.cfg };
             s.regime.harvest(w, &ctx, &mut self.want);
         }
         let wanted: f64 = chunk_sum(&self.want);
-        let scale = if wanted > w.resource.stock && wanted > 0.0 {
-            w.resource.stock / wanted
-        } else {
-            1.0
-        };
+        let scale = if wanted > w.resource.stock && wanted > 0.0 { w.resource.stock / wanted } else { 1.0 };
         // Output a platform's enclosure kept from producers, per unit of output they got.
         let mut capture_ratio = [0.0; 256];
         for (k, p) in property.iter().enumerate() {
@@ -450,11 +362,7 @@ impl<'a> Sim<'a> {
                         continue;
                     }
                     let h = want[c * CHUNK + k] * scale;
-                    let y = if intensity > 0.0 {
-                        output[k].min(h / intensity)
-                    } else {
-                        output[k]
-                    };
+                    let y = if intensity > 0.0 { output[k].min(h / intensity) } else { output[k] };
                     output[k] = y;
                     stock[k * goods + specialty[k] as usize] += y;
                     produced += y;
@@ -517,19 +425,11 @@ impl<'a> Sim<'a> {
                         decayed_total += gone;
                     }
                     eaten_total += eaten;
-                    let met = if total_need > 0.0 {
-                        (eaten / total_need) as f32
-                    } else {
-                        1.0
-                    };
+                    let met = if total_need > 0.0 { (eaten / total_need) as f32 } else { 1.0 };
                     needs_met[k] = met;
                     consumed[k] = eaten as f32;
                     wellbeing[k] = (1.0 - smoothing) * wellbeing[k] + smoothing * met;
-                    streak[k] = if met < threshold {
-                        streak[k].saturating_add(1)
-                    } else {
-                        0
-                    };
+                    streak[k] = if met < threshold { streak[k].saturating_add(1) } else { 0 };
                 }
                 (eaten_total, decayed_total)
             })
@@ -636,18 +536,10 @@ pub fn regrow(r: &mut world::Resource) {
 
 /// Agents that have not left the world.
 pub fn present_count(w: &World) -> usize {
-    w.agents
-        .member
-        .par_chunks(CHUNK)
-        .map(|c| c.iter().filter(|&&m| m != LEFT).count())
-        .sum()
+    w.agents.member.par_chunks(CHUNK).map(|c| c.iter().filter(|&&m| m != LEFT).count()).sum()
 }
 
 /// Sum over fixed chunks, added in chunk order: the same bits on any number of threads.
 pub fn chunk_sum(v: &[f64]) -> f64 {
-    v.par_chunks(CHUNK)
-        .map(|c| c.iter().sum::<f64>())
-        .collect::<Vec<_>>()
-        .iter()
-        .sum()
+    v.par_chunks(CHUNK).map(|c| c.iter().sum::<f64>()).collect::<Vec<_>>().iter().sum()
 }

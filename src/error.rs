@@ -27,10 +27,7 @@ pub enum Error {
 impl Error {
     /// Wraps an I/O error with a sentence naming the file.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io {
-            context: context.into(),
-            source,
-        }
+        Error::Io { context: context.into(), source }
     }
 
     /// Whether this error is the user's input (exit code 2) rather than a failed run.
@@ -60,19 +57,12 @@ pub struct InputError {
 impl InputError {
     /// A problem with a message only.
     pub fn new(message: impl Into<String>) -> Self {
-        InputError {
-            message: message.into(),
-            ..Default::default()
-        }
+        InputError { message: message.into(), ..Default::default() }
     }
 
     /// A problem with the value at `key`.
     pub fn at(key: impl Into<String>, message: impl Into<String>) -> Self {
-        InputError {
-            key: Some(key.into()),
-            message: message.into(),
-            ..Default::default()
-        }
+        InputError { key: Some(key.into()), message: message.into(), ..Default::default() }
     }
 
     /// Adds what is allowed or a suggestion.

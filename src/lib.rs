@@ -49,13 +49,8 @@ pub struct RunReport {
 
 /// The number of threads a run will use.
 pub fn thread_count(scenario: &Scenario, options: &RunOptions) -> usize {
-    match options
-        .threads
-        .unwrap_or(scenario.file.run.threads as usize)
-    {
-        0 => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+    match options.threads.unwrap_or(scenario.file.run.threads as usize) {
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         t => t,
     }
 }
@@ -76,11 +71,7 @@ impl Observer for RunObserver<'_, '_> {
 
 /// Runs a scenario and writes every output file into its folder, atomically: the folder
 /// appears complete or not at all. `progress` hears of every finished world-step.
-pub fn run_to_folder(
-    scenario: &Scenario,
-    options: &RunOptions,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<RunReport> {
+pub fn run_to_folder(scenario: &Scenario, options: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunReport> {
     let started = Instant::now();
     let threads = thread_count(scenario, options);
     let dir = OutputDir::create(&scenario.output_dir)?;
@@ -90,10 +81,7 @@ pub fn run_to_folder(
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Run(format!("cannot start {threads} threads: {e}")))?;
-    let observer = RunObserver {
-        snapshots: SnapshotWriter::new(dir.path(), scenario),
-        progress,
-    };
+    let observer = RunObserver { snapshots: SnapshotWriter::new(dir.path(), scenario), progress };
     let sim_start = Instant::now();
     let out = pool.install(|| engine::run(scenario, &observer))?;
     let simulate_seconds = sim_start.elapsed().as_secs_f64();
@@ -105,10 +93,5 @@ pub fn run_to_folder(
     info.complete = true;
     info.write(dir.path())?;
     let dir = dir.commit()?;
-    Ok(RunReport {
-        dir,
-        agent_steps: out.agent_steps,
-        simulate_seconds,
-        threads,
-    })
+    Ok(RunReport { dir, agent_steps: out.agent_steps, simulate_seconds, threads })
 }

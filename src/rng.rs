@@ -100,19 +100,9 @@ mod tests {
     fn streams_differ_by_every_key_part() {
         let s = Streams::new(7, 0);
         let base = s.rng(Purpose::Adapt, 0, 3, 2).next_u64();
-        assert_eq!(
-            base,
-            s.rng(Purpose::Adapt, 0, 3, 2).next_u64(),
-            "same key, same numbers"
-        );
-        assert_ne!(
-            base,
-            Streams::new(8, 0).rng(Purpose::Adapt, 0, 3, 2).next_u64()
-        );
-        assert_ne!(
-            base,
-            Streams::new(7, 1).rng(Purpose::Adapt, 0, 3, 2).next_u64()
-        );
+        assert_eq!(base, s.rng(Purpose::Adapt, 0, 3, 2).next_u64(), "same key, same numbers");
+        assert_ne!(base, Streams::new(8, 0).rng(Purpose::Adapt, 0, 3, 2).next_u64());
+        assert_ne!(base, Streams::new(7, 1).rng(Purpose::Adapt, 0, 3, 2).next_u64());
         assert_ne!(base, s.rng(Purpose::Produce, 0, 3, 2).next_u64());
         assert_ne!(base, s.rng(Purpose::Adapt, 1, 3, 2).next_u64());
         assert_ne!(base, s.rng(Purpose::Adapt, 0, 4, 2).next_u64());

@@ -155,12 +155,7 @@ pub fn theil(values: &[f64]) -> f64 {
         return f64::NAN;
     }
     let sums = |f: &(dyn Fn(&[f64]) -> f64 + Sync)| -> f64 {
-        values
-            .par_chunks(crate::rng::CHUNK)
-            .map(f)
-            .collect::<Vec<_>>()
-            .iter()
-            .sum()
+        values.par_chunks(crate::rng::CHUNK).map(f).collect::<Vec<_>>().iter().sum()
     };
     let total = sums(&|c| c.iter().sum());
     if total <= 0.0 || values.par_iter().any(|&x| x < 0.0) {
@@ -188,11 +183,7 @@ pub fn gini_exact(values: &[f64]) -> f64 {
     if v.is_empty() || total <= 0.0 {
         return f64::NAN;
     }
-    let weighted: f64 = v
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (i as f64 + 1.0) * x)
-        .sum();
+    let weighted: f64 = v.iter().enumerate().map(|(i, x)| (i as f64 + 1.0) * x).sum();
     (2.0 * weighted / (n * total) - (n + 1.0) / n).max(0.0)
 }
 
@@ -223,15 +214,10 @@ mod tests {
     fn radix_gini_matches_exact_gini() {
         use rand::{RngExt, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
-        let v: Vec<f64> = (0..100_000)
-            .map(|_| -100.0 * (1.0 - rng.random::<f64>()).ln())
-            .collect();
+        let v: Vec<f64> = (0..100_000).map(|_| -100.0 * (1.0 - rng.random::<f64>()).ln()).collect();
         let (a, b) = (gini(&v), gini_exact(&v));
         assert!((a - b).abs() < 2e-7, "{a} vs {b}");
-        assert!(
-            (a - 0.5).abs() < 0.01,
-            "exponential law has Gini 1/2, got {a}"
-        );
+        assert!((a - 0.5).abs() < 0.01, "exponential law has Gini 1/2, got {a}");
     }
 
     #[test]

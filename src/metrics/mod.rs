@@ -164,9 +164,7 @@ pub struct Layout {
 impl Layout {
     /// Columns for these goods.
     pub fn new(goods: &[String]) -> Self {
-        Layout {
-            goods: goods.to_vec(),
-        }
+        Layout { goods: goods.to_vec() }
     }
 
     /// Number of metric columns.
@@ -176,11 +174,7 @@ impl Layout {
 
     /// Column names in order.
     pub fn names(&self) -> Vec<String> {
-        METRICS
-            .iter()
-            .map(|m| m.name.to_string())
-            .chain(self.goods.iter().map(|g| format!("price_{g}")))
-            .collect()
+        METRICS.iter().map(|m| m.name.to_string()).chain(self.goods.iter().map(|g| format!("price_{g}"))).collect()
     }
 
     /// A row of `NaN`s (nothing measured yet).
@@ -238,7 +232,7 @@ struct Tally {
     wealth: f64,
     output: f64,
     strategies: [usize; 3],
-    money: f64,
+    money: i64,
 }
 
 impl Tally {
@@ -278,13 +272,7 @@ pub fn wealth_of(world: &World, view: &SlotView, i: usize) -> f64 {
 /// Fills the metrics every regime shares (needs met, inequality, output, resource,
 /// knowledge, strategies) for the members of `view.slot` into `row`. `present` is the number
 /// of agents in the world that have not left.
-pub fn record_common(
-    world: &World,
-    view: SlotView,
-    present: usize,
-    scratch: &mut Scratch,
-    row: &mut [f64],
-) {
+pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mut Scratch, row: &mut [f64]) {
     let a = &world.agents;
     let n = a.len();
     let slot = view.slot;
@@ -310,7 +298,7 @@ pub fn record_common(
                 t.wealth += *w;
                 t.output += a.output[i];
                 t.strategies[a.strategy[i] as usize] += 1;
-                t.money += from_money(a.money[i]);
+                t.money += a.money[i];
             }
             t
         })
@@ -330,20 +318,10 @@ pub fn record_common(
     set(row, Metric::CooperatorShare, share(tally.strategies[0]));
     set(row, Metric::ReciprocatorShare, share(tally.strategies[1]));
     set(row, Metric::FreeRiderShare, share(tally.strategies[2]));
-    set(
-        row,
-        Metric::ResourceStock,
-        world.resource.stock / world.resource.capacity,
-    );
-    set(
-        row,
-        Metric::KnowledgePool,
-        if present == 0 {
-            f64::NAN
-        } else {
-            world.knowledge.pool / present as f64
-        },
-    );
+    if view.material {
+        set(row, Metric::ResourceStock, world.resource.stock / world.resource.capacity);
+        set(row, Metric::KnowledgePool, if present == 0 { f64::NAN } else { world.knowledge.pool / present as f64 });
+    }
     if m == 0 {
         return;
     }
@@ -354,14 +332,7 @@ pub fn record_common(
     // nobody left) the full columns serve as they are.
     let all = m == n;
     let members = |i: &usize| a.member[*i] == slot;
-    let Scratch {
-        wealth_all,
-        wealth,
-        needs,
-        sort_wealth,
-        sort_consumption,
-        sort_money,
-    } = scratch;
+    let Scratch { wealth_all, wealth, needs, sort_wealth, sort_consumption, sort_money } = scratch;
     if !all {
         wealth.clear();
         wealth.extend((0..n).filter(members).map(|i| wealth_all[i]));
@@ -380,14 +351,13 @@ pub fn record_common(
                     let s = sort_wealth.sort(wealth.iter().copied());
                     (s.gini(), s.palma(), theil(wealth))
                 },
-                || {
-                    view.material
-                        .then(|| sort_consumption.sort(consumption()).gini())
-                },
+                || view.material.then(|| sort_consumption.sort(consumption()).gini()),
             )
         },
         || {
-            let g = (view.money == MoneyKind::Money).then(|| sort_money.sort(money()).gini());
+            // Without goods, wealth is money: its Gini is computed once, as wealth's.
+            let money_is_wealth = !view.material;
+            let g = (view.money == MoneyKind::Money && !money_is_wealth).then(|| sort_money.sort(money()).gini());
             // Nearest-rank 10th percentile by selection, cheaper than a sort.
             let p10 = (!needs.is_empty()).then(|| {
                 let k = ((0.1 * mf).ceil() as usize).clamp(1, needs.len()) - 1;
@@ -399,26 +369,18 @@ pub fn record_common(
     set(row, Metric::GiniWealth, wealth_stats.0);
     set(row, Metric::PalmaWealth, wealth_stats.1);
     set(row, Metric::TheilWealth, wealth_stats.2);
-    if let Some(g) = money_gini {
-        set(row, Metric::GiniMoney, g);
-        set(row, Metric::MoneyTotal, tally.money);
+    if view.money == MoneyKind::Money {
+        set(row, Metric::GiniMoney, money_gini.unwrap_or(wealth_stats.0));
+        set(row, Metric::MoneyTotal, from_money(tally.money));
     }
     if view.material {
-        set(
-            row,
-            Metric::GiniConsumption,
-            consumption_gini.unwrap_or(f64::NAN),
-        );
+        set(row, Metric::GiniConsumption, consumption_gini.unwrap_or(f64::NAN));
         set(row, Metric::NeedsMetMean, tally.needs_met / mf);
         set(row, Metric::NeedsMetP10, p10.unwrap_or(f64::NAN));
         set(row, Metric::DestituteShare, tally.destitute as f64 / mf);
         set(row, Metric::WellbeingMean, tally.wellbeing / mf);
         set(row, Metric::OutputTotal, tally.output);
-        set(
-            row,
-            Metric::Harvest,
-            world.resource.harvest / world.initial_agents as f64,
-        );
+        set(row, Metric::Harvest, world.resource.harvest / world.initial_agents as f64);
     }
 }
 

@@ -20,9 +20,7 @@ pub struct Stats {
 
 /// Two-sided 97.5% quantile of Student's t with `df` degrees of freedom.
 pub fn t975(df: usize) -> f64 {
-    StudentsT::new(0.0, 1.0, df as f64)
-        .map(|t| t.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN)
+    StudentsT::new(0.0, 1.0, df as f64).map(|t| t.inverse_cdf(0.975)).unwrap_or(f64::NAN)
 }
 
 /// Two-sided p-value of a t statistic with `df` degrees of freedom.
@@ -30,9 +28,7 @@ pub fn t_p_value(t: f64, df: usize) -> f64 {
     if !t.is_finite() {
         return if t.is_nan() { f64::NAN } else { 0.0 };
     }
-    StudentsT::new(0.0, 1.0, df as f64)
-        .map(|d| 2.0 * d.cdf(-t.abs()))
-        .unwrap_or(f64::NAN)
+    StudentsT::new(0.0, 1.0, df as f64).map(|d| 2.0 * d.cdf(-t.abs())).unwrap_or(f64::NAN)
 }
 
 /// Statistics of the finite values of `sample` (`NaN`s, from replicates where the metric was
@@ -41,34 +37,16 @@ pub fn stats(sample: &[f64]) -> Stats {
     let xs: Vec<f64> = sample.iter().copied().filter(|x| x.is_finite()).collect();
     let n = xs.len();
     if n == 0 {
-        return Stats {
-            mean: f64::NAN,
-            sd: f64::NAN,
-            ci95_low: f64::NAN,
-            ci95_high: f64::NAN,
-            n,
-        };
+        return Stats { mean: f64::NAN, sd: f64::NAN, ci95_low: f64::NAN, ci95_high: f64::NAN, n };
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     if n < 2 {
-        return Stats {
-            mean,
-            sd: f64::NAN,
-            ci95_low: f64::NAN,
-            ci95_high: f64::NAN,
-            n,
-        };
+        return Stats { mean, sd: f64::NAN, ci95_low: f64::NAN, ci95_high: f64::NAN, n };
     }
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let sd = var.sqrt();
     let half = t975(n - 1) * sd / (n as f64).sqrt();
-    Stats {
-        mean,
-        sd,
-        ci95_low: mean - half,
-        ci95_high: mean + half,
-        n,
-    }
+    Stats { mean, sd, ci95_low: mean - half, ci95_high: mean + half, n }
 }
 
 /// Mean of column `col` over the steps after `warmup` of one replicate's series (rows of

@@ -35,9 +35,7 @@ impl OutputDir {
     pub fn create(target: &Path) -> Result<OutputDir> {
         if target.exists() {
             let is_ours = target.join("run.json").is_file()
-                || std::fs::read_dir(target)
-                    .map(|mut d| d.next().is_none())
-                    .unwrap_or(false);
+                || std::fs::read_dir(target).map(|mut d| d.next().is_none()).unwrap_or(false);
             if !target.is_dir() || !is_ours {
                 return Err(InputError::new(format!(
                     "`{}` exists and is not an agora output folder; refusing to replace it",
@@ -51,23 +49,14 @@ impl OutputDir {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&parent)
-            .map_err(|e| Error::io(format!("creating `{}`", parent.display()), e))?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "run".into());
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(format!("creating `{}`", parent.display()), e))?;
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp.exists() {
             let _ = std::fs::remove_dir_all(&tmp);
         }
-        std::fs::create_dir_all(&tmp)
-            .map_err(|e| Error::io(format!("creating `{}`", tmp.display()), e))?;
-        Ok(OutputDir {
-            target: target.to_path_buf(),
-            tmp,
-            committed: false,
-        })
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(format!("creating `{}`", tmp.display()), e))?;
+        Ok(OutputDir { target: target.to_path_buf(), tmp, committed: false })
     }
 
     /// The folder to write into now.
@@ -84,29 +73,19 @@ impl OutputDir {
     pub fn commit(mut self) -> Result<PathBuf> {
         let old = self.tmp.with_file_name(format!(
             ".{}.old-{}",
-            self.target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
             std::process::id()
         ));
         let had_old = self.target.exists();
         if had_old {
-            std::fs::rename(&self.target, &old).map_err(|e| {
-                Error::io(
-                    format!("moving the earlier `{}` aside", self.target.display()),
-                    e,
-                )
-            })?;
+            std::fs::rename(&self.target, &old)
+                .map_err(|e| Error::io(format!("moving the earlier `{}` aside", self.target.display()), e))?;
         }
         if let Err(e) = std::fs::rename(&self.tmp, &self.target) {
             if had_old {
                 let _ = std::fs::rename(&old, &self.target);
             }
-            return Err(Error::io(
-                format!("moving the new results into `{}`", self.target.display()),
-                e,
-            ));
+            return Err(Error::io(format!("moving the new results into `{}`", self.target.display()), e));
         }
         if had_old {
             let _ = std::fs::remove_dir_all(&old);
@@ -128,13 +107,10 @@ impl Drop for OutputDir {
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let tmp = path.with_file_name(format!(
         ".{}.tmp-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         std::process::id()
     ));
-    std::fs::write(&tmp, contents)
-        .map_err(|e| Error::io(format!("writing `{}`", tmp.display()), e))?;
+    std::fs::write(&tmp, contents).map_err(|e| Error::io(format!("writing `{}`", tmp.display()), e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(format!("writing `{}`", path.display()), e)
@@ -199,8 +175,7 @@ impl RunInfo {
 
     /// Writes `run.json` into `dir`.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        let json =
-            serde_json::to_string_pretty(self).map_err(|e| Error::Run(format!("run.json: {e}")))?;
+        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Run(format!("run.json: {e}")))?;
         write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())
     }
 }
@@ -216,16 +191,11 @@ pub struct SnapshotWriter<'a> {
 impl<'a> SnapshotWriter<'a> {
     /// Writes part files under `dir`.
     pub fn new(dir: &Path, scenario: &'a Scenario) -> Self {
-        SnapshotWriter {
-            dir: dir.to_path_buf(),
-            scenario,
-            errors: Mutex::new(Vec::new()),
-        }
+        SnapshotWriter { dir: dir.to_path_buf(), scenario, errors: Mutex::new(Vec::new()) }
     }
 
     fn part_path(&self, step: u64, entry: usize, replicate: u64) -> PathBuf {
-        self.dir
-            .join(format!(".agents_step{step}.{entry:04}.{replicate:08}.part"))
+        self.dir.join(format!(".agents_step{step}.{entry:04}.{replicate:08}.part"))
     }
 
     /// Joins the part files into `agents_step<T>.csv`, entries in scenario order, replicates
@@ -242,8 +212,7 @@ impl<'a> SnapshotWriter<'a> {
         for &step in f.output.snapshots.iter().flatten() {
             let path = self.dir.join(format!("agents_step{step}.csv"));
             let mut out = std::io::BufWriter::new(
-                std::fs::File::create(&path)
-                    .map_err(|e| Error::io(format!("creating `{}`", path.display()), e))?,
+                std::fs::File::create(&path).map_err(|e| Error::io(format!("creating `{}`", path.display()), e))?,
             );
             use std::io::Write;
             out.write_all(tables::snapshot_header(&f.population.goods).as_bytes())
@@ -260,8 +229,7 @@ impl<'a> SnapshotWriter<'a> {
                     let _ = std::fs::remove_file(&part);
                 }
             }
-            out.flush()
-                .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
+            out.flush().map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
         }
         Ok(())
     }
@@ -269,12 +237,7 @@ impl<'a> SnapshotWriter<'a> {
 
 impl Observer for SnapshotWriter<'_> {
     fn snapshot(&self, s: &Snapshot) -> Result<()> {
-        let entry = self
-            .scenario
-            .entries
-            .iter()
-            .position(|e| e.label == s.label)
-            .unwrap_or(0);
+        let entry = self.scenario.entries.iter().position(|e| e.label == s.label).unwrap_or(0);
         let path = self.part_path(s.step, entry, s.replicate);
         let rows = tables::snapshot_rows(s);
         if let Err(e) = std::fs::write(&path, rows) {
@@ -287,14 +250,8 @@ impl Observer for SnapshotWriter<'_> {
 
 /// Writes every CSV and the resolved scenario of a finished run into `dir`.
 pub fn write_tables(dir: &Path, scenario: &Scenario, out: &RunOutput) -> Result<()> {
-    write_atomic(
-        &dir.join("scenario.resolved.toml"),
-        scenario.resolved_toml().as_bytes(),
-    )?;
+    write_atomic(&dir.join("scenario.resolved.toml"), scenario.resolved_toml().as_bytes())?;
     write_atomic(&dir.join("timeseries.csv"), &tables::timeseries_csv(out)?)?;
-    write_atomic(
-        &dir.join("summary.csv"),
-        &tables::summary_csv(scenario, out)?,
-    )?;
+    write_atomic(&dir.join("summary.csv"), &tables::summary_csv(scenario, out)?)?;
     Ok(())
 }

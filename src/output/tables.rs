@@ -69,8 +69,7 @@ pub fn timeseries_csv(out: &RunOutput) -> Result<Vec<u8>> {
             w.write_record(&record).map_err(csv_err)?;
         }
     }
-    w.into_inner()
-        .map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
 }
 
 /// `summary.csv`: per (regime, metric), statistics over replicates of each replicate's mean
@@ -78,31 +77,14 @@ pub fn timeseries_csv(out: &RunOutput) -> Result<Vec<u8>> {
 /// over replicates). Metrics never defined for a regime are left out.
 pub fn summary_csv(scenario: &Scenario, out: &RunOutput) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "regime",
-        "metric",
-        "mean",
-        "sd",
-        "ci95_low",
-        "ci95_high",
-        "n",
-        "steps",
-    ])
-    .map_err(csv_err)?;
+    w.write_record(["regime", "metric", "mean", "sd", "ci95_low", "ci95_high", "n", "steps"]).map_err(csv_err)?;
     let width = out.layout.width();
     let names = out.layout.names();
     let warmup = scenario.file.run.warmup as usize;
     for entry in &scenario.entries {
-        let series: Vec<_> = out
-            .series
-            .iter()
-            .filter(|s| s.label == entry.label)
-            .collect();
+        let series: Vec<_> = out.series.iter().filter(|s| s.label == entry.label).collect();
         for (col, name) in names.iter().enumerate() {
-            let means: Vec<(f64, usize)> = series
-                .iter()
-                .map(|s| replicate_mean(&s.rows, width, col, warmup))
-                .collect();
+            let means: Vec<(f64, usize)> = series.iter().map(|s| replicate_mean(&s.rows, width, col, warmup)).collect();
             let sample: Vec<f64> = means.iter().map(|m| m.0).collect();
             let st = stats(&sample);
             if st.n == 0 {
@@ -122,8 +104,7 @@ pub fn summary_csv(scenario: &Scenario, out: &RunOutput) -> Result<Vec<u8>> {
             .map_err(csv_err)?;
         }
     }
-    w.into_inner()
-        .map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
 }
 
 /// Header of `agents_step<T>.csv`.
@@ -132,9 +113,7 @@ pub fn snapshot_header(goods: &[String]) -> String {
     for g in goods {
         let _ = write!(h, ",stock_{g}");
     }
-    h.push_str(
-        ",money,balance,reputation,needs_met,wellbeing,destitute_streak,output,consumed,wealth\n",
-    );
+    h.push_str(",money,balance,reputation,needs_met,wellbeing,destitute_streak,output,consumed,wealth\n");
     h
 }
 
@@ -162,25 +141,11 @@ pub fn snapshot_rows(s: &Snapshot) -> Vec<u8> {
         };
         let (money_cell, balance_cell, held) = match kind {
             MoneyKind::None => (String::new(), String::new(), 0.0),
-            MoneyKind::Money => (
-                money(a.money[i]),
-                String::new(),
-                a.money[i] as f64 / MONEY_UNIT as f64,
-            ),
-            MoneyKind::Balance => (
-                String::new(),
-                money(a.balance[i]),
-                a.balance[i] as f64 / MONEY_UNIT as f64,
-            ),
+            MoneyKind::Money => (money(a.money[i]), String::new(), a.money[i] as f64 / MONEY_UNIT as f64),
+            MoneyKind::Balance => (String::new(), money(a.balance[i]), a.balance[i] as f64 / MONEY_UNIT as f64),
         };
         let strategy = Strategy::name(a.strategy[i]);
-        let _ = write!(
-            out,
-            "{label},{},{i},{strategy},{},{}",
-            s.replicate,
-            num(a.skill[i]),
-            a.specialty[i]
-        );
+        let _ = write!(out, "{label},{},{i},{strategy},{},{}", s.replicate, num(a.skill[i]), a.specialty[i]);
         for x in stock {
             let _ = write!(out, ",{}", num(*x));
         }

@@ -5,6 +5,9 @@
 //! file, one line here, and its table in the scenario schema.
 
 pub mod autarky;
+pub mod exchange;
+pub mod market;
+pub mod pairing;
 
 use crate::error::InputError;
 use crate::metrics::MoneyKind;
@@ -93,7 +96,7 @@ pub struct RegimeInfo {
 }
 
 /// Every regime the engine knows.
-pub static REGIMES: &[RegimeInfo] = &[autarky::INFO];
+pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO];
 
 /// The registry entry for a regime name.
 pub fn find(name: &str) -> Option<&'static RegimeInfo> {

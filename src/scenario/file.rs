@@ -45,6 +45,9 @@ pub struct ScenarioFile {
     /// How agents imitate strategies (and, in coexist mode, regimes).
     #[serde(default)]
     pub adapt: AdaptConfig,
+    /// The market regime (and its money-exchange null models).
+    #[serde(default)]
+    pub market: MarketConfig,
     /// What is written where.
     #[serde(default)]
     pub output: OutputConfig,
@@ -85,14 +88,7 @@ pub struct RunConfig {
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig {
-            agents: 1000,
-            steps: 200,
-            replicates: 10,
-            seed: 1,
-            threads: 0,
-            warmup: 50,
-        }
+        RunConfig { agents: 1000, steps: 200, replicates: 10, seed: 1, threads: 0, warmup: 50 }
     }
 }
 
@@ -131,10 +127,7 @@ impl Default for PopulationConfig {
             goods: vec!["food".into(), "energy".into(), "shelter".into()],
             need: NeedSpec::All(1.0),
             base_output: 3.0,
-            skill: Distribution::Lognormal {
-                median: 1.0,
-                sigma: 0.5,
-            },
+            skill: Distribution::Lognormal { median: 1.0, sigma: 0.5 },
             strategies: StrategyShares::default(),
             network: NetworkSpec::default(),
             initial_stock: 1.0,
@@ -174,8 +167,7 @@ impl<'de> Deserialize<'de> for NeedSpec {
                 Ok(NeedSpec::All(v as f64))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<NeedSpec, A::Error> {
-                BTreeMap::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(NeedSpec::PerGood)
+                BTreeMap::deserialize(de::value::MapAccessDeserializer::new(map)).map(NeedSpec::PerGood)
             }
         }
         d.deserialize_any(V)
@@ -266,8 +258,7 @@ impl<'de> Deserialize<'de> for Amount {
                 Ok(Amount::Fixed(v as f64))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Amount, A::Error> {
-                Distribution::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(Amount::Drawn)
+                Distribution::deserialize(de::value::MapAccessDeserializer::new(map)).map(Amount::Drawn)
             }
         }
         d.deserialize_any(V)
@@ -288,11 +279,7 @@ pub struct StrategyShares {
 
 impl Default for StrategyShares {
     fn default() -> Self {
-        StrategyShares {
-            cooperator: 0.6,
-            reciprocator: 0.3,
-            free_rider: 0.1,
-        }
+        StrategyShares { cooperator: 0.6, reciprocator: 0.3, free_rider: 0.1 }
     }
 }
 
@@ -323,10 +310,7 @@ pub enum NetworkSpec {
 
 impl Default for NetworkSpec {
     fn default() -> Self {
-        NetworkSpec::SmallWorld {
-            degree: 8,
-            rewire: 0.1,
-        }
+        NetworkSpec::SmallWorld { degree: 8, rewire: 0.1 }
     }
 }
 
@@ -346,12 +330,7 @@ pub struct ResourceConfig {
 
 impl Default for ResourceConfig {
     fn default() -> Self {
-        ResourceConfig {
-            capacity: 100.0,
-            regrowth: 0.1,
-            initial: 1.0,
-            intensity: 0.05,
-        }
+        ResourceConfig { capacity: 100.0, regrowth: 0.1, initial: 1.0, intensity: 0.05 }
     }
 }
 
@@ -406,12 +385,7 @@ pub struct AdaptConfig {
 
 impl Default for AdaptConfig {
     fn default() -> Self {
-        AdaptConfig {
-            imitate: 0.05,
-            temperature: 0.1,
-            smoothing: 0.2,
-            explore: 0.0,
-        }
+        AdaptConfig { imitate: 0.05, temperature: 0.1, smoothing: 0.2, explore: 0.0 }
     }
 }
 
@@ -467,16 +441,75 @@ impl<'de> Deserialize<'de> for PlotFormats {
                 f.write_str("a list of formats (\"png\", \"svg\"), or true, or false")
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<PlotFormats, E> {
-                Ok(PlotFormats(if v {
-                    vec![PlotFormat::Png, PlotFormat::Svg]
-                } else {
-                    vec![]
-                }))
+                Ok(PlotFormats(if v { vec![PlotFormat::Png, PlotFormat::Svg] } else { vec![] }))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PlotFormats, A::Error> {
                 Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(PlotFormats)
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// Who may use knowledge contributions, for regimes where it is a choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyKind {
+    /// Contributions join the shared pool at once.
+    Open,
+    /// Contributions stay private until their patent expires (`knowledge.patent_life`).
+    Proprietary,
+}
+
+/// Which market model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketModel {
+    /// Goods for money at prices set by excess demand.
+    #[default]
+    Goods,
+    /// Kinetic exchange of money with saving propensity (no goods).
+    Kinetic,
+    /// Yard-sale: fair bets of a share of the poorer one's money (no goods).
+    YardSale,
+}
+
+/// `[market]`: the market regime.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketConfig {
+    /// `goods` (the default), or the pure money-exchange models `kinetic` and `yard_sale`.
+    pub model: MarketModel,
+    /// Money each agent starts with (unit of account): a number or a distribution table.
+    pub initial_money: Amount,
+    /// Starting price of every good (unit of account per unit).
+    pub initial_price: f64,
+    /// Price response to excess demand: `p *= 1 + price_adjust (D - S) / (D + S)`.
+    pub price_adjust: f64,
+    /// Holdings up to `keep` times need are kept, not sold.
+    pub keep: f64,
+    /// Who may use members' knowledge: `proprietary` (the default) or `open`.
+    pub property: PropertyKind,
+    /// Kinetic model: share of its money each agent keeps out of an exchange, in [0, 1).
+    pub saving: f64,
+    /// Yard-sale model: share of the poorer agent's money at stake in each encounter.
+    pub bet: f64,
+    /// Yard-sale model: share of the way every agent moves to the mean after each step.
+    pub redistribute: f64,
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        MarketConfig {
+            model: MarketModel::Goods,
+            initial_money: Amount::Fixed(10.0),
+            initial_price: 1.0,
+            price_adjust: 0.1,
+            keep: 1.0,
+            property: PropertyKind::Proprietary,
+            saving: 0.0,
+            bet: 0.1,
+            redistribute: 0.0,
+        }
     }
 }

@@ -7,7 +7,7 @@
 
 mod file;
 pub mod source;
-mod validate;
+pub mod validate;
 
 pub use file::*;
 
@@ -64,8 +64,7 @@ pub struct Scenario {
 impl Scenario {
     /// The resolved scenario as TOML: every key with its value, defaults included.
     pub fn resolved_toml(&self) -> String {
-        toml::to_string(&self.file)
-            .unwrap_or_else(|e| format!("# could not print the resolved scenario: {e}\n"))
+        toml::to_string(&self.file).unwrap_or_else(|e| format!("# could not print the resolved scenario: {e}\n"))
     }
 
     /// The entry named `label`.
@@ -76,21 +75,15 @@ impl Scenario {
 
 /// Reads, parses and checks a scenario file.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Error> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        InputError::new(format!("cannot read the scenario file: {e}")).in_file(path)
-    })?;
-    let src = String::from_utf8(bytes).map_err(|_| {
-        InputError::new("the file is not UTF-8 text, so it cannot be TOML").in_file(path)
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError::new(format!("cannot read the scenario file: {e}")).in_file(path))?;
+    let src = String::from_utf8(bytes)
+        .map_err(|_| InputError::new("the file is not UTF-8 text, so it cannot be TOML").in_file(path))?;
     parse(&src, Some(path), overrides).map_err(Error::from)
 }
 
 /// Parses and checks scenario text; `path` is only used in messages.
-pub fn parse(
-    src: &str,
-    path: Option<&Path>,
-    overrides: &Overrides,
-) -> Result<Scenario, InputError> {
+pub fn parse(src: &str, path: Option<&Path>, overrides: &Overrides) -> Result<Scenario, InputError> {
     let with_file = |e: InputError| match path {
         Some(p) => e.in_file(p),
         None => e,
@@ -113,12 +106,7 @@ pub fn parse(
         Some(dir) => dir.clone(),
         None => PathBuf::from(&file.output.dir),
     };
-    Ok(Scenario {
-        file,
-        entries,
-        path: path.map(Path::to_path_buf),
-        output_dir,
-    })
+    Ok(Scenario { file, entries, path: path.map(Path::to_path_buf), output_dir })
 }
 
 /// Deserialises a whole file; `prefix` is prepended to key paths in errors (for variants).
@@ -147,10 +135,7 @@ fn toml_error(src: &str, key: &str, e: &toml::de::Error) -> InputError {
         .replace("expected u64", "expected a whole number, 0 or more")
         .replace("expected f64", "expected a number")
         .replace("missing field", "missing key");
-    let position = e
-        .span()
-        .map(|s| source::line_col(src, s.start))
-        .or_else(|| source::locate(src, key));
+    let position = e.span().map(|s| source::line_col(src, s.start)).or_else(|| source::locate(src, key));
     let mut err = InputError {
         key: (!key.is_empty()).then(|| key.to_string()),
         position,
@@ -158,30 +143,15 @@ fn toml_error(src: &str, key: &str, e: &toml::de::Error) -> InputError {
         ..Default::default()
     };
     if let Some((word, allowed)) = source::parse_unknown(&message) {
-        let list = allowed
-            .iter()
-            .map(|a| format!("`{a}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let kind = if message.starts_with("unknown field") {
-            "keys"
-        } else {
-            "values"
-        };
-        err.message = format!(
-            "unknown {} `{word}`",
-            if kind == "keys" { "key" } else { "value" }
-        );
-        err.help = Some(
-            match source::did_you_mean(&word, allowed.iter().map(String::as_str)) {
-                Some(best) => format!("did you mean `{best}`? allowed {kind}: {list}"),
-                None => format!("allowed {kind}: {list}"),
-            },
-        );
+        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        let kind = if message.starts_with("unknown field") { "keys" } else { "values" };
+        err.message = format!("unknown {} `{word}`", if kind == "keys" { "key" } else { "value" });
+        err.help = Some(match source::did_you_mean(&word, allowed.iter().map(String::as_str)) {
+            Some(best) => format!("did you mean `{best}`? allowed {kind}: {list}"),
+            None => format!("allowed {kind}: {list}"),
+        });
     } else if message.starts_with("missing key") {
-        err.help = Some(
-            "see `docs/ODD.md` or `agora validate` on a bundled scenario for every key".into(),
-        );
+        err.help = Some("see `docs/ODD.md` or `agora validate` on a bundled scenario for every key".into());
     }
     err
 }
@@ -202,17 +172,8 @@ fn apply_overrides(file: &mut ScenarioFile, o: &Overrides) {
 }
 
 /// Sections a variant may not change: they define the run, not a regime's rules.
-const FIXED_IN_VARIANTS: &[&str] = &[
-    "name",
-    "description",
-    "question",
-    "mode",
-    "regimes",
-    "baseline",
-    "run",
-    "output",
-    "variant",
-];
+const FIXED_IN_VARIANTS: &[&str] =
+    &["name", "description", "question", "mode", "regimes", "baseline", "run", "output", "variant"];
 
 fn resolve_entries(file: &ScenarioFile, src: &str) -> Result<Vec<Entry>, InputError> {
     let mut entries: Vec<Entry> = Vec::new();
@@ -223,10 +184,7 @@ fn resolve_entries(file: &ScenarioFile, src: &str) -> Result<Vec<Entry>, InputEr
             let names: Vec<&str> = regimes::REGIMES.iter().map(|r| r.name).collect();
             let err = InputError::at(&key, format!("unknown regime `{kind}`"));
             match source::did_you_mean(kind, names.iter().copied()) {
-                Some(best) => err.help(format!(
-                    "did you mean `{best}`? known regimes: {}",
-                    names.join(", ")
-                )),
+                Some(best) => err.help(format!("did you mean `{best}`? known regimes: {}", names.join(", "))),
                 None => err.help(format!("known regimes: {}", names.join(", "))),
             }
         })?;
@@ -241,7 +199,9 @@ fn resolve_entries(file: &ScenarioFile, src: &str) -> Result<Vec<Entry>, InputEr
                     let known: Vec<&str> = file.variant.keys().map(String::as_str).collect();
                     InputError::at(&key, format!("no `[variant.{label}]` table for `{listed}`")).help(
                         if known.is_empty() {
-                            format!("add a `[variant.{label}]` table with the keys this entry changes (it may be empty)")
+                            format!(
+                                "add a `[variant.{label}]` table with the keys this entry changes (it may be empty)"
+                            )
                         } else {
                             format!("variants in this file: {}", known.join(", "))
                         },
@@ -255,32 +215,21 @@ fn resolve_entries(file: &ScenarioFile, src: &str) -> Result<Vec<Entry>, InputEr
                 // Point at the variant's key if the variant set it, else at the base key.
                 let k = e.key.clone().unwrap_or_default();
                 let in_variant = format!("variant.{label}.{k}");
-                if source::locate(src, &in_variant).is_some() && has_path(&file.variant[label], &k)
-                {
+                if source::locate(src, &in_variant).is_some() && has_path(&file.variant[label], &k) {
                     e.key = Some(in_variant);
                 }
             }
             e
         })?;
-        entries.push(Entry {
-            label: listed.clone(),
-            info,
-            cfg,
-        });
+        entries.push(Entry { label: listed.clone(), info, cfg });
     }
     for (label, _) in file.variant.iter() {
-        if !file
-            .regimes
-            .iter()
-            .any(|r| r.split_once(':').map(|(_, l)| l) == Some(label.as_str()))
-        {
+        if !file.regimes.iter().any(|r| r.split_once(':').map(|(_, l)| l) == Some(label.as_str())) {
             return Err(InputError::at(
                 format!("variant.{label}"),
                 format!("variant `{label}` is not used by any entry of `regimes`"),
             )
-            .help(format!(
-                "list it as `<regime>:{label}` in `regimes`, or remove the table"
-            )));
+            .help(format!("list it as `<regime>:{label}` in `regimes`, or remove the table")));
         }
     }
     Ok(entries)
@@ -314,8 +263,7 @@ fn variant_config(
                 .help("variants change the rules of a regime (its table, `policy`, `population`, `resource`, `knowledge`, `adapt`), not the run"));
         }
     }
-    let mut base =
-        toml::Value::try_from(file).map_err(|e| InputError::new(format!("internal: {e}")))?;
+    let mut base = toml::Value::try_from(file).map_err(|e| InputError::new(format!("internal: {e}")))?;
     if let toml::Value::Table(t) = &mut base {
         t.remove("variant");
         merge(t, overlay);
@@ -367,17 +315,9 @@ pub fn bundled(root: &Path) -> Vec<(PathBuf, String, String)> {
     paths
         .into_iter()
         .map(|p| {
-            let parsed = std::fs::read_to_string(&p)
-                .ok()
-                .and_then(|s| toml::from_str::<toml::Table>(&s).ok());
-            let field = |k: &str| {
-                parsed
-                    .as_ref()
-                    .and_then(|t| t.get(k))
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string()
-            };
+            let parsed = std::fs::read_to_string(&p).ok().and_then(|s| toml::from_str::<toml::Table>(&s).ok());
+            let field =
+                |k: &str| parsed.as_ref().and_then(|t| t.get(k)).and_then(|v| v.as_str()).unwrap_or("").to_string();
             let (name, description) = (field("name"), field("description"));
             (p, name, description)
         })

@@ -56,9 +56,7 @@ pub fn locate(src: &str, path: &str) -> Option<(usize, usize)> {
         let next = match (seg, value) {
             (Segment::Key(k), None) => find_key(table, k),
             (Segment::Key(k), Some(DeValue::Table(t))) => find_key(t, k),
-            (Segment::Index(i), Some(DeValue::Array(a))) => {
-                a.get(*i).map(|v| (v.span().start, v.get_ref()))
-            }
+            (Segment::Index(i), Some(DeValue::Array(a))) => a.get(*i).map(|v| (v.span().start, v.get_ref())),
             _ => None,
         };
         match next {
@@ -76,17 +74,14 @@ pub fn locate(src: &str, path: &str) -> Option<(usize, usize)> {
 }
 
 fn find_key<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<(usize, &'a DeValue<'i>)> {
-    table
-        .iter()
-        .find(|(k, _)| k.get_ref().as_ref() == key)
-        .map(|(k, v)| {
-            // Point at the value for scalars (the bad number), at the key for tables.
-            let at = match v.get_ref() {
-                DeValue::Table(_) => k.span().start,
-                _ => v.span().start,
-            };
-            (at, v.get_ref())
-        })
+    table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(k, v)| {
+        // Point at the value for scalars (the bad number), at the key for tables.
+        let at = match v.get_ref() {
+            DeValue::Table(_) => k.span().start,
+            _ => v.span().start,
+        };
+        (at, v.get_ref())
+    })
 }
 
 /// Suggests the closest allowed word, if one is close enough to be a likely typo.
@@ -102,18 +97,11 @@ pub fn did_you_mean<'a>(word: &str, allowed: impl IntoIterator<Item = &'a str>) 
 /// Reads serde's "unknown field `x`, expected one of `a`, `b`" (or variant) message into the
 /// unknown word and the allowed ones.
 pub fn parse_unknown(message: &str) -> Option<(String, Vec<String>)> {
-    let rest = message
-        .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
     let end = rest.find('`')?;
     let word = rest[..end].to_string();
     let tail = &rest[end + 1..];
-    let allowed = tail
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect();
+    let allowed = tail.split('`').skip(1).step_by(2).map(str::to_string).collect();
     Some((word, allowed))
 }
 
@@ -136,8 +124,7 @@ mod tests {
 
     #[test]
     fn locates_values_in_tables_and_arrays() {
-        let src =
-            "name = \"x\"\n[run]\nagents = -5\n[policy]\nshocks = [{ step = 1 }, { step = 2 }]\n";
+        let src = "name = \"x\"\n[run]\nagents = -5\n[policy]\nshocks = [{ step = 1 }, { step = 2 }]\n";
         assert_eq!(locate(src, "run.agents"), Some((3, 10)));
         assert_eq!(locate(src, "policy.shocks[1].step"), Some((5, 34)));
         // A missing key falls back to its table.
@@ -152,8 +139,7 @@ mod tests {
 
     #[test]
     fn reads_serde_unknown_field_messages() {
-        let (w, a) =
-            parse_unknown("unknown field `agnets`, expected one of `agents`, `steps`").unwrap();
+        let (w, a) = parse_unknown("unknown field `agnets`, expected one of `agents`, `steps`").unwrap();
         assert_eq!(w, "agnets");
         assert_eq!(a, vec!["agents", "steps"]);
         let (w, a) = parse_unknown("unknown variant `markt`, expected `market`").unwrap();

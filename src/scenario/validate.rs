@@ -18,63 +18,55 @@ pub fn resolve_defaults(f: &mut ScenarioFile) {
     }
 }
 
-type Check = Result<(), InputError>;
+/// The result of a check.
+pub type Check = Result<(), InputError>;
 
-fn finite(key: &str, v: f64) -> Check {
+/// A finite number.
+pub fn finite(key: &str, v: f64) -> Check {
     if v.is_finite() {
         Ok(())
     } else {
-        Err(InputError::at(
-            key,
-            format!("must be a finite number (got {v})"),
-        ))
+        Err(InputError::at(key, format!("must be a finite number (got {v})")))
     }
 }
 
-fn range(key: &str, v: f64, lo: f64, hi: f64) -> Check {
+/// A finite number in `[lo, hi]`.
+pub fn range(key: &str, v: f64, lo: f64, hi: f64) -> Check {
     finite(key, v)?;
     if v < lo || v > hi {
-        return Err(InputError::at(
-            key,
-            format!("must be between {lo} and {hi} (got {v})"),
-        ));
+        return Err(InputError::at(key, format!("must be between {lo} and {hi} (got {v})")));
     }
     Ok(())
 }
 
-fn share(key: &str, v: f64) -> Check {
+/// A share in `[0, 1]`.
+pub fn share(key: &str, v: f64) -> Check {
     range(key, v, 0.0, 1.0)
 }
 
-fn at_least(key: &str, v: f64, lo: f64) -> Check {
+/// A finite number of at least `lo`.
+pub fn at_least(key: &str, v: f64, lo: f64) -> Check {
     finite(key, v)?;
     if v < lo {
-        return Err(InputError::at(
-            key,
-            format!("must be at least {lo} (got {v})"),
-        ));
+        return Err(InputError::at(key, format!("must be at least {lo} (got {v})")));
     }
     Ok(())
 }
 
-fn positive(key: &str, v: f64) -> Check {
+/// A finite number above 0.
+pub fn positive(key: &str, v: f64) -> Check {
     finite(key, v)?;
     if v <= 0.0 {
-        return Err(InputError::at(
-            key,
-            format!("must be greater than 0 (got {v})"),
-        ));
+        return Err(InputError::at(key, format!("must be greater than 0 (got {v})")));
     }
     Ok(())
 }
 
-fn count(key: &str, v: u64, lo: u64, hi: u64, flag: Option<&str>) -> Check {
+/// A whole number in `[lo, hi]`; `flag` names the command-line flag that set it.
+pub fn count(key: &str, v: u64, lo: u64, hi: u64, flag: Option<&str>) -> Check {
     if v < lo || v > hi {
         let key = flag.unwrap_or(key);
-        return Err(InputError::at(
-            key,
-            format!("must be a whole number from {lo} to {hi} (got {v})"),
-        ));
+        return Err(InputError::at(key, format!("must be a whole number from {lo} to {hi} (got {v})")));
     }
     Ok(())
 }
@@ -110,8 +102,7 @@ pub fn distribution(key: &str, d: &Distribution) -> Check {
 fn identifier(key: &str, s: &str) -> Check {
     let ok = !s.is_empty()
         && s.len() <= 64
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !s.starts_with('-');
     if ok {
         Ok(())
@@ -125,8 +116,9 @@ fn identifier(key: &str, s: &str) -> Check {
 pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
     identifier("name", &f.name)?;
     if f.regimes.is_empty() {
-        return Err(InputError::at("regimes", "lists no regime")
-            .help("for example regimes = [\"autarky\", \"market\"]"));
+        return Err(
+            InputError::at("regimes", "lists no regime").help("for example regimes = [\"autarky\", \"market\"]")
+        );
     }
     for (i, r) in f.regimes.iter().enumerate() {
         if let Some((_, label)) = r.split_once(':') {
@@ -134,58 +126,28 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
         }
     }
     if !f.regimes.contains(&f.baseline) {
-        return Err(InputError::at(
-            "baseline",
-            format!("`{}` is not one of the listed regimes", f.baseline),
-        )
-        .help(format!("one of: {}", f.regimes.join(", "))));
+        return Err(InputError::at("baseline", format!("`{}` is not one of the listed regimes", f.baseline))
+            .help(format!("one of: {}", f.regimes.join(", "))));
     }
 
     let r = &f.run;
-    count(
-        "run.agents",
-        r.agents,
-        2,
-        u32::MAX as u64 - 1,
-        o.agents.map(|_| "--agents"),
-    )?;
-    count(
-        "run.steps",
-        r.steps,
-        1,
-        100_000_000,
-        o.steps.map(|_| "--steps"),
-    )?;
-    count(
-        "run.replicates",
-        r.replicates,
-        1,
-        1_000_000,
-        o.replicates.map(|_| "--replicates"),
-    )?;
+    count("run.agents", r.agents, 2, u32::MAX as u64 - 1, o.agents.map(|_| "--agents"))?;
+    count("run.steps", r.steps, 1, 100_000_000, o.steps.map(|_| "--steps"))?;
+    count("run.replicates", r.replicates, 1, 1_000_000, o.replicates.map(|_| "--replicates"))?;
     count("run.threads", r.threads, 0, 4096, None)?;
     if r.warmup >= r.steps {
-        return Err(InputError::at(
-            "run.warmup",
-            format!("must be below `steps` ({}), got {}", r.steps, r.warmup),
-        )
-        .help("warm-up steps are left out of the summaries; some steps must remain"));
+        return Err(InputError::at("run.warmup", format!("must be below `steps` ({}), got {}", r.steps, r.warmup))
+            .help("warm-up steps are left out of the summaries; some steps must remain"));
     }
 
     let p = &f.population;
     if p.goods.is_empty() || p.goods.len() > 64 {
-        return Err(InputError::at(
-            "population.goods",
-            format!("must list 1 to 64 goods (got {})", p.goods.len()),
-        ));
+        return Err(InputError::at("population.goods", format!("must list 1 to 64 goods (got {})", p.goods.len())));
     }
     for (i, g) in p.goods.iter().enumerate() {
         identifier(&format!("population.goods[{i}]"), g)?;
         if p.goods[..i].contains(g) {
-            return Err(InputError::at(
-                format!("population.goods[{i}]"),
-                format!("`{g}` is listed twice"),
-            ));
+            return Err(InputError::at(format!("population.goods[{i}]"), format!("`{g}` is listed twice")));
         }
     }
     match &p.need {
@@ -195,24 +157,16 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
                 let key = format!("population.need.{g}");
                 if !p.goods.contains(g) {
                     let err = InputError::at(&key, format!("`{g}` is not one of the goods"));
-                    return Err(
-                        match super::source::did_you_mean(g, p.goods.iter().map(String::as_str)) {
-                            Some(best) => err.help(format!(
-                                "did you mean `{best}`? goods: {}",
-                                p.goods.join(", ")
-                            )),
-                            None => err.help(format!("goods: {}", p.goods.join(", "))),
-                        },
-                    );
+                    return Err(match super::source::did_you_mean(g, p.goods.iter().map(String::as_str)) {
+                        Some(best) => err.help(format!("did you mean `{best}`? goods: {}", p.goods.join(", "))),
+                        None => err.help(format!("goods: {}", p.goods.join(", "))),
+                    });
                 }
                 at_least(&key, *x, 0.0)?;
             }
             if let Some(missing) = p.goods.iter().find(|g| !map.contains_key(*g)) {
-                return Err(InputError::at(
-                    "population.need",
-                    format!("gives no need for `{missing}`"),
-                )
-                .help("give every good a need, or one number for all"));
+                return Err(InputError::at("population.need", format!("gives no need for `{missing}`"))
+                    .help("give every good a need, or one number for all"));
             }
         }
     }
@@ -224,24 +178,15 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
     share("population.strategies.free_rider", s.free_rider)?;
     let sum = s.cooperator + s.reciprocator + s.free_rider;
     if (sum - 1.0).abs() > 1e-9 {
-        return Err(InputError::at(
-            "population.strategies",
-            format!("shares sum to {sum}, not 1"),
-        )
-        .help("cooperator + reciprocator + free_rider must equal 1"));
+        return Err(InputError::at("population.strategies", format!("shares sum to {sum}, not 1"))
+            .help("cooperator + reciprocator + free_rider must equal 1"));
     }
     network(&p.network, r.agents, o)?;
     at_least("population.initial_stock", p.initial_stock, 0.0)?;
     share("population.decay", p.decay)?;
     share("population.destitute_threshold", p.destitute_threshold)?;
     share("population.destitute_penalty", p.destitute_penalty)?;
-    count(
-        "population.destitute_after",
-        p.destitute_after,
-        0,
-        60_000,
-        None,
-    )?;
+    count("population.destitute_after", p.destitute_after, 0, 60_000, None)?;
 
     let res = &f.resource;
     positive("resource.capacity", res.capacity)?;
@@ -283,11 +228,7 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
 }
 
 fn network(n: &NetworkSpec, agents: u64, o: &Overrides) -> Check {
-    let agents_key = if o.agents.is_some() {
-        "--agents"
-    } else {
-        "run.agents"
-    };
+    let agents_key = if o.agents.is_some() { "--agents" } else { "run.agents" };
     let degree_check = |degree: u64| -> Check {
         if degree < 2 || degree % 2 == 1 {
             return Err(InputError::at(
@@ -296,17 +237,15 @@ fn network(n: &NetworkSpec, agents: u64, o: &Overrides) -> Check {
             ));
         }
         if degree >= agents {
-            return Err(InputError::at("population.network.degree", format!("must be below the number of agents ({agents}, from {agents_key}), got {degree}"))
-                .help("each agent needs `degree` distinct others to link to"));
-        }
-        if degree > 10_000 {
             return Err(InputError::at(
                 "population.network.degree",
-                format!("must be at most 10000 (got {degree})"),
+                format!("must be below the number of agents ({agents}, from {agents_key}), got {degree}"),
             )
-            .help(
-                "for everyone linked to everyone use kind = \"complete\", which stores no links",
-            ));
+            .help("each agent needs `degree` distinct others to link to"));
+        }
+        if degree > 10_000 {
+            return Err(InputError::at("population.network.degree", format!("must be at most 10000 (got {degree})"))
+                .help("for everyone linked to everyone use kind = \"complete\", which stores no links"));
         }
         Ok(())
     };
@@ -345,14 +284,7 @@ mod tests {
     fn output_dirs_stay_inside_output() {
         assert!(output_dir("output/x").is_ok());
         assert!(output_dir("output/a/b").is_ok());
-        for bad in [
-            "output",
-            "/tmp/x",
-            "../output/x",
-            "output/../x",
-            "x/output",
-            "output/./x/..",
-        ] {
+        for bad in ["output", "/tmp/x", "../output/x", "output/../x", "x/output", "output/./x/.."] {
             assert!(output_dir(bad).is_err(), "{bad} accepted");
         }
     }

@@ -48,11 +48,7 @@ pub enum Strategy {
 
 impl Strategy {
     /// All strategies, in column order.
-    pub const ALL: [Strategy; 3] = [
-        Strategy::Cooperator,
-        Strategy::Reciprocator,
-        Strategy::FreeRider,
-    ];
+    pub const ALL: [Strategy; 3] = [Strategy::Cooperator, Strategy::Reciprocator, Strategy::FreeRider];
 
     /// The name used in files.
     pub fn name(self) -> &'static str {
@@ -309,11 +305,7 @@ impl World {
                 } else {
                     0.0
                 },
-                patent_expiry: if k.patent_life > 0.0 {
-                    (1.0 / k.patent_life).min(1.0)
-                } else {
-                    1.0
-                },
+                patent_expiry: if k.patent_life > 0.0 { (1.0 / k.patent_life).min(1.0) } else { 1.0 },
             },
             need,
             goods,
@@ -340,13 +332,7 @@ impl World {
 
     /// Total units of goods held by all agents.
     pub fn goods_total(&self) -> f64 {
-        self.agents
-            .stock
-            .par_chunks(CHUNK * self.goods)
-            .map(|c| c.iter().sum::<f64>())
-            .collect::<Vec<_>>()
-            .iter()
-            .sum()
+        self.agents.stock.par_chunks(CHUNK * self.goods).map(|c| c.iter().sum::<f64>()).collect::<Vec<_>>().iter().sum()
     }
 
     /// Bytes held by the world (agent columns and network).
@@ -366,10 +352,7 @@ pub fn need_vector(cfg: &ScenarioFile) -> Vec<f64> {
     let goods = &cfg.population.goods;
     match &cfg.population.need {
         NeedSpec::All(x) => vec![*x; goods.len()],
-        NeedSpec::PerGood(map) => goods
-            .iter()
-            .map(|g| map.get(g).copied().unwrap_or(0.0))
-            .collect(),
+        NeedSpec::PerGood(map) => goods.iter().map(|g| map.get(g).copied().unwrap_or(0.0)).collect(),
     }
 }
 
@@ -392,19 +375,19 @@ impl Sampler {
     /// Prepares a sampler; the distribution was validated, so its parameters are in range.
     pub fn new(d: &Distribution) -> Sampler {
         match *d {
-            Distribution::Lognormal { median, sigma } => LogNormal::new(median.ln(), sigma)
-                .map(Sampler::Lognormal)
-                .unwrap_or(Sampler::Constant(median)),
-            Distribution::Uniform { low, high } => Uniform::new_inclusive(low, high)
-                .map(Sampler::Uniform)
-                .unwrap_or(Sampler::Constant(low)),
+            Distribution::Lognormal { median, sigma } => {
+                LogNormal::new(median.ln(), sigma).map(Sampler::Lognormal).unwrap_or(Sampler::Constant(median))
+            }
+            Distribution::Uniform { low, high } => {
+                Uniform::new_inclusive(low, high).map(Sampler::Uniform).unwrap_or(Sampler::Constant(low))
+            }
             Distribution::Constant { value } => Sampler::Constant(value),
-            Distribution::Exponential { mean } => Exp::new(1.0 / mean)
-                .map(Sampler::Exponential)
-                .unwrap_or(Sampler::Constant(mean)),
-            Distribution::Pareto { scale, shape } => Pareto::new(scale, shape)
-                .map(Sampler::Pareto)
-                .unwrap_or(Sampler::Constant(scale)),
+            Distribution::Exponential { mean } => {
+                Exp::new(1.0 / mean).map(Sampler::Exponential).unwrap_or(Sampler::Constant(mean))
+            }
+            Distribution::Pareto { scale, shape } => {
+                Pareto::new(scale, shape).map(Sampler::Pareto).unwrap_or(Sampler::Constant(scale))
+            }
         }
     }
 

@@ -37,12 +37,7 @@ impl Network {
 
     /// The complete network on `n` agents, stored implicitly.
     pub fn complete(n: usize) -> Network {
-        Network {
-            n,
-            complete: true,
-            offsets: Vec::new(),
-            targets: Vec::new(),
-        }
+        Network { n, complete: true, offsets: Vec::new(), targets: Vec::new() }
     }
 
     /// Compresses adjacency rows (each sorted and free of duplicates) into offsets and targets.
@@ -58,12 +53,7 @@ impl Network {
             targets.extend_from_slice(row);
             offsets.push(targets.len() as u32);
         }
-        Network {
-            n,
-            complete: false,
-            offsets,
-            targets,
-        }
+        Network { n, complete: false, offsets, targets }
     }
 
     /// Number of agents.
@@ -273,29 +263,17 @@ mod tests {
     fn check_simple(net: &Network) {
         for i in 0..net.len() {
             let row = net.neighbours(i);
-            assert!(
-                row.windows(2).all(|w| w[0] < w[1]),
-                "row {i} unsorted or duplicated"
-            );
+            assert!(row.windows(2).all(|w| w[0] < w[1]), "row {i} unsorted or duplicated");
             assert!(!row.contains(&(i as u32)), "self-loop at {i}");
             for &j in row {
-                assert!(
-                    net.neighbours(j as usize)
-                        .binary_search(&(i as u32))
-                        .is_ok(),
-                    "link {i}-{j} one-way"
-                );
+                assert!(net.neighbours(j as usize).binary_search(&(i as u32)).is_ok(), "link {i}-{j} one-way");
             }
         }
     }
 
     #[test]
     fn ring_has_exact_degree() {
-        let net = Network::build(
-            &NetworkSpec::Ring { degree: 6 },
-            100,
-            &mut ChaCha8Rng::seed_from_u64(1),
-        );
+        let net = Network::build(&NetworkSpec::Ring { degree: 6 }, 100, &mut ChaCha8Rng::seed_from_u64(1));
         check_simple(&net);
         assert!((0..100).all(|i| net.degree(i) == 6));
         assert!(net.is_connected());
@@ -304,16 +282,10 @@ mod tests {
 
     #[test]
     fn small_world_keeps_mean_degree_and_connectivity() {
-        let spec = NetworkSpec::SmallWorld {
-            degree: 8,
-            rewire: 0.2,
-        };
+        let spec = NetworkSpec::SmallWorld { degree: 8, rewire: 0.2 };
         let net = Network::build(&spec, 5000, &mut ChaCha8Rng::seed_from_u64(2));
         check_simple(&net);
-        assert!(
-            (net.mean_degree() - 8.0).abs() < 1e-9,
-            "rewiring moves links, never adds or drops them"
-        );
+        assert!((net.mean_degree() - 8.0).abs() < 1e-9, "rewiring moves links, never adds or drops them");
         assert!(net.is_connected());
         // Rewiring happened: some agent's degree moved off 8.
         assert!((0..5000).any(|i| net.degree(i) != 8));
@@ -324,17 +296,10 @@ mod tests {
         let spec = NetworkSpec::ScaleFree { degree: 8 };
         let net = Network::build(&spec, 20000, &mut ChaCha8Rng::seed_from_u64(3));
         check_simple(&net);
-        assert!(
-            (net.mean_degree() - 8.0).abs() < 0.01,
-            "mean degree {}",
-            net.mean_degree()
-        );
+        assert!((net.mean_degree() - 8.0).abs() < 0.01, "mean degree {}", net.mean_degree());
         assert!(net.is_connected());
         let max = (0..20000).map(|i| net.degree(i)).max().unwrap();
-        assert!(
-            max > 100,
-            "preferential attachment makes hubs, max degree {max}"
-        );
+        assert!(max > 100, "preferential attachment makes hubs, max degree {max}");
         assert!((0..20000).all(|i| net.degree(i) >= 4));
     }
 

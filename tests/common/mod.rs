@@ -38,19 +38,13 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let header = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
-        .collect();
+    let rows = r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect();
     (header, rows)
 }
 
 /// The value of column `name` in `row`, parsed as a float (`NaN` if empty).
 pub fn col(header: &[String], row: &[String], name: &str) -> f64 {
-    let i = header
-        .iter()
-        .position(|h| h == name)
-        .unwrap_or_else(|| panic!("no column {name}"));
+    let i = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
     if row[i].is_empty() {
         f64::NAN
     } else {

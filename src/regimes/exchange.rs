@@ -1,0 +1,332 @@
+//! Order matching shared by the market and mutual credit: one clearing per good per step,
+//! with pro-rata rationing of the long side and payments in integer money units.
+//!
+//! Each member offers its holdings above `keep` times its need, and asks for its shortfall
+//! of the goods it does not offer, cheapest first, as far as its budget reaches. Per good,
+//! `V = min(D, S)` units change hands: every buyer gets `V / D` of its demand and every seller
+//! sells `V / S` of its offer. Buyers pay the floor of what they bought at the price, in money
+//! units; the exact total is then split among sellers by [`apportion`], so nothing is created
+//! or lost in the rounding: money is conserved and credit sums to zero, exactly.
+
+use crate::rng::CHUNK;
+use crate::world::{World, MONEY_UNIT};
+use rayon::prelude::*;
+
+/// Which integer column pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Account {
+    /// The market's `money`.
+    Money,
+    /// The mutual-credit `balance`.
+    Balance,
+}
+
+/// Reusable order buffers (agent-major, `n * goods`).
+#[derive(Debug, Default, Clone)]
+pub struct Orders {
+    offer: Vec<f64>,
+    demand: Vec<f64>,
+    revenue: Vec<i64>,
+}
+
+/// What one clearing did, per good.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cleared {
+    /// Units offered.
+    pub supply: Vec<f64>,
+    /// Units asked for (within budgets).
+    pub demand: Vec<f64>,
+    /// Units that changed hands.
+    pub volume: Vec<f64>,
+    /// Money units paid.
+    pub paid: Vec<i64>,
+    /// Purchases (buyer-good pairs with a positive quantity).
+    pub purchases: u64,
+}
+
+impl Cleared {
+    /// Money units paid over all goods.
+    pub fn total_paid(&self) -> i64 {
+        self.paid.iter().sum()
+    }
+}
+
+/// How far below zero a buyer's account may go.
+#[derive(Debug, Clone, Copy)]
+pub enum Credit<'a> {
+    /// Not at all: buyers spend what they hold.
+    None,
+    /// The same limit, in money units, for everyone.
+    Fixed(i64),
+    /// A limit per agent, in money units.
+    PerAgent(&'a [i64]),
+}
+
+impl Credit<'_> {
+    /// Money units agent `i` holding `account` may spend.
+    #[inline]
+    pub fn budget(&self, i: usize, account: i64) -> i64 {
+        let extra = match *self {
+            Credit::None => 0,
+            Credit::Fixed(l) => l,
+            Credit::PerAgent(l) => l[i],
+        };
+        (account + extra).max(0)
+    }
+}
+
+/// The terms of one clearing.
+pub struct Terms<'a> {
+    /// The members' slot.
+    pub slot: u8,
+    /// Price per unit of each good, used for budgets and payments.
+    pub prices: &'a [f64],
+    /// Holdings up to `keep` times need are not offered.
+    pub keep: f64,
+    /// The paying column.
+    pub account: Account,
+    /// Credit on top of the account: a buyer may spend down to minus this.
+    pub credit: Credit<'a>,
+    /// If given, seller `i`'s revenue weight per unit sold (its labour time, for time-bank
+    /// pricing); otherwise every unit sold weighs the same.
+    pub seller_weight: Option<&'a [f64]>,
+    /// Where the rounding remainder starts being handed out (rotate it step by step).
+    pub rotate: usize,
+}
+
+/// Clears every good among the members of `terms.slot`.
+pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
+    let n = world.len();
+    let goods = world.goods;
+    let need = world.need.clone();
+    orders.offer.resize(n * goods, 0.0);
+    orders.demand.resize(n * goods, 0.0);
+    orders.revenue.resize(n * goods, 0);
+    // Goods in order of price, cheapest first, for spending budgets.
+    let mut order: Vec<usize> = (0..goods).collect();
+    order.sort_by(|&a, &b| terms.prices[a].total_cmp(&terms.prices[b]).then(a.cmp(&b)));
+    let unit = MONEY_UNIT as f64;
+
+    // 1. Orders, and their totals per chunk.
+    let a = &world.agents;
+    let holdings = match terms.account {
+        Account::Money => &a.money,
+        Account::Balance => &a.balance,
+    };
+    let totals: Vec<(Vec<f64>, Vec<f64>)> =
+        (orders.offer.par_chunks_mut(CHUNK * goods), orders.demand.par_chunks_mut(CHUNK * goods))
+            .into_par_iter()
+            .enumerate()
+            .map(|(c, (offer, demand))| {
+                let mut s = vec![0.0; goods];
+                let mut d = vec![0.0; goods];
+                for k in 0..offer.len() / goods {
+                    let i = c * CHUNK + k;
+                    let (of, de) = (&mut offer[k * goods..(k + 1) * goods], &mut demand[k * goods..(k + 1) * goods]);
+                    if a.member[i] != terms.slot {
+                        of.fill(0.0);
+                        de.fill(0.0);
+                        continue;
+                    }
+                    let x = &a.stock[i * goods..(i + 1) * goods];
+                    for g in 0..goods {
+                        of[g] = (x[g] - terms.keep * need[g]).max(0.0);
+                        de[g] = 0.0;
+                        s[g] += of[g];
+                    }
+                    let mut budget = terms.credit.budget(i, holdings[i]) as f64 / unit;
+                    for &g in &order {
+                        if budget <= 0.0 {
+                            break;
+                        }
+                        let short = need[g] - x[g];
+                        if of[g] > 0.0 || short <= 0.0 {
+                            continue;
+                        }
+                        let p = terms.prices[g];
+                        let q = if p > 0.0 { short.min(budget / p) } else { short };
+                        de[g] = q;
+                        d[g] += q;
+                        budget -= q * p;
+                    }
+                }
+                (s, d)
+            })
+            .collect();
+    let mut out = Cleared {
+        supply: vec![0.0; goods],
+        demand: vec![0.0; goods],
+        volume: vec![0.0; goods],
+        paid: vec![0; goods],
+        purchases: 0,
+    };
+    for (s, d) in &totals {
+        for g in 0..goods {
+            out.supply[g] += s[g];
+            out.demand[g] += d[g];
+        }
+    }
+    for g in 0..goods {
+        out.volume[g] = out.supply[g].min(out.demand[g]);
+    }
+    let buy_ratio: Vec<f64> =
+        (0..goods).map(|g| if out.demand[g] > 0.0 { out.volume[g] / out.demand[g] } else { 0.0 }).collect();
+    let sell_ratio: Vec<f64> =
+        (0..goods).map(|g| if out.supply[g] > 0.0 { out.volume[g] / out.supply[g] } else { 0.0 }).collect();
+
+    // 2. Goods move; buyers pay; sellers' revenue weights replace their offers.
+    let account = terms.account;
+    let a = &mut world.agents;
+    let column = match account {
+        Account::Money => &mut a.money,
+        Account::Balance => &mut a.balance,
+    };
+    let partials: Vec<(Vec<i64>, Vec<f64>, u64)> = (
+        a.stock.par_chunks_mut(CHUNK * goods),
+        orders.offer.par_chunks_mut(CHUNK * goods),
+        orders.demand.par_chunks(CHUNK * goods),
+        column.par_chunks_mut(CHUNK),
+        a.member.par_chunks(CHUNK),
+    )
+        .into_par_iter()
+        .enumerate()
+        .map(|(c, (stock, offer, demand, account, member))| {
+            let mut paid = vec![0i64; goods];
+            let mut weight = vec![0.0; goods];
+            let mut purchases = 0u64;
+            for k in 0..member.len() {
+                if member[k] != terms.slot {
+                    continue;
+                }
+                let i = c * CHUNK + k;
+                let mut left = terms.credit.budget(i, account[k]);
+                for g in 0..goods {
+                    let idx = k * goods + g;
+                    let bought = demand[idx] * buy_ratio[g];
+                    if bought > 0.0 {
+                        let pay = ((bought * terms.prices[g] * unit).floor() as i64).clamp(0, left);
+                        left -= pay;
+                        account[k] -= pay;
+                        paid[g] += pay;
+                        stock[idx] += bought;
+                        purchases += 1;
+                    }
+                    let sold = offer[idx] * sell_ratio[g];
+                    stock[idx] -= sold;
+                    let w = sold * terms.seller_weight.map_or(1.0, |sw| sw[i]);
+                    offer[idx] = w;
+                    weight[g] += w;
+                }
+            }
+            (paid, weight, purchases)
+        })
+        .collect();
+    let mut weight_total = vec![0.0; goods];
+    for (p, w, k) in &partials {
+        for g in 0..goods {
+            out.paid[g] += p[g];
+            weight_total[g] += w[g];
+        }
+        out.purchases += k;
+    }
+
+    // 3. Sellers are paid exactly what buyers paid, split by weight.
+    for g in 0..goods {
+        apportion_strided(out.paid[g], &orders.offer, goods, g, weight_total[g], terms.rotate, &mut orders.revenue);
+    }
+    let revenue = &orders.revenue;
+    column.par_chunks_mut(CHUNK).enumerate().for_each(|(c, account)| {
+        for (k, m) in account.iter_mut().enumerate() {
+            let i = c * CHUNK + k;
+            *m += revenue[i * goods..(i + 1) * goods].iter().sum::<i64>();
+        }
+    });
+    out
+}
+
+/// Splits the integer `total` over the entries `g, g + stride, ...` of `weights` in
+/// proportion to them, writing each share into the same position of `out` (other positions of
+/// that column set to 0). Shares are floors of the exact proportion; the remainder, fewer
+/// units than there are positive weights, goes one unit each to positive weights in index
+/// order starting at `rotate`. The shares sum to `total` exactly.
+pub fn apportion_strided(
+    total: i64,
+    weights: &[f64],
+    stride: usize,
+    g: usize,
+    weight_total: f64,
+    rotate: usize,
+    out: &mut [i64],
+) {
+    let n = weights.len() / stride;
+    let t = total as f64;
+    let partial: Vec<i64> = out
+        .par_chunks_mut(CHUNK * stride)
+        .zip(weights.par_chunks(CHUNK * stride))
+        .map(|(o, w)| {
+            let mut sum = 0i64;
+            for k in 0..o.len() / stride {
+                let idx = k * stride + g;
+                let share =
+                    if weight_total > 0.0 && w[idx] > 0.0 { (t * (w[idx] / weight_total)).floor() as i64 } else { 0 };
+                o[idx] = share;
+                sum += share;
+            }
+            sum
+        })
+        .collect();
+    let mut remainder = total - partial.iter().sum::<i64>();
+    if remainder == 0 || n == 0 {
+        return;
+    }
+    // Hand out the remainder one unit at a time (take back one unit at a time if float
+    // rounding overshot), visiting agents from `rotate` onwards.
+    let step = remainder.signum();
+    let mut visited_without_change = 0;
+    let mut i = rotate % n;
+    while remainder != 0 && visited_without_change <= n {
+        let idx = i * stride + g;
+        if weights[idx] > 0.0 && (step > 0 || out[idx] > 0) {
+            out[idx] += step;
+            remainder -= step;
+            visited_without_change = 0;
+        } else {
+            visited_without_change += 1;
+        }
+        i = (i + 1) % n;
+    }
+}
+
+/// [`apportion_strided`] for a plain vector of weights.
+pub fn apportion(total: i64, weights: &[f64], rotate: usize, out: &mut Vec<i64>) {
+    out.resize(weights.len(), 0);
+    let weight_total: f64 = crate::engine::chunk_sum(weights);
+    apportion_strided(total, weights, 1, 0, weight_total, rotate, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_is_exact_and_proportional() {
+        let w = [1.0, 2.0, 0.0, 3.0, 1e-9];
+        let mut out = Vec::new();
+        for total in [0i64, 1, 7, 1_000_000_007, 123] {
+            apportion(total, &w, 3, &mut out);
+            assert_eq!(out.iter().sum::<i64>(), total);
+            assert_eq!(out[2], 0, "no share without weight");
+            let wt: f64 = w.iter().sum();
+            for (o, x) in out.iter().zip(&w) {
+                assert!((*o as f64 - total as f64 * x / wt).abs() <= 1.0 + 1e-6);
+            }
+        }
+    }
+
+    #[test]
+    fn apportion_with_no_weight_gives_nothing() {
+        let mut out = Vec::new();
+        apportion(0, &[0.0, 0.0], 0, &mut out);
+        assert_eq!(out, vec![0, 0]);
+    }
+}

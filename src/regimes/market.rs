@@ -1,0 +1,222 @@
+//! The market: goods for money at one price per good, set by excess demand; and the two
+//! money-exchange null models of econophysics (kinetic exchange and yard-sale), which share
+//! its money but have no goods.
+//!
+//! Goods model, per step: members offer their surplus and buy their shortfall within their
+//! money, cheapest goods first ([`super::exchange`]); then each price moves by
+//! `p *= 1 + price_adjust (D - S) / (D + S)`. Money is an integer column, so it is conserved
+//! exactly: it only changes hands.
+
+use super::exchange::{self, Account, Credit, Orders, Terms};
+use super::pairing::Pairing;
+use super::{Ctx, Property, Regime, RegimeInfo};
+use crate::error::InputError;
+use crate::metrics::{set, Metric, MoneyKind};
+use crate::rng::{unit_f64, Purpose, CHUNK};
+use crate::scenario::validate::{at_least, distribution, range, share};
+use crate::scenario::{Amount, MarketConfig, MarketModel, PropertyKind, ScenarioFile};
+use crate::world::{to_money, Sampler, World};
+use rayon::prelude::*;
+
+/// Registry entry.
+pub const INFO: RegimeInfo = RegimeInfo {
+    name: "market",
+    summary: "goods sold for money at prices set by excess demand (or the kinetic and yard-sale money models)",
+    validate,
+    build: |cfg| Box::new(Market::new(&cfg.market)),
+};
+
+fn validate(f: &ScenarioFile) -> Result<(), InputError> {
+    let m = &f.market;
+    initial_money("market.initial_money", &m.initial_money)?;
+    at_least("market.initial_price", m.initial_price, 1e-9)?;
+    share("market.price_adjust", m.price_adjust)?;
+    at_least("market.keep", m.keep, 0.0)?;
+    range("market.saving", m.saving, 0.0, 0.999_999)?;
+    share("market.bet", m.bet)?;
+    share("market.redistribute", m.redistribute)
+}
+
+/// Checks an initial money amount or distribution.
+pub fn initial_money(key: &str, a: &Amount) -> Result<(), InputError> {
+    match a {
+        Amount::Fixed(x) => at_least(key, *x, 0.0),
+        Amount::Drawn(d) => distribution(key, d),
+    }
+}
+
+/// Gives every member of `slot` its initial money, drawn from the population stream so that
+/// all money regimes of a replicate start from the same endowments.
+pub fn endow(world: &mut World, ctx: &Ctx, amount: &Amount) {
+    let sampler = match amount {
+        Amount::Fixed(x) => Sampler::Constant(*x),
+        Amount::Drawn(d) => Sampler::new(d),
+    };
+    let slot = ctx.slot;
+    let streams = ctx.streams;
+    let a = &mut world.agents;
+    (a.money.par_chunks_mut(CHUNK), a.member.par_chunks(CHUNK)).into_par_iter().enumerate().for_each(
+        |(c, (money, member))| {
+            let mut rng = streams.rng(Purpose::Population, 1, 0, c);
+            for (m, &s) in money.iter_mut().zip(member) {
+                let x = sampler.sample(&mut rng);
+                if s == slot {
+                    *m = to_money(x);
+                }
+            }
+        },
+    );
+}
+
+/// The market regime's state.
+#[derive(Debug, Clone)]
+pub struct Market {
+    cfg: MarketConfig,
+    prices: Vec<f64>,
+    orders: Orders,
+    pairing: Pairing,
+    weights: Vec<f64>,
+    shares: Vec<i64>,
+}
+
+impl Market {
+    /// A market with the given settings.
+    pub fn new(cfg: &MarketConfig) -> Market {
+        Market {
+            cfg: cfg.clone(),
+            prices: Vec::new(),
+            orders: Orders::default(),
+            pairing: Pairing::default(),
+            weights: Vec::new(),
+            shares: Vec::new(),
+        }
+    }
+
+    fn goods(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+        let stock = members_money(world, ctx.slot);
+        let terms = Terms {
+            slot: ctx.slot,
+            prices: &self.prices,
+            keep: self.cfg.keep,
+            account: Account::Money,
+            credit: Credit::None,
+            seller_weight: None,
+            rotate: (ctx.step as usize).wrapping_mul(7919),
+        };
+        let cleared = exchange::clear(world, &terms, &mut self.orders);
+        for (g, p) in self.prices.iter_mut().enumerate() {
+            let (d, s) = (cleared.demand[g], cleared.supply[g]);
+            if d + s > 0.0 {
+                *p = (*p * (1.0 + self.cfg.price_adjust * (d - s) / (d + s))).max(1e-9);
+            }
+        }
+        set(row, Metric::Trades, cleared.purchases as f64);
+        set(row, Metric::Velocity, if stock > 0 { cleared.total_paid() as f64 / stock as f64 } else { f64::NAN });
+    }
+
+    fn kinetic(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+        let lambda = self.cfg.saving;
+        self.pairing.draw(world, ctx.slot, ctx.streams, ctx.step);
+        let pairs =
+            self.pairing.exchange(&mut world.agents.money, ctx.streams, ctx.slot as u32, ctx.step, |a, b, r| {
+                // Each keeps `lambda` of its own money; the rest is pooled and split at random.
+                let total = *a + *b;
+                let keep_a = (lambda * *a as f64).round() as i64;
+                let keep_b = (lambda * *b as f64).round() as i64;
+                let pool = total - keep_a - keep_b;
+                *a = keep_a + (unit_f64(r) * pool as f64).floor() as i64;
+                *b = total - *a;
+            });
+        set(row, Metric::Trades, pairs as f64);
+    }
+
+    fn yard_sale(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+        let bet = self.cfg.bet;
+        self.pairing.draw(world, ctx.slot, ctx.streams, ctx.step);
+        let pairs =
+            self.pairing.exchange(&mut world.agents.money, ctx.streams, ctx.slot as u32, ctx.step, |a, b, r| {
+                // A fair coin decides who wins `bet` times the poorer one's money.
+                let stake = (bet * (*a).min(*b) as f64).floor() as i64;
+                if r >> 63 == 0 {
+                    *a += stake;
+                    *b -= stake;
+                } else {
+                    *a -= stake;
+                    *b += stake;
+                }
+            });
+        set(row, Metric::Trades, pairs as f64);
+        let chi = self.cfg.redistribute;
+        if chi > 0.0 {
+            // m += chi (mean - m): everyone pays chi m, and the total goes back in equal shares.
+            let slot = ctx.slot;
+            let a = &mut world.agents;
+            self.weights.resize(a.money.len(), 0.0);
+            let taxed: i64 =
+                (a.money.par_chunks_mut(CHUNK), a.member.par_chunks(CHUNK), self.weights.par_chunks_mut(CHUNK))
+                    .into_par_iter()
+                    .map(|(money, member, weight)| {
+                        let mut sum = 0;
+                        for k in 0..money.len() {
+                            weight[k] = if member[k] == slot { 1.0 } else { 0.0 };
+                            if member[k] == slot {
+                                let tax = (chi * money[k] as f64).floor() as i64;
+                                money[k] -= tax;
+                                sum += tax;
+                            }
+                        }
+                        sum
+                    })
+                    .sum();
+            exchange::apportion(taxed, &self.weights, (ctx.step as usize).wrapping_mul(7919), &mut self.shares);
+            a.money.par_iter_mut().zip(self.shares.par_iter()).for_each(|(m, s)| *m += s);
+        }
+    }
+}
+
+/// Money held by the members of `slot`, in money units.
+pub fn members_money(world: &World, slot: u8) -> i64 {
+    let a = &world.agents;
+    (a.money.par_chunks(CHUNK), a.member.par_chunks(CHUNK))
+        .into_par_iter()
+        .map(|(m, s)| m.iter().zip(s).filter(|(_, &s)| s == slot).map(|(m, _)| *m).sum::<i64>())
+        .sum()
+}
+
+impl Regime for Market {
+    fn name(&self) -> &'static str {
+        "market"
+    }
+
+    fn material(&self) -> bool {
+        self.cfg.model == MarketModel::Goods
+    }
+
+    fn money(&self) -> MoneyKind {
+        MoneyKind::Money
+    }
+
+    fn property(&self) -> Property {
+        match self.cfg.property {
+            PropertyKind::Open => Property::Open,
+            PropertyKind::Proprietary => Property::Proprietary,
+        }
+    }
+
+    fn init(&mut self, world: &mut World, ctx: &Ctx) {
+        self.prices = vec![self.cfg.initial_price; world.goods];
+        endow(world, ctx, &self.cfg.initial_money);
+    }
+
+    fn allocate(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+        match self.cfg.model {
+            MarketModel::Goods => self.goods(world, ctx, row),
+            MarketModel::Kinetic => self.kinetic(world, ctx, row),
+            MarketModel::YardSale => self.yard_sale(world, ctx, row),
+        }
+    }
+
+    fn prices(&self) -> Option<&[f64]> {
+        (self.cfg.model == MarketModel::Goods).then_some(&self.prices[..])
+    }
+}
