@@ -205,6 +205,13 @@ impl<'a> Sim<'a> {
         Sim::new(world, slots, streams, &scenario.file)
     }
 
+    /// Like [`Sim::compare`], building the replicate's network itself.
+    pub fn for_entry(scenario: &'a Scenario, entry: usize, replicate: u64) -> Sim<'a> {
+        let streams = Streams::new(scenario.file.run.seed, replicate);
+        let network = Arc::new(world::build_network(&scenario.file, &streams));
+        Sim::compare(scenario, entry, replicate, network)
+    }
+
     /// The step last simulated (0 before the first).
     pub fn step_number(&self) -> u64 {
         self.step

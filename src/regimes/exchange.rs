@@ -2,7 +2,10 @@
 //! with pro-rata rationing of the long side and payments in integer money units.
 //!
 //! Each member offers its holdings above `keep` times its need, and asks for its shortfall
-//! of the goods it does not offer, cheapest first, as far as its budget reaches. Per good,
+//! of the goods it does not offer, cheapest first, as far as its budget reaches; with budget
+//! left it asks for more, to stock up to `target` times its need (demand that falls as prices
+//! rise, so that a surplus of a perishable good does not drive its price to zero).
+//! Per good,
 //! `V = min(D, S)` units change hands: every buyer gets `V / D` of its demand and every seller
 //! sells `V / S` of its offer. Buyers pay the floor of what they bought at the price, in money
 //! units; the exact total is then split among sellers by [`apportion`], so nothing is created
@@ -83,6 +86,8 @@ pub struct Terms<'a> {
     pub prices: &'a [f64],
     /// Holdings up to `keep` times need are not offered.
     pub keep: f64,
+    /// Buyers who have covered their needs stock up to `target` times need, budget allowing.
+    pub target: f64,
     /// The paying column.
     pub account: Account,
     /// Credit on top of the account: a buyer may spend down to minus this.
@@ -135,19 +140,24 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                         s[g] += of[g];
                     }
                     let mut budget = terms.credit.budget(i, holdings[i]) as f64 / unit;
-                    for &g in &order {
-                        if budget <= 0.0 {
-                            break;
+                    // First needs, then stocks up to the target, cheapest goods first each time.
+                    for level in [1.0, terms.target] {
+                        for &g in &order {
+                            if budget <= 0.0 {
+                                break;
+                            }
+                            let short = level * need[g] - x[g] - de[g];
+                            if of[g] > 0.0 || short <= 0.0 {
+                                continue;
+                            }
+                            let p = terms.prices[g];
+                            let q = if p > 0.0 { short.min(budget / p) } else { short };
+                            de[g] += q;
+                            budget -= q * p;
                         }
-                        let short = need[g] - x[g];
-                        if of[g] > 0.0 || short <= 0.0 {
-                            continue;
-                        }
-                        let p = terms.prices[g];
-                        let q = if p > 0.0 { short.min(budget / p) } else { short };
-                        de[g] = q;
-                        d[g] += q;
-                        budget -= q * p;
+                    }
+                    for g in 0..goods {
+                        d[g] += de[g];
                     }
                 }
                 (s, d)
@@ -231,9 +241,10 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
     }
 
     // 3. Sellers are paid exactly what buyers paid, split by weight.
-    for g in 0..goods {
-        apportion_strided(out.paid[g], &orders.offer, goods, g, weight_total[g], terms.rotate, &mut orders.revenue);
+    for (g, (&paid, &weight)) in out.paid.iter().zip(&weight_total).enumerate() {
+        apportion_strided(paid, &orders.offer, goods, g, weight, terms.rotate, &mut orders.revenue);
     }
+
     let revenue = &orders.revenue;
     column.par_chunks_mut(CHUNK).enumerate().for_each(|(c, account)| {
         for (k, m) in account.iter_mut().enumerate() {

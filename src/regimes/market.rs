@@ -29,9 +29,13 @@ pub const INFO: RegimeInfo = RegimeInfo {
 fn validate(f: &ScenarioFile) -> Result<(), InputError> {
     let m = &f.market;
     initial_money("market.initial_money", &m.initial_money)?;
-    at_least("market.initial_price", m.initial_price, 1e-9)?;
+    at_least("market.min_price", m.min_price, 1e-6)?;
+    at_least("market.initial_price", m.initial_price, m.min_price)?;
+
     share("market.price_adjust", m.price_adjust)?;
     at_least("market.keep", m.keep, 0.0)?;
+    at_least("market.stock_target", m.stock_target, 1.0)?;
+
     range("market.saving", m.saving, 0.0, 0.999_999)?;
     share("market.bet", m.bet)?;
     share("market.redistribute", m.redistribute)
@@ -98,6 +102,7 @@ impl Market {
             slot: ctx.slot,
             prices: &self.prices,
             keep: self.cfg.keep,
+            target: self.cfg.stock_target,
             account: Account::Money,
             credit: Credit::None,
             seller_weight: None,
@@ -107,7 +112,7 @@ impl Market {
         for (g, p) in self.prices.iter_mut().enumerate() {
             let (d, s) = (cleared.demand[g], cleared.supply[g]);
             if d + s > 0.0 {
-                *p = (*p * (1.0 + self.cfg.price_adjust * (d - s) / (d + s))).max(1e-9);
+                *p = (*p * (1.0 + self.cfg.price_adjust * (d - s) / (d + s))).max(self.cfg.min_price);
             }
         }
         set(row, Metric::Trades, cleared.purchases as f64);

@@ -486,8 +486,12 @@ pub struct MarketConfig {
     pub initial_price: f64,
     /// Price response to excess demand: `p *= 1 + price_adjust (D - S) / (D + S)`.
     pub price_adjust: f64,
+    /// Lowest price sellers accept (their reservation price); prices never fall below it.
+    pub min_price: f64,
     /// Holdings up to `keep` times need are kept, not sold.
     pub keep: f64,
+    /// Buyers with money left after meeting needs stock up to `stock_target` times need.
+    pub stock_target: f64,
     /// Who may use members' knowledge: `proprietary` (the default) or `open`.
     pub property: PropertyKind,
     /// Kinetic model: share of its money each agent keeps out of an exchange, in [0, 1).
@@ -505,8 +509,12 @@ impl Default for MarketConfig {
             initial_money: Amount::Fixed(10.0),
             initial_price: 1.0,
             price_adjust: 0.1,
+            min_price: 0.01,
+
             keep: 1.0,
+            stock_target: 2.0,
             property: PropertyKind::Proprietary,
+
             saving: 0.0,
             bet: 0.1,
             redistribute: 0.0,

@@ -1,0 +1,151 @@
+//! The market regime: the econophysics null models reproduce their published laws, and
+//! money is conserved exactly in every model.
+
+use agora::engine::Sim;
+use agora::metrics::inequality::SortBuffer;
+use agora::scenario::{parse, Overrides, Scenario};
+use agora::world::{World, MONEY_UNIT};
+use proptest::prelude::*;
+
+fn scenario(src: &str) -> Scenario {
+    parse(src, None, &Overrides::default()).unwrap_or_else(|e| panic!("{e}\n{src}"))
+}
+
+fn money(world: &World) -> Vec<f64> {
+    world.agents.money.iter().map(|&m| m as f64 / MONEY_UNIT as f64).collect()
+}
+
+fn gini(values: &[f64]) -> f64 {
+    SortBuffer::default().sort(values.iter().copied()).gini()
+}
+
+/// Runs entry 0, replicate 0 for `steps` steps and returns the Gini of money at the end and
+/// the share of agents below the mean.
+fn kinetic(saving: f64, steps: u64) -> (f64, f64) {
+    let sc = scenario(&format!(
+        "name = \"k\"\nregimes = [\"market\"]\n[run]\nagents = 10000\nsteps = {steps}\nreplicates = 1\nwarmup = 0\n\
+         [market]\nmodel = \"kinetic\"\ninitial_money = 100\nsaving = {saving}\n"
+    ));
+    let mut sim = Sim::for_entry(&sc, 0, 0);
+    for _ in 0..steps {
+        sim.advance();
+    }
+    let m = money(sim.world());
+    let mean = m.iter().sum::<f64>() / m.len() as f64;
+    assert!((mean - 100.0).abs() < 1e-9, "mean money moved: {mean}");
+    let below = m.iter().filter(|&&x| x < mean).count() as f64 / m.len() as f64;
+    (gini(&m), below)
+}
+
+/// Dragulescu and Yakovenko (2000): with no saving the stationary law is exponential, with
+/// Gini 1/2 and a share 1 - 1/e of agents below the mean.
+#[test]
+fn kinetic_exchange_without_saving_gives_the_boltzmann_gibbs_law() {
+    let (g, below) = kinetic(0.0, 300);
+    assert!((g - 0.5).abs() < 0.02, "Gini {g}, expected 0.5 +- 0.02");
+    let expected = 1.0 - (-1.0f64).exp();
+    assert!((below - expected).abs() < 0.02, "share below mean {below}, expected {expected:.4} +- 0.02");
+}
+
+/// Patriarca, Chakraborti and Kaski (2004): with saving lambda the law is close to a gamma
+/// law of shape n = 1 + 3 lambda / (1 - lambda), whose Gini is Gamma(n + 1/2) / (n Gamma(n) sqrt(pi)).
+#[test]
+fn kinetic_exchange_with_saving_gives_the_gamma_law() {
+    let lambda: f64 = 0.5;
+    let n = 1.0 + 3.0 * lambda / (1.0 - lambda);
+    assert_eq!(n, 4.0);
+    // Gamma(4.5) / (4 Gamma(4) sqrt(pi)) = (3.5 2.5 1.5 0.5) / (4 * 6) = 0.2734375.
+    let expected = 3.5 * 2.5 * 1.5 * 0.5 / (n * 6.0);
+    let (g, _) = kinetic(lambda, 300);
+    assert!((g - expected).abs() < 0.02, "Gini {g}, expected {expected:.4} +- 0.02");
+}
+
+fn yard_sale_ginis(redistribute: f64) -> Vec<f64> {
+    let sc = scenario(&format!(
+        "name = \"y\"\nregimes = [\"market\"]\n[run]\nagents = 2000\nsteps = 3000\nreplicates = 1\nwarmup = 0\n\
+         [market]\nmodel = \"yard_sale\"\ninitial_money = 100\nbet = 0.2\nredistribute = {redistribute}\n"
+    ));
+    let mut sim = Sim::for_entry(&sc, 0, 0);
+    let mut out = Vec::new();
+    for step in 1..=3000 {
+        sim.advance();
+        if step % 500 == 0 {
+            out.push(gini(&money(sim.world())));
+        }
+    }
+    out
+}
+
+/// Chakraborti (2002), Boghosian et al. (2017): fair yard-sale exchange condenses wealth.
+#[test]
+fn yard_sale_condenses_and_redistribution_stops_it() {
+    let g = yard_sale_ginis(0.0);
+    assert!(g.windows(2).all(|w| w[1] > w[0]), "Gini keeps rising: {g:?}");
+    assert!(*g.last().unwrap() > 0.9, "condensation: {g:?}");
+    let r = yard_sale_ginis(0.05);
+    let last = *r.last().unwrap();
+    assert!(last < 0.5, "stationary Gini well below 1: {r:?}");
+    assert!(r[2..].iter().all(|x| (x - last).abs() < 0.03), "stationary: {r:?}");
+}
+
+/// A market scenario drawn at random: model, size, parameters, initial money.
+fn random_market() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![Just("goods"), Just("kinetic"), Just("yard_sale")],
+        2u64..300,
+        1u64..40,
+        0.0..0.99f64,
+        0.0..1.0f64,
+        0.0..1.0f64,
+        prop_oneof![
+            (0.0..1000.0f64).prop_map(|m| format!("{m}")),
+            (1.0..200.0f64).prop_map(|m| format!("{{ dist = \"exponential\", mean = {m} }}")),
+            (0.1..2.0f64).prop_map(|s| format!("{{ dist = \"lognormal\", median = 10, sigma = {s} }}")),
+        ],
+        (0.0..1.0f64, 0.0..3.0f64, any::<u64>()),
+    )
+        .prop_map(|(model, agents, steps, saving, bet, chi, money, (adjust, keep, seed))| {
+            format!(
+                "name = \"p\"\nregimes = [\"market\"]\n[run]\nagents = {agents}\nsteps = {steps}\nreplicates = 1\nwarmup = 0\nseed = {seed}\n\
+                 [population]\nnetwork = {{ kind = \"complete\" }}\n\
+                 [market]\nmodel = \"{model}\"\nsaving = {saving}\nbet = {bet}\nredistribute = {chi}\ninitial_money = {money}\nprice_adjust = {adjust}\nkeep = {keep}\n"
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Money is integer units that only change hands: the total is exactly constant and no
+    /// holding is negative, in all three models, after every step.
+    #[test]
+    fn money_is_conserved_exactly_and_never_negative(src in random_market()) {
+        let sc = scenario(&src);
+        let mut sim = Sim::for_entry(&sc, 0, 0);
+        sim.record_now();
+        let total: i64 = sim.world().agents.money.iter().sum();
+        for _ in 0..sc.file.run.steps {
+            sim.advance();
+            let w = sim.world();
+            prop_assert_eq!(w.agents.money.iter().sum::<i64>(), total);
+            prop_assert!(w.agents.money.iter().all(|&m| m >= 0));
+            prop_assert!(w.agents.stock.iter().all(|&x| x >= 0.0));
+        }
+    }
+
+    /// Goods are created only by production and destroyed only by consumption and decay.
+    #[test]
+    fn goods_market_creates_no_goods(src in random_market()) {
+        let src = src.replace("model = \"kinetic\"", "model = \"goods\"").replace("model = \"yard_sale\"", "model = \"goods\"");
+        let sc = scenario(&src);
+        let mut sim = Sim::for_entry(&sc, 0, 0);
+        let start = sim.world().goods_total();
+        for _ in 0..sc.file.run.steps {
+            sim.advance();
+            let w = sim.world();
+            let l = w.ledger;
+            let expected = start + l.produced - l.consumed - l.decayed;
+            prop_assert!((w.goods_total() - expected).abs() <= 1e-9 * (1.0 + l.produced), "{} vs {}", w.goods_total(), expected);
+        }
+    }
+}
