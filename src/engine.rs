@@ -290,11 +290,60 @@ impl<'a> Sim<'a> {
         self.consume();
         self.contribute();
         regrow(&mut self.world.resource);
+        let leaving = self.destitute_leavers();
+        self.depart(step, &leaving, rows);
         for (k, s) in self.slots.iter_mut().enumerate() {
             let ctx = Ctx { slot: k as u8, step, streams: &self.streams, cfg: s.cfg };
             s.regime.policy(&mut self.world, &ctx, &mut rows[k]);
         }
         adapt::imitate(&mut self.world, &self.base.adapt, &self.streams, step, &mut self.next_strategy);
+    }
+
+    /// Agents destitute for `exit_after` steps in a row, who leave now (sorted).
+    fn destitute_leavers(&self) -> Vec<u32> {
+        let w = &self.world;
+        if w.exit_after == 0 {
+            return Vec::new();
+        }
+        let a = &w.agents;
+        (0..w.len() as u32)
+            .filter(|&i| {
+                let i = i as usize;
+                a.member[i] != LEFT && self.material[a.member[i] as usize] && a.destitute_streak[i] >= w.exit_after
+            })
+            .collect()
+    }
+
+    /// Agents `leaving` (sorted, present) leave the world: their regime settles their accounts,
+    /// their goods go with them, and they take no further part.
+    pub fn depart(&mut self, step: u64, leaving: &[u32], rows: &mut [Vec<f64>]) {
+        if leaving.is_empty() {
+            return;
+        }
+        for (k, s) in self.slots.iter_mut().enumerate() {
+            let mine: Vec<u32> =
+                leaving.iter().copied().filter(|&i| self.world.agents.member[i as usize] == k as u8).collect();
+            if !mine.is_empty() {
+                let ctx = Ctx { slot: k as u8, step, streams: &self.streams, cfg: s.cfg };
+                s.regime.depart(&mut self.world, &ctx, &mine, &mut rows[k]);
+            }
+        }
+        let goods = self.world.goods;
+        let a = &mut self.world.agents;
+        for &i in leaving {
+            let i = i as usize;
+            let stock = &mut a.stock[i * goods..(i + 1) * goods];
+            self.world.ledger.departed += stock.iter().sum::<f64>();
+            stock.fill(0.0);
+            a.member[i] = LEFT;
+            a.output[i] = 0.0;
+            a.consumed[i] = 0.0;
+        }
+    }
+
+    /// Accounts held outside the agents by the regime in `slot` (a community fund).
+    pub fn accounts(&self, slot: usize) -> Vec<(&'static str, i64)> {
+        self.slots[slot].regime.accounts()
     }
 
     /// Phase 1: production, limited by the common-pool resource.

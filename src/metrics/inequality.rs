@@ -97,23 +97,23 @@ impl Sorted<'_> {
         self.keys.iter().map(|&k| value_of(k) as f64)
     }
 
-    /// Mean-difference Gini `sum_ij |x_i - x_j| / (2 n^2 mean)`: 0 when all are equal,
-    /// `(n - 1) / n` when one holds everything. `NaN` when the total is not positive.
+    /// Mean-difference Gini `sum_ij |x_i - x_j| / (2 n sum_i |x_i|)`: 0 when all are equal,
+    /// `(n - 1) / n` when one holds everything. For non-negative values this is the standard
+    /// Gini; dividing by the total of absolute values instead of the total (Raffinetti, Siletti
+    /// and Vernizzi 2015) keeps it in `[0, 1]` when some values are negative, as debts are.
+    /// `NaN` when every value is zero.
     pub fn gini(&self) -> f64 {
         let n = self.len();
-        if n == 0 {
-            return f64::NAN;
-        }
-        let (mut weighted, mut total) = (0.0f64, 0.0f64);
+        // sum_ij |x_i - x_j| = 2 sum_i (2 i - n - 1) x_(i), i counted from 1.
+        let (mut weighted, mut absolute) = (0.0f64, 0.0f64);
         for (i, x) in self.iter().enumerate() {
-            weighted += (i as f64 + 1.0) * x;
-            total += x;
+            weighted += (2.0 * (i as f64 + 1.0) - n as f64 - 1.0) * x;
+            absolute += x.abs();
         }
-        if total <= 0.0 {
+        if absolute <= 0.0 {
             return f64::NAN;
         }
-        let n = n as f64;
-        (2.0 * weighted / (n * total) - (n + 1.0) / n).max(0.0)
+        (weighted / (n as f64 * absolute)).max(0.0)
     }
 
     /// Palma ratio: share held by the top 10% over the share held by the bottom 40%.
@@ -218,6 +218,18 @@ mod tests {
         let (a, b) = (gini(&v), gini_exact(&v));
         assert!((a - b).abs() < 2e-7, "{a} vs {b}");
         assert!((a - 0.5).abs() < 0.01, "exponential law has Gini 1/2, got {a}");
+    }
+
+    #[test]
+    fn gini_with_debts_stays_within_zero_and_one() {
+        // Balances summing to zero: one creditor, the rest equal debtors.
+        let mut v = vec![-1.0; 9];
+        v.push(9.0);
+        let g = gini(&v);
+        assert!(g > 0.0 && g <= 1.0, "{g}");
+        // sum |x_i - x_j| = 2 * 9 * 10 = 180; 2 n sum|x| = 2 * 10 * 18 = 360.
+        assert!((g - 0.5).abs() < 1e-12, "{g}");
+        assert!(gini(&[0.0, 0.0]).is_nan());
     }
 
     #[test]

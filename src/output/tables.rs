@@ -161,6 +161,14 @@ pub fn snapshot_rows(s: &Snapshot) -> Vec<u8> {
             num(goods_value + held)
         );
     }
+    for (name, balance) in s.regime.accounts() {
+        // An account outside the agents (a community fund): only its balance and wealth.
+        let _ = write!(out, "{label},{},{name},,,", s.replicate);
+        for _ in 0..goods {
+            out.push(',');
+        }
+        let _ = writeln!(out, ",,{},,,,,,,{}", money(balance), num(balance as f64 / MONEY_UNIT as f64));
+    }
     out.into_bytes()
 }
 

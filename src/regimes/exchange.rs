@@ -30,6 +30,20 @@ pub struct Orders {
     offer: Vec<f64>,
     demand: Vec<f64>,
     revenue: Vec<i64>,
+    paid: Vec<i64>,
+}
+
+impl Orders {
+    /// Money units each agent received per good in the last clearing (agent-major).
+    pub fn revenue(&self) -> &[i64] {
+        &self.revenue
+    }
+
+    /// Money units each agent paid per good in the last clearing (agent-major); kept only when
+    /// the terms asked to log trades, else empty.
+    pub fn paid(&self) -> &[i64] {
+        &self.paid
+    }
 }
 
 /// What one clearing did, per good.
@@ -43,6 +57,8 @@ pub struct Cleared {
     pub volume: Vec<f64>,
     /// Money units paid.
     pub paid: Vec<i64>,
+    /// Sellers' revenue weights (units sold, or labour time of the units sold).
+    pub weights: Vec<f64>,
     /// Purchases (buyer-good pairs with a positive quantity).
     pub purchases: u64,
 }
@@ -97,6 +113,8 @@ pub struct Terms<'a> {
     pub seller_weight: Option<&'a [f64]>,
     /// Where the rounding remainder starts being handed out (rotate it step by step).
     pub rotate: usize,
+    /// Whether to keep each agent's payments per good (for the trade graph).
+    pub log_trades: bool,
 }
 
 /// Clears every good among the members of `terms.slot`.
@@ -168,6 +186,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         demand: vec![0.0; goods],
         volume: vec![0.0; goods],
         paid: vec![0; goods],
+        weights: vec![0.0; goods],
         purchases: 0,
     };
     for (s, d) in &totals {
@@ -194,7 +213,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
     let partials: Vec<(Vec<i64>, Vec<f64>, u64)> = (
         a.stock.par_chunks_mut(CHUNK * goods),
         orders.offer.par_chunks_mut(CHUNK * goods),
-        orders.demand.par_chunks(CHUNK * goods),
+        orders.demand.par_chunks_mut(CHUNK * goods),
         column.par_chunks_mut(CHUNK),
         a.member.par_chunks(CHUNK),
     )
@@ -213,11 +232,14 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                 for g in 0..goods {
                     let idx = k * goods + g;
                     let bought = demand[idx] * buy_ratio[g];
+                    // The demand buffer now records what was paid (integers, exact in f64).
+                    demand[idx] = 0.0;
                     if bought > 0.0 {
                         let pay = ((bought * terms.prices[g] * unit).floor() as i64).clamp(0, left);
                         left -= pay;
                         account[k] -= pay;
                         paid[g] += pay;
+                        demand[idx] = pay as f64;
                         stock[idx] += bought;
                         purchases += 1;
                     }
@@ -238,6 +260,11 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
             weight_total[g] += w[g];
         }
         out.purchases += k;
+    }
+    out.weights.clone_from(&weight_total);
+    if terms.log_trades {
+        orders.paid.clear();
+        orders.paid.extend(orders.demand.iter().map(|&x| x as i64));
     }
 
     // 3. Sellers are paid exactly what buyers paid, split by weight.

@@ -107,6 +107,7 @@ impl Market {
             credit: Credit::None,
             seller_weight: None,
             rotate: (ctx.step as usize).wrapping_mul(7919),
+            log_trades: false,
         };
         let cleared = exchange::clear(world, &terms, &mut self.orders);
         for (g, p) in self.prices.iter_mut().enumerate() {

@@ -7,6 +7,7 @@
 pub mod autarky;
 pub mod exchange;
 pub mod market;
+pub mod mutual_credit;
 pub mod pairing;
 
 use crate::error::InputError;
@@ -77,6 +78,16 @@ pub trait Regime: Send {
     /// Phase 6: the regime's own rules after consumption (demurrage, sanctions, ...).
     fn policy(&mut self, _world: &mut World, _ctx: &Ctx, _row: &mut [f64]) {}
 
+    /// Phase 6: members `leaving` are about to leave the world (destitution, exodus); settle
+    /// what they owe or are owed. They are still members during the call.
+    fn depart(&mut self, _world: &mut World, _ctx: &Ctx, _leaving: &[u32], _row: &mut [f64]) {}
+
+    /// Accounts held outside the agents (a community fund), for snapshots: name and balance in
+    /// money units.
+    fn accounts(&self) -> Vec<(&'static str, i64)> {
+        Vec::new()
+    }
+
     /// Prices for valuing goods in wealth; `None` values goods in units.
     fn prices(&self) -> Option<&[f64]> {
         None
@@ -96,7 +107,7 @@ pub struct RegimeInfo {
 }
 
 /// Every regime the engine knows.
-pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO];
+pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO, mutual_credit::INFO];
 
 /// The registry entry for a regime name.
 pub fn find(name: &str) -> Option<&'static RegimeInfo> {

@@ -285,11 +285,18 @@ fn variant_config(
     Ok(merged)
 }
 
-/// Lays `overlay` over `base`: tables merge key by key, anything else replaces.
+/// Lays `overlay` over `base`: tables merge key by key, anything else replaces. A table that
+/// names its own `kind` or `dist` (a network, a limit, a distribution) replaces the base table
+/// whole, since its keys depend on that tag.
 fn merge(base: &mut toml::Table, overlay: &toml::Table) {
     for (k, v) in overlay {
         match (base.get_mut(k), v) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (Some(toml::Value::Table(b)), toml::Value::Table(o))
+                if !o.contains_key("kind") && !o.contains_key("dist") =>
+            {
+                merge(b, o)
+            }
+
             _ => {
                 base.insert(k.clone(), v.clone());
             }

@@ -202,6 +202,8 @@ pub struct Ledger {
     pub consumed: f64,
     /// Units perished.
     pub decayed: f64,
+    /// Units carried out of the world by agents who left.
+    pub departed: f64,
 }
 
 /// Everything one simulated world holds.
@@ -229,6 +231,8 @@ pub struct World {
     pub destitute_after: u16,
     /// Productivity multiplier while destitute past `destitute_after`.
     pub destitute_factor: f64,
+    /// Destitute steps in a row after which an agent leaves (0 = never).
+    pub exit_after: u16,
     /// Productivity multiplier from shocks (1 = none).
     pub shock_factor: f64,
     /// Agents in the initial population.
@@ -313,6 +317,8 @@ impl World {
             decay: pop.decay,
             destitute_threshold: pop.destitute_threshold as f32,
             destitute_after: pop.destitute_after.min(u16::MAX as u64 - 1) as u16,
+            exit_after: pop.exit_after.min(u16::MAX as u64 - 1) as u16,
+
             destitute_factor: 1.0 - pop.destitute_penalty,
             shock_factor: 1.0,
             initial_agents: n,
