@@ -87,7 +87,19 @@ pub fn run(scenario: &Scenario, observer: &dyn Observer) -> Result<RunOutput> {
         let network = Arc::new(world::build_network(&scenario.file, &streams));
         match scenario.file.mode {
             Mode::Compare => {
-                let one = |e: usize| Sim::compare(scenario, e, rep, network.clone()).run(observer);
+                // Entries share the replicate's network unless a variant asks for another.
+                let networks: Vec<Arc<world::network::Network>> = scenario
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        if e.cfg.population.network == scenario.file.population.network {
+                            network.clone()
+                        } else {
+                            Arc::new(world::build_network(&e.cfg, &streams))
+                        }
+                    })
+                    .collect();
+                let one = |e: usize| Sim::compare(scenario, e, rep, networks[e].clone()).run(observer);
                 let per_entry: Vec<Vec<Series>> = if large {
                     (0..scenario.entries.len()).map(one).collect::<Result<_>>()?
                 } else {
@@ -208,7 +220,7 @@ impl<'a> Sim<'a> {
     /// Like [`Sim::compare`], building the replicate's network itself.
     pub fn for_entry(scenario: &'a Scenario, entry: usize, replicate: u64) -> Sim<'a> {
         let streams = Streams::new(scenario.file.run.seed, replicate);
-        let network = Arc::new(world::build_network(&scenario.file, &streams));
+        let network = Arc::new(world::build_network(&scenario.entries[entry].cfg, &streams));
         Sim::compare(scenario, entry, replicate, network)
     }
 

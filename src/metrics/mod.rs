@@ -61,6 +61,8 @@ pub enum Metric {
     GiftVolume,
     /// Mean reputation.
     ReputationMean,
+    /// Share of chances to give that were taken.
+    CooperationRate,
     /// Money turnover over money stock.
     Velocity,
     /// Money held by members.
@@ -135,6 +137,7 @@ metrics! {
     Gifts, "gifts", "count", "gifts made this step";
     GiftVolume, "gift_volume", "units", "units of goods given this step";
     ReputationMean, "reputation_mean", "share", "mean reputation of members";
+    CooperationRate, "cooperation_rate", "share", "share of chances to give (a needy neighbour, a donation encounter) that were taken";
     Velocity, "velocity", "per step", "money (or credit) changing hands this step over the money stock";
     MoneyTotal, "money_total", "unit of account", "money held by members";
     CreditAtLimitShare, "credit_at_limit_share", "share", "share of members at their credit limit";

@@ -6,6 +6,7 @@
 
 pub mod autarky;
 pub mod exchange;
+pub mod gift;
 pub mod market;
 pub mod mutual_credit;
 pub mod pairing;
@@ -107,7 +108,7 @@ pub struct RegimeInfo {
 }
 
 /// Every regime the engine knows.
-pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO, mutual_credit::INFO];
+pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO, mutual_credit::INFO, gift::INFO];
 
 /// The registry entry for a regime name.
 pub fn find(name: &str) -> Option<&'static RegimeInfo> {

@@ -51,6 +51,9 @@ pub struct ScenarioFile {
     /// The mutual-credit regime.
     #[serde(default)]
     pub mutual_credit: MutualCreditConfig,
+    /// The gift regime.
+    #[serde(default)]
+    pub gift: GiftConfig,
 
     /// What is written where.
     #[serde(default)]
@@ -628,6 +631,68 @@ impl Default for MutualCreditConfig {
             default_loss: DefaultLoss::Creditors,
             cycles: false,
             cycle_window: 10,
+            property: PropertyKind::Open,
+        }
+    }
+}
+
+/// Which gift model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GiftModel {
+    /// Surplus goods given through the social network.
+    #[default]
+    Network,
+    /// The pure indirect-reciprocity donation game (no goods).
+    Donation,
+}
+
+/// `[gift]`: the gift economy.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GiftConfig {
+    /// `network` (goods given through the network, the default) or `donation` (the game).
+    pub model: GiftModel,
+    /// Holdings above `keep` times need are surplus, given away.
+    pub keep: f64,
+    /// Probability per step that a giver also considers one random non-neighbour in need.
+    pub strangers: f64,
+    /// Probability that an act is seen (and a recipient's reputation known) by others.
+    pub observe: f64,
+    /// Probability that a reciprocator who does not know a recipient's reputation takes it as good.
+    pub prior_good: f64,
+    /// Weight of one observed act in a reputation: giving moves it that share toward 1,
+    /// refusing someone in good standing that share toward 0.
+    pub reputation_step: f64,
+    /// Preference for those who gave before (Mauss's obligation to return): a past donor's
+    /// need counts `1 + reciprocity` times.
+    pub reciprocity: f64,
+    /// Past donors each agent remembers.
+    pub memory: u64,
+    /// Donation game: cost to the donor.
+    pub cost: f64,
+    /// Donation game: benefit to the recipient.
+    pub benefit: f64,
+    /// Donation game: encounters per agent per step (as donor, and as recipient).
+    pub encounters: u64,
+    /// Who may use members' knowledge: `open` (the default) or `proprietary`.
+    pub property: PropertyKind,
+}
+
+impl Default for GiftConfig {
+    fn default() -> Self {
+        GiftConfig {
+            model: GiftModel::Network,
+            keep: 1.5,
+            strangers: 0.0,
+            observe: 0.5,
+            prior_good: 0.5,
+            reputation_step: 0.5,
+            reciprocity: 0.0,
+            memory: 4,
+            cost: 1.0,
+            benefit: 3.0,
+            encounters: 4,
             property: PropertyKind::Open,
         }
     }

@@ -1,0 +1,158 @@
+//! The gift regime: the donation game's q > c/b threshold, conservation of goods, and
+//! results that do not depend on the number of threads.
+
+use agora::engine::Sim;
+use agora::metrics::Metric;
+use agora::regimes::gift::Gift;
+use agora::regimes::{Ctx, Regime};
+use agora::rng::Streams;
+use agora::scenario::{parse, Overrides, Scenario};
+use agora::world::{build_network, World};
+use proptest::prelude::*;
+use rand::{RngExt, SeedableRng};
+use std::sync::Arc;
+
+fn scenario(src: &str) -> Scenario {
+    parse(src, None, &Overrides::default()).unwrap_or_else(|e| panic!("{e}\n{src}"))
+}
+
+/// Mean cooperation rate over the last 100 steps of entry `entry` of the bundled donation game.
+fn cooperation(entry: usize) -> f64 {
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/donation.toml")).unwrap();
+    let sc = parse(&src, None, &Overrides { agents: Some(1000), steps: Some(300), ..Default::default() }).unwrap();
+    let mut sim = Sim::for_entry(&sc, entry, 0);
+    let mut sum = 0.0;
+    for step in 1..=300 {
+        let rate = sim.advance()[0][Metric::CooperationRate as usize];
+        if step > 200 {
+            sum += rate;
+        }
+    }
+    sum / 100.0
+}
+
+/// Nowak and Sigmund (2005): discriminators keep cooperation when the probability q of
+/// knowing a reputation exceeds c/b (here 1/3), and lose it well below.
+#[test]
+fn donation_game_cooperation_holds_above_q_equals_c_over_b_and_collapses_below() {
+    let informed = cooperation(0); // q = 0.9
+    let uninformed = cooperation(1); // q = 0.1
+    assert!(informed > 0.8, "q = 0.9 > c/b: cooperation {informed}");
+    assert!(uninformed < 0.2, "q = 0.1 < c/b: cooperation {uninformed}");
+}
+
+/// The transition lies near q = c/b: a sweep of q, longer than the unit tests allow.
+#[test]
+#[ignore = "validation sweep: cargo test --release -- --ignored"]
+fn donation_game_threshold_sweep() {
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/donation.toml")).unwrap();
+    let mut rates = Vec::new();
+    for q in [0.1, 0.2, 0.5, 0.7, 0.9] {
+        let s = src
+            .replace("observe = 0.5           # q", &format!("observe = {q}           # q"))
+            .replace("regimes = [\"gift:informed\", \"gift:uninformed\"]", "regimes = [\"gift\"]");
+        let s = s[..s.find("[variant.informed]").unwrap()].to_string() + &s[s.find("[adapt]").unwrap()..];
+        let sc = scenario(&s);
+        let mut sim = Sim::for_entry(&sc, 0, 0);
+        let mut sum = 0.0;
+        for step in 1..=400 {
+            let rate = sim.advance()[0][Metric::CooperationRate as usize];
+            if step > 300 {
+                sum += rate;
+            }
+        }
+        rates.push((q, sum / 100.0));
+    }
+    eprintln!("q -> cooperation: {rates:?}");
+    assert!(rates.iter().filter(|(q, _)| *q < 1.0 / 3.0).all(|(_, r)| *r < 0.3), "{rates:?}");
+    assert!(rates.iter().filter(|(q, _)| *q > 0.5).all(|(_, r)| *r > 0.8), "{rates:?}");
+}
+
+fn random_gift() -> impl Strategy<Value = (String, u64)> {
+    (
+        10u64..400,
+        prop_oneof![
+            Just("{ kind = \"ring\", degree = 4 }".to_string()),
+            (0.0..1.0f64).prop_map(|p| format!("{{ kind = \"small_world\", degree = 6, rewire = {p} }}")),
+            Just("{ kind = \"scale_free\", degree = 4 }".to_string()),
+            Just("{ kind = \"complete\" }".to_string()),
+        ],
+        (0.0..1.0f64, 0.0..1.0f64, 0.0..3.0f64, 0u64..6, 0.0..3.0f64),
+        (0.0..0.5f64, 0.0..0.5f64),
+        any::<u64>(),
+    )
+        .prop_map(|(agents, network, (strangers, observe, reciprocity, memory, keep), (free, recip), seed)| {
+            let coop = 1.0 - free - recip;
+            (
+                format!(
+                    "name = \"g\"\nregimes = [\"gift\"]\n[run]\nagents = {agents}\nsteps = 5\nreplicates = 1\nwarmup = 0\nseed = {seed}\n\
+                     [population]\nnetwork = {network}\nstrategies = {{ cooperator = {coop}, reciprocator = {recip}, free_rider = {free} }}\n\
+                     [gift]\nstrangers = {strangers}\nobserve = {observe}\nreciprocity = {reciprocity}\nmemory = {memory}\nkeep = {keep}\n"
+                ),
+                seed,
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Giving moves goods and never creates or destroys them: total goods after allocation
+    /// equal total goods before, per good, and no stock goes negative.
+    #[test]
+    fn giving_conserves_goods((src, seed) in random_gift()) {
+        let sc = scenario(&src);
+        let streams = Streams::new(seed, 0);
+        let net = Arc::new(build_network(&sc.file, &streams));
+        let mut world = World::new(&sc.file, &streams, net);
+        // Uneven holdings: some with surplus, some in need.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        for x in world.agents.stock.iter_mut() {
+            *x = if rng.random_bool(0.3) { rng.random_range(0.0..8.0) } else { rng.random_range(0.0..0.9) };
+        }
+        let mut gift = Gift::new(&sc.file.gift);
+        let ctx0 = Ctx { slot: 0, step: 0, streams: &streams, cfg: &sc.file };
+        gift.init(&mut world, &ctx0);
+        for step in 1..=3 {
+            let per_good = |w: &World| -> Vec<f64> {
+                (0..w.goods).map(|g| w.agents.stock.iter().skip(g).step_by(w.goods).sum()).collect()
+            };
+            let before = per_good(&world);
+            let mut row = vec![f64::NAN; agora::metrics::FIXED + world.goods];
+            let ctx = Ctx { slot: 0, step, streams: &streams, cfg: &sc.file };
+            gift.allocate(&mut world, &ctx, &mut row);
+            let after = per_good(&world);
+            for (b, a) in before.iter().zip(&after) {
+                prop_assert!((b - a).abs() <= 1e-9 * (1.0 + b), "goods {b} -> {a}");
+            }
+            prop_assert!(world.agents.stock.iter().all(|&x| x >= -1e-12));
+            prop_assert!(row[Metric::Gifts as usize] >= 0.0);
+        }
+    }
+}
+
+/// A gift run's record is the same on one thread and on four: neighbour iteration order and
+/// random streams do not depend on the thread count.
+#[test]
+fn gift_results_do_not_depend_on_threads() {
+    let sc = scenario(
+        "name = \"t\"\nregimes = [\"gift\"]\n[run]\nagents = 20000\nsteps = 8\nreplicates = 1\nwarmup = 0\n\
+         [gift]\nstrangers = 0.2\nreciprocity = 1.0\n[adapt]\nimitate = 0.3\n",
+    );
+    let run = |threads: usize| -> Vec<Vec<f64>> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let mut sim = Sim::for_entry(&sc, 0, 0);
+            (0..8).map(|_| sim.advance()[0].clone()).collect()
+        })
+    };
+    let (one, four) = (run(1), run(4));
+    for (a, b) in one.iter().zip(&four) {
+        for (x, y) in a.iter().zip(b) {
+            assert!(x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()), "{x} vs {y}");
+        }
+    }
+    assert!(one[7][Metric::Gifts as usize] > 0.0);
+}
