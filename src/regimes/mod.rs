@@ -5,6 +5,7 @@
 //! file, one line here, and its table in the scenario schema.
 
 pub mod autarky;
+pub mod commons;
 pub mod exchange;
 pub mod gift;
 pub mod market;
@@ -108,7 +109,7 @@ pub struct RegimeInfo {
 }
 
 /// Every regime the engine knows.
-pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO, mutual_credit::INFO, gift::INFO];
+pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO, mutual_credit::INFO, gift::INFO, commons::INFO];
 
 /// The registry entry for a regime name.
 pub fn find(name: &str) -> Option<&'static RegimeInfo> {

@@ -54,6 +54,9 @@ pub struct ScenarioFile {
     /// The gift regime.
     #[serde(default)]
     pub gift: GiftConfig,
+    /// The commons regime.
+    #[serde(default)]
+    pub commons: CommonsConfig,
 
     /// What is written where.
     #[serde(default)]
@@ -694,6 +697,103 @@ impl Default for GiftConfig {
             benefit: 3.0,
             encounters: 4,
             property: PropertyKind::Open,
+        }
+    }
+}
+
+/// How the common pool is shared out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Allocation {
+    /// By shortfall: needs first, pro rata if the pool falls short.
+    Need,
+    /// Equal shares.
+    Equal,
+    /// In proportion to each member's recent contributions.
+    Contribution,
+}
+
+/// The common-pool resource harvest rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HarvestRule {
+    /// Each producer takes what its production calls for.
+    OpenAccess,
+    /// A total quota per step, split equally among members.
+    Quota,
+    /// Quota, monitoring, graduated sanctions, exclusion, and a members' vote on the quota.
+    Ostrom,
+}
+
+/// The total harvest quota per step.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Quota {
+    /// The maximum sustainable yield `regrowth * capacity / 4`.
+    Msy {},
+    /// A share of the current logistic regrowth `r S (1 - S / K)`.
+    ShareOfRegrowth {
+        /// The share.
+        share: f64,
+    },
+}
+
+/// Who may enclose the knowledge commons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum License {
+    /// Contributions and what is built on them stay in the pool.
+    Copyleft,
+    /// A platform may enclose a share `capture` of the productivity gain.
+    Permissive,
+}
+
+/// `[commons]`: pooled production under common governance.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommonsConfig {
+    /// `need`, `equal` or `contribution`.
+    pub allocation: Allocation,
+    /// Holdings above `keep` times need go into the pool (contributors only).
+    pub keep: f64,
+    /// `open_access`, `quota` or `ostrom`.
+    pub harvest: HarvestRule,
+    /// `{ kind = "msy" }` or `{ kind = "share_of_regrowth", share = ... }`.
+    pub quota: Quota,
+    /// Ostrom: probability that an over-harvest is seen by monitors.
+    pub monitor: f64,
+    /// Ostrom: the k-th sanction takes `sanctions[k-1]` of that step's output (0 = a warning);
+    /// later offences use the last entry.
+    pub sanctions: Vec<f64>,
+    /// Ostrom: offences after which a member is excluded (0 = never).
+    pub exclude_after: u64,
+    /// Ostrom: steps an exclusion lasts (0 = for good); afterwards the record is cleared.
+    pub exclude_for: u64,
+    /// Ostrom: whether members vote on the quota every `vote_every` steps.
+    pub vote: bool,
+    /// Ostrom: steps between votes.
+    pub vote_every: u64,
+    /// `copyleft` (knowledge stays in the pool) or `permissive` (a platform may enclose it).
+    pub license: License,
+    /// Share of the knowledge gain a platform captures under `permissive`.
+    pub capture: f64,
+}
+
+impl Default for CommonsConfig {
+    fn default() -> Self {
+        CommonsConfig {
+            allocation: Allocation::Need,
+            keep: 1.0,
+            harvest: HarvestRule::OpenAccess,
+            quota: Quota::Msy {},
+            monitor: 0.5,
+            sanctions: vec![0.0, 0.5, 1.0],
+            exclude_after: 3,
+            exclude_for: 20,
+            vote: true,
+            vote_every: 10,
+            license: License::Copyleft,
+            capture: 0.3,
         }
     }
 }

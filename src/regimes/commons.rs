@@ -1,0 +1,336 @@
+//! The commons: members put their surplus into a common pool that is shared out by need,
+//! equally or by contribution; the common-pool resource behind production is harvested under
+//! open access, a quota, or Ostrom's rules; and knowledge is a commons under a copyleft or a
+//! permissive licence.
+//!
+//! Phase 1 ([`Regime::harvest`]): the harvest rule caps what each member may take from the
+//! resource. Under `quota` and `ostrom` the total quota (the maximum sustainable yield, or a
+//! share of current regrowth) is split equally among members in good standing; cooperators
+//! and reciprocators keep to their share, free riders take what their production calls for.
+//! Under `ostrom` an over-harvest is seen with probability `monitor`: the monitored harvester
+//! is held to its share and sanctioned, by a warning first and then by fines that grow with
+//! each offence; after `exclude_after` offences it is excluded from the commons (no harvest,
+//! no share of the pool) for `exclude_for` steps. Every `vote_every` steps members vote on
+//! the quota: contributors vote to cut it while the stock is below half its capacity (the
+//! stock that gives the maximum sustainable yield) and to raise it above; free riders always
+//! vote to raise it. Ostrom's design principles 3 (collective choice), 4 (monitoring) and
+//! 5 (graduated sanctions), and the boundary of principle 1 through exclusion.
+//!
+//! Phase 2 ([`Regime::allocate`]): fines and contributors' surplus (holdings above `keep`
+//! times need) go into the pool, which is shared out at once among members in good
+//! standing; free riders put nothing in but draw their share. Goods are moved, never created.
+
+use super::{Ctx, Property, Regime, RegimeInfo};
+use crate::error::InputError;
+use crate::metrics::{set, Metric};
+use crate::rng::{unit_f64, Purpose, CHUNK};
+use crate::scenario::validate::{at_least, count, share};
+use crate::scenario::{Allocation, CommonsConfig, HarvestRule, License, Quota, ScenarioFile};
+use crate::world::{Strategy, World};
+use rand::Rng;
+use rayon::prelude::*;
+
+/// Registry entry.
+pub const INFO: RegimeInfo = RegimeInfo {
+    name: "commons",
+    summary: "surplus pooled and shared by need, equally or by contribution; the resource governed by open access, quota or Ostrom's rules",
+    validate,
+    build: |cfg| Box::new(Commons::new(&cfg.commons)),
+};
+
+fn validate(f: &ScenarioFile) -> Result<(), InputError> {
+    let c = &f.commons;
+    at_least("commons.keep", c.keep, 0.0)?;
+    if let Quota::ShareOfRegrowth { share: s } = c.quota {
+        at_least("commons.quota.share", s, 0.0)?;
+    }
+    share("commons.monitor", c.monitor)?;
+    if c.sanctions.is_empty() {
+        return Err(InputError::at("commons.sanctions", "lists no sanction")
+            .help("for example [0.0, 0.5, 1.0]: a warning, then fines of half and all of a step's output"));
+    }
+    for (i, s) in c.sanctions.iter().enumerate() {
+        share(&format!("commons.sanctions[{i}]"), *s)?;
+    }
+    count("commons.exclude_after", c.exclude_after, 0, 255, None)?;
+    count("commons.exclude_for", c.exclude_for, 0, u32::MAX as u64 / 2, None)?;
+    count("commons.vote_every", c.vote_every, 1, 1_000_000, None)?;
+    share("commons.capture", c.capture)?;
+    Ok(())
+}
+
+/// Multipliers of the quota a vote can reach.
+const VOTE_RANGE: (f64, f64) = (0.05, 1.0);
+
+/// The commons regime's state.
+#[derive(Debug, Clone)]
+pub struct Commons {
+    cfg: CommonsConfig,
+    /// Offences on each member's record.
+    offences: Vec<u8>,
+    /// Step at which each member's exclusion ends (0 = not excluded, `u64::MAX` = for good).
+    excluded_until: Vec<u64>,
+    /// Share of this step's output each sanctioned member forfeits.
+    fine: Vec<f32>,
+    /// Moving average of each member's contributions (for `allocation = "contribution"`).
+    contributed: Vec<f64>,
+    /// The quota multiplier members have voted for.
+    quota_factor: f64,
+    sanctions: u64,
+    pool: Vec<f64>,
+}
+
+impl Commons {
+    /// A commons with the given settings.
+    pub fn new(cfg: &CommonsConfig) -> Commons {
+        Commons {
+            cfg: cfg.clone(),
+            offences: Vec::new(),
+            excluded_until: Vec::new(),
+            fine: Vec::new(),
+            contributed: Vec::new(),
+            quota_factor: 1.0,
+            sanctions: 0,
+            pool: Vec::new(),
+        }
+    }
+
+    /// The quota voted on: contributors want the stock kept near the level of maximum
+    /// sustainable yield; free riders always want more.
+    fn vote(&mut self, world: &World, slot: u8) {
+        let a = &world.agents;
+        let below = world.resource.stock < world.resource.capacity / 2.0;
+        let (mut cut, mut raise) = (0usize, 0usize);
+        for i in 0..a.len() {
+            if a.member[i] != slot || self.excluded_until[i] != 0 {
+                continue;
+            }
+            if a.strategy[i].contributes() && below {
+                cut += 1;
+            } else {
+                raise += 1;
+            }
+        }
+        let f = if cut > raise { 0.9 } else { 1.1 };
+        self.quota_factor = (self.quota_factor * f).clamp(VOTE_RANGE.0, VOTE_RANGE.1);
+    }
+}
+
+impl Regime for Commons {
+    fn name(&self) -> &'static str {
+        "commons"
+    }
+
+    fn property(&self) -> Property {
+        match self.cfg.license {
+            License::Copyleft => Property::Open,
+            License::Permissive => Property::Permissive { capture: self.cfg.capture },
+        }
+    }
+
+    fn init(&mut self, world: &mut World, _ctx: &Ctx) {
+        let n = world.len();
+        self.offences = vec![0; n];
+        self.excluded_until = vec![0; n];
+        self.fine = vec![0.0; n];
+        self.contributed = vec![0.0; n];
+        self.pool = vec![0.0; world.goods];
+    }
+
+    fn harvest(&mut self, world: &World, ctx: &Ctx, want: &mut [f64]) {
+        let slot = ctx.slot;
+        let step = ctx.step;
+        // Exclusions that have run their course end; the record is cleared.
+        for (until, off) in self.excluded_until.iter_mut().zip(self.offences.iter_mut()) {
+            if *until != 0 && step >= *until {
+                *until = 0;
+                *off = 0;
+            }
+        }
+        self.sanctions = 0;
+        let rule = self.cfg.harvest;
+        if rule == HarvestRule::OpenAccess {
+            return;
+        }
+        if rule == HarvestRule::Ostrom && self.cfg.vote && step > 1 && (step - 1).is_multiple_of(self.cfg.vote_every) {
+            self.vote(world, slot);
+        }
+        let r = &world.resource;
+        let total = match self.cfg.quota {
+            Quota::Msy {} => r.msy(),
+            Quota::ShareOfRegrowth { share } => share * r.regrowth_now().max(0.0),
+        } * if rule == HarvestRule::Ostrom { self.quota_factor } else { 1.0 };
+        let a = &world.agents;
+        let eligible = (0..a.len()).filter(|&i| a.member[i] == slot && self.excluded_until[i] == 0).count();
+        let share = if eligible > 0 { total / eligible as f64 } else { 0.0 };
+        let cfg = &self.cfg;
+        let sanctions: u64 = (
+            want.par_chunks_mut(CHUNK),
+            self.offences.par_chunks_mut(CHUNK),
+            self.excluded_until.par_chunks_mut(CHUNK),
+            self.fine.par_chunks_mut(CHUNK),
+        )
+            .into_par_iter()
+            .enumerate()
+            .map(|(c, (want, offences, until, fine))| {
+                let mut rng = ctx.streams.rng(Purpose::Allocate, 3000 + slot as u32, step, c);
+                let mut sanctioned = 0u64;
+                for k in 0..want.len() {
+                    let i = c * CHUNK + k;
+                    let seen = unit_f64(rng.next_u64()) < cfg.monitor;
+                    if a.member[i] != slot {
+                        continue;
+                    }
+                    if until[k] != 0 {
+                        want[k] = 0.0;
+                        continue;
+                    }
+                    if want[k] <= share {
+                        continue;
+                    }
+                    if a.strategy[i] != Strategy::FreeRider {
+                        want[k] = share;
+                    } else if rule == HarvestRule::Ostrom && seen {
+                        // Caught: held to the share, and sanctioned.
+                        want[k] = share;
+                        offences[k] = offences[k].saturating_add(1);
+                        let which = (offences[k] as usize).min(cfg.sanctions.len()) - 1;
+                        fine[k] = cfg.sanctions[which] as f32;
+                        sanctioned += 1;
+                        if cfg.exclude_after > 0 && offences[k] as u64 >= cfg.exclude_after {
+                            until[k] = if cfg.exclude_for == 0 { u64::MAX } else { step + cfg.exclude_for };
+                        }
+                    }
+                    // Unseen free riders (and all of them under a bare quota) take what they want.
+                }
+                sanctioned
+            })
+            .sum();
+        self.sanctions = sanctions;
+    }
+
+    fn allocate(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+        let slot = ctx.slot;
+        let goods = world.goods;
+        let need = world.need.clone();
+        let keep = self.cfg.keep;
+        let until = &self.excluded_until;
+        let fine = &mut self.fine;
+        let a = &mut world.agents;
+        // Fines and contributors' surplus go into the pool.
+        let inputs: Vec<(Vec<f64>, usize, usize)> =
+            (a.stock.par_chunks_mut(CHUNK * goods), fine.par_chunks_mut(CHUNK), self.contributed.par_chunks_mut(CHUNK))
+                .into_par_iter()
+                .enumerate()
+                .map(|(c, (stock, fine, contributed))| {
+                    let mut pool = vec![0.0; goods];
+                    let (mut eligible, mut excluded) = (0usize, 0usize);
+                    for k in 0..fine.len() {
+                        let i = c * CHUNK + k;
+                        if a.member[i] != slot {
+                            continue;
+                        }
+                        let x = &mut stock[k * goods..(k + 1) * goods];
+                        if fine[k] > 0.0 {
+                            let g = a.specialty[i] as usize;
+                            let f = (fine[k] as f64 * a.output[i]).min(x[g]);
+                            x[g] -= f;
+                            pool[g] += f;
+                            fine[k] = 0.0;
+                        }
+                        if until[i] != 0 {
+                            excluded += 1;
+                            continue;
+                        }
+                        eligible += 1;
+                        let mut given = 0.0;
+                        if a.strategy[i].contributes() {
+                            for g in 0..goods {
+                                let surplus = (x[g] - keep * need[g]).max(0.0);
+                                x[g] -= surplus;
+                                pool[g] += surplus;
+                                given += surplus;
+                            }
+                        }
+                        contributed[k] = 0.8 * contributed[k] + 0.2 * given;
+                    }
+                    (pool, eligible, excluded)
+                })
+                .collect();
+        self.pool.iter_mut().for_each(|p| *p = 0.0);
+        let (mut eligible, mut excluded) = (0usize, 0usize);
+        for (p, e, x) in &inputs {
+            for (total, part) in self.pool.iter_mut().zip(p) {
+                *total += part;
+            }
+            eligible += e;
+            excluded += x;
+        }
+        set(row, Metric::Sanctions, self.sanctions as f64);
+        let members = eligible + excluded;
+        if members > 0 {
+            set(row, Metric::ExcludedShare, excluded as f64 / members as f64);
+        }
+        if eligible == 0 {
+            // Everyone is excluded: fines taken this step go back in equal shares.
+            if excluded > 0 && self.pool.iter().any(|&p| p > 0.0) {
+                for i in 0..a.len() {
+                    if a.member[i] == slot {
+                        for g in 0..goods {
+                            a.stock[i * goods + g] += self.pool[g] / excluded as f64;
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        // Weights and shortfalls for sharing.
+        let rule = self.cfg.allocation;
+        let contributed = &self.contributed;
+        let contribution_total: f64 =
+            (0..a.len()).filter(|&i| a.member[i] == slot && until[i] == 0).map(|i| contributed[i]).sum();
+        let rule = if rule == Allocation::Contribution && contribution_total <= 0.0 { Allocation::Equal } else { rule };
+        let shortfall: Vec<f64> = (0..goods)
+            .map(|g| {
+                (0..a.len())
+                    .filter(|&i| a.member[i] == slot && until[i] == 0)
+                    .map(|i| (need[g] - a.stock[i * goods + g]).max(0.0))
+                    .sum()
+            })
+            .collect();
+        let pool = &self.pool;
+        a.stock.par_chunks_mut(CHUNK * goods).enumerate().for_each(|(c, stock)| {
+            for k in 0..stock.len() / goods {
+                let i = c * CHUNK + k;
+                if a.member[i] != slot || until[i] != 0 {
+                    continue;
+                }
+                for g in 0..goods {
+                    let x = &mut stock[k * goods + g];
+                    let get = match rule {
+                        Allocation::Equal => pool[g] / eligible as f64,
+                        Allocation::Contribution => pool[g] * contributed[i] / contribution_total,
+                        Allocation::Need => {
+                            let short = (need[g] - *x).max(0.0);
+                            if pool[g] >= shortfall[g] {
+                                // Needs met; what is left is shared equally.
+                                short + (pool[g] - shortfall[g]) / eligible as f64
+                            } else {
+                                short * pool[g] / shortfall[g]
+                            }
+                        }
+                    };
+                    *x += get;
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registered() {
+        assert!(super::super::find("commons").is_some());
+    }
+}

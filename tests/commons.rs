@@ -1,0 +1,147 @@
+//! The commons: the logistic fishery under a quota at maximum sustainable yield and under
+//! open access, Ostrom's rules against the tragedy of the commons, the knowledge commons'
+//! critical mass, and conservation of goods in the pool.
+
+use agora::engine::Sim;
+use agora::metrics::Metric;
+use agora::scenario::{parse, Overrides, Scenario};
+use proptest::prelude::*;
+
+fn scenario(src: &str) -> Scenario {
+    parse(src, None, &Overrides::default()).unwrap_or_else(|e| panic!("{e}\n{src}"))
+}
+
+/// Runs entry `entry` for `steps` and returns every step's row.
+fn rows(sc: &Scenario, entry: usize, steps: u64) -> Vec<Vec<f64>> {
+    let mut sim = Sim::for_entry(sc, entry, 0);
+    (0..steps).map(|_| sim.advance()[0].clone()).collect()
+}
+
+fn fishery(rule: &str) -> Scenario {
+    // Every member keeps the rules; production calls for far more than the quota (intensity
+    // 10), and destitution does not cut productivity, so every share of the quota is used.
+    scenario(&format!(
+        "name = \"f\"\nregimes = [\"commons\"]\n[run]\nagents = 1000\nsteps = 1500\nreplicates = 1\nwarmup = 0\n\
+         [population]\nstrategies = {{ cooperator = 1.0, reciprocator = 0.0, free_rider = 0.0 }}\ndestitute_penalty = 0.0\n\
+         [resource]\ncapacity = 100.0\nregrowth = 0.1\nintensity = 10.0\n[adapt]\nimitate = 0.0\n\
+         [commons]\nharvest = \"{rule}\"\nquota = {{ kind = \"msy\" }}\n"
+    ))
+}
+
+/// Logistic fishery (Gordon 1954; Schaefer 1954): harvesting the maximum sustainable yield
+/// `r K / 4` each step, the stock settles at half the carrying capacity and the yield at
+/// `r K / 4`; open access with demand above that yield destroys the stock.
+#[test]
+fn quota_at_msy_holds_the_stock_at_half_capacity_and_open_access_collapses_it() {
+    let r = rows(&fishery("quota"), 0, 1500);
+    let last = r.last().unwrap();
+    let stock = last[Metric::ResourceStock as usize];
+    let yield_per_agent = last[Metric::Harvest as usize];
+    let msy = 0.1 * 100.0 / 4.0;
+    assert!((stock - 0.5).abs() < 0.05 * 0.5, "stock {stock}, expected 0.5 +- 5%");
+    assert!((yield_per_agent - msy).abs() < 0.05 * msy, "yield {yield_per_agent}, expected {msy} +- 5%");
+    // Open access: demand (about 34 per agent) far above the 2.5 the resource can yield.
+    let open = rows(&fishery("open_access"), 0, 300);
+    assert!(open[0][Metric::Harvest as usize] > 4.0 * msy, "demand above MSY");
+    let end = open.last().unwrap()[Metric::ResourceStock as usize];
+    assert!(end < 0.01, "open access leaves {end} of capacity");
+}
+
+fn tragedy_scenario() -> Scenario {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/tragedy.toml")).unwrap();
+    parse(&src, None, &Overrides { agents: Some(1000), ..Default::default() }).unwrap()
+}
+
+/// Ostrom (1990): with monitoring, graduated sanctions, exclusion and a vote on the quota,
+/// the commons keeps a resource that open access, with the same share of free riders, destroys.
+#[test]
+fn ostrom_rules_keep_the_resource_that_open_access_destroys() {
+    let sc = tragedy_scenario();
+    let open = sc.entries.iter().position(|e| e.label == "commons:open_access").unwrap();
+    let governed = sc.entries.iter().position(|e| e.label == "commons:ostrom").unwrap();
+    assert_eq!(sc.entries[open].cfg.population.strategies, sc.entries[governed].cfg.population.strategies);
+    assert!(sc.entries[open].cfg.population.strategies.free_rider >= 0.2);
+    let steps = sc.file.run.steps;
+    let o = rows(&sc, open, steps);
+    let g = rows(&sc, governed, steps);
+    let stock = |r: &Vec<Vec<f64>>| r.last().unwrap()[Metric::ResourceStock as usize];
+    assert!(stock(&o) < 0.01, "open access keeps {}", stock(&o));
+    assert!(stock(&g) > 0.3, "Ostrom's rules keep {}", stock(&g));
+    assert!(g.iter().map(|r| r[Metric::Sanctions as usize]).sum::<f64>() > 0.0, "monitors caught someone");
+    let needs = |r: &Vec<Vec<f64>>| r.last().unwrap()[Metric::NeedsMetMean as usize];
+    assert!(needs(&g) > needs(&o) + 0.3, "governed {} vs open {}", needs(&g), needs(&o));
+}
+
+/// The knowledge pool per agent over `steps` steps, and the model's predicted steady state
+/// `E / (N delta) - kappa` from the contributors actually drawn.
+fn knowledge(free_riders: f64, initial: f64, steps: u64) -> (Vec<f64>, f64) {
+    let sc = scenario(&format!(
+        "name = \"k\"\nregimes = [\"commons\"]\n[run]\nagents = 2000\nsteps = {steps}\nreplicates = 1\nwarmup = 0\n\
+         [population]\nstrategies = {{ cooperator = {}, reciprocator = 0.0, free_rider = {free_riders} }}\n\
+         [knowledge]\ncontribution = 0.1\nobsolescence = 0.02\ncritical_mass = 0.5\ninitial = {initial}\n[adapt]\nimitate = 0.0\n",
+        1.0 - free_riders
+    ));
+    let mut sim = Sim::for_entry(&sc, 0, 0);
+    let a = &sim.world().agents;
+    let n = a.skill.len() as f64;
+    let effort: f64 = (0..a.skill.len()).filter(|&i| a.strategy[i].contributes()).map(|i| 0.1 * a.skill[i] * 3.0).sum();
+    let kappa = 0.5 * 0.1 * (0.5f64 * 0.5 / 2.0).exp() * 3.0 / 0.02;
+    let predicted = effort / n / 0.02 - kappa;
+    let pool = (0..steps).map(|_| sim.advance()[0][Metric::KnowledgePool as usize]).collect();
+    (pool, predicted)
+}
+
+/// The knowledge commons has a critical mass. New contributions integrate with efficiency
+/// `K / (K + kappa N)`, where `kappa = critical_mass * c * mean_skill * base_output / obsolescence`,
+/// so near an empty pool it grows at rate `obsolescence * (phi / critical_mass - 1)` for a
+/// contributor share `phi`: the model predicts the threshold `phi* = critical_mass` (0.5 here).
+/// Above it the pool grows to `K*/N = (c * mean_skill * base_output / obsolescence)(phi - phi*)`.
+#[test]
+fn knowledge_pool_dies_below_the_critical_mass_and_grows_above_it() {
+    let (below, predicted_below) = knowledge(0.7, 5.0, 800); // phi = 0.3 < 0.5
+    assert!(predicted_below < 0.0, "no positive steady state below the threshold");
+    assert!(below.windows(2).all(|w| w[1] <= w[0] + 1e-12), "below the threshold the pool only shrinks");
+    assert!(*below.last().unwrap() < 0.01 * 5.0, "below: {} of 5", below.last().unwrap());
+    let (above, predicted) = knowledge(0.3, 1.0, 1500); // phi = 0.7 > 0.5
+    assert!(predicted > 1.0, "predicted steady state {predicted}");
+    assert!(above.windows(2).all(|w| w[1] >= w[0] - 1e-12), "above the threshold the pool only grows");
+    let end = *above.last().unwrap();
+    assert!((end - predicted).abs() < 0.02 * predicted, "steady state {end}, predicted {predicted:.4}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Pooling and sharing move goods and never create them, under every rule.
+    #[test]
+    fn commons_create_no_goods(
+        agents in 5u64..300,
+        allocation in prop_oneof![Just("need"), Just("equal"), Just("contribution")],
+        harvest in prop_oneof![Just("open_access"), Just("quota"), Just("ostrom")],
+        free in 0.0..0.8f64,
+        intensity in 0.0..5.0f64,
+        seed in any::<u64>(),
+    ) {
+        let sc = scenario(&format!(
+            "name = \"c\"\nregimes = [\"commons\"]\n[run]\nagents = {agents}\nsteps = 30\nreplicates = 1\nwarmup = 0\nseed = {seed}\n\
+             [population]\nnetwork = {{ kind = \"complete\" }}\nstrategies = {{ cooperator = {}, reciprocator = 0.0, free_rider = {free} }}\nexit_after = 8\n\
+             [resource]\nintensity = {intensity}\n[commons]\nallocation = \"{allocation}\"\nharvest = \"{harvest}\"\nexclude_for = 5\n",
+            1.0 - free
+        ));
+        let mut sim = Sim::for_entry(&sc, 0, 0);
+        let start = sim.world().goods_total();
+        for _ in 0..30 {
+            let row = sim.advance()[0].clone();
+            let w = sim.world();
+            let l = w.ledger;
+            let expected = start + l.produced - l.consumed - l.decayed - l.departed;
+            prop_assert!((w.goods_total() - expected).abs() <= 1e-9 * (1.0 + l.produced), "{} vs {}", w.goods_total(), expected);
+            prop_assert!(w.agents.stock.iter().all(|&x| x >= -1e-12));
+            prop_assert!(w.resource.stock >= 0.0 && w.resource.stock <= w.resource.capacity * (1.0 + 1e-12));
+            for m in [Metric::ResourceStock, Metric::ExcludedShare, Metric::NeedsMetMean, Metric::DestituteShare] {
+                let v = row[m as usize];
+                prop_assert!(v.is_nan() || (0.0..=1.0).contains(&v), "{:?} = {}", m, v);
+            }
+        }
+    }
+}
