@@ -69,6 +69,43 @@ pub fn imitate(world: &mut World, cfg: &AdaptConfig, streams: &Streams, step: u6
     std::mem::swap(&mut world.agents.strategy, next);
 }
 
+/// Coexist mode: with probability `migrate` an agent compares its wellbeing with a random
+/// neighbour's and, if the neighbour lives under another regime, moves to it with the Fermi
+/// probability. Decided from the state before any move; returns `(agent, new slot)` in agent
+/// order.
+pub fn migrations(world: &World, migrate: f64, temperature: f64, streams: &Streams, step: u64) -> Vec<(u32, u8)> {
+    let a = &world.agents;
+    let net = &world.network;
+    let chunks: Vec<Vec<(u32, u8)>> = a
+        .member
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, member)| {
+            let mut rng = streams.rng(Purpose::Adapt, 1, step, c);
+            let mut out = Vec::new();
+            for (k, &m) in member.iter().enumerate() {
+                let i = c * CHUNK + k;
+                let r = rng.next_u64();
+                if m == LEFT || unit_f32_bits((r >> 32) as u32) >= migrate {
+                    continue;
+                }
+                let accept = unit_f64(rng.next_u64());
+                if let Some(j) = net.random_neighbour(i, r as u32) {
+                    let to = a.member[j];
+                    if to != LEFT && to != m {
+                        let diff = a.wellbeing[j] as f64 - a.wellbeing[i] as f64;
+                        if accept < fermi(diff, temperature) {
+                            out.push((i as u32, to));
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    chunks.into_iter().flatten().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

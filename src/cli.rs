@@ -36,6 +36,19 @@ enum Command {
         #[command(flatten)]
         overrides: OverrideArgs,
     },
+    /// Run two variants of a scenario (say without and with a basic income) and write both runs
+    /// and their paired comparison (second minus first).
+    Compare {
+        /// The first scenario (the reference).
+        first: PathBuf,
+        /// The second scenario (the variant).
+        second: PathBuf,
+        #[command(flatten)]
+        overrides: OverrideArgs,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// List the bundled scenarios and the regimes.
     List,
 }
@@ -98,6 +111,7 @@ pub fn run() -> Result<()> {
             list();
             Ok(())
         }
+        Command::Compare { first, second, overrides, quiet } => compare(&first, &second, &overrides, quiet),
     }
 }
 
@@ -128,6 +142,63 @@ fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
             report.agent_steps as f64 / report.simulate_seconds.max(1e-9) / 1e6
         );
         print_headline(&report.dir)?;
+    }
+    Ok(())
+}
+
+fn compare(first: &Path, second: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
+    let mut plain = args.overrides();
+    plain.out = None;
+    let a = scenario::load(first, &plain)?;
+    let b = scenario::load(second, &plain)?;
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("output/{}_vs_{}", a.file.name, b.file.name)));
+    let options = RunOptions { threads: args.threads, command_line: std::env::args().collect() };
+    let worlds = |s: &Scenario| match s.file.mode {
+        agora::scenario::Mode::Compare => s.entries.len() as u64,
+        agora::scenario::Mode::Coexist => 1,
+    } * s.file.run.replicates
+        * s.file.run.steps;
+    let bar = progress_bar(worlds(&a) + worlds(&b), quiet);
+    let tick = |n: u64| bar.inc(n);
+    let (dir, reports) = agora::compare_to_folder(&a, &b, &out, &options, &tick)?;
+    bar.finish_and_clear();
+    if !quiet {
+        println!(
+            "wrote {} ({} and {} in sub-folders, comparison.csv beside them)",
+            dir.display(),
+            reports[0].dir.display(),
+            reports[1].dir.display()
+        );
+        print_comparison(&dir.join("comparison.csv"))?;
+    }
+    Ok(())
+}
+
+/// Prints the headline rows of a cross-scenario `comparison.csv`.
+fn print_comparison(path: &Path) -> Result<()> {
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
+    let wanted = ["needs_met_mean", "needs_met_p10", "gini_wealth", "destitute_share", "resource_stock"];
+    println!(
+        "{:<24} {:<16} {:>10} {:>10} {:>22} {:>8}",
+        "regime", "metric", "first", "second", "difference (95% CI)", "p"
+    );
+    for rec in reader.records().flatten() {
+        if !wanted.contains(&&rec[1]) {
+            continue;
+        }
+        let f = |i: usize| rec[i].parse::<f64>().map(|x| format!("{x:.3}")).unwrap_or_default();
+        println!(
+            "{:<24} {:<16} {:>10} {:>10} {:>7} [{}, {}] {:>8}",
+            &rec[0],
+            &rec[1],
+            f(4),
+            f(5),
+            f(6),
+            f(7),
+            f(8),
+            f(10)
+        );
     }
     Ok(())
 }

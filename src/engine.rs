@@ -8,6 +8,7 @@
 use crate::adapt;
 use crate::error::Result;
 use crate::metrics::{self, Layout, Metric, Scratch, SlotView};
+use crate::policy;
 use crate::regimes::{Ctx, Property, Regime};
 use crate::rng::{Streams, CHUNK};
 use crate::scenario::{Mode, Scenario, ScenarioFile};
@@ -59,6 +60,8 @@ pub struct Snapshot<'a> {
     pub slot: u8,
     /// The regime.
     pub regime: &'a dyn Regime,
+    /// Accounts held outside the agents (a community fund, a treasury): name and money units.
+    pub accounts: Vec<(&'static str, i64)>,
 }
 
 /// Receives progress and snapshots while a run goes on. The engine knows nothing of files or
@@ -107,7 +110,7 @@ pub fn run(scenario: &Scenario, observer: &dyn Observer) -> Result<RunOutput> {
                 };
                 Ok(per_entry.into_iter().flatten().collect())
             }
-            Mode::Coexist => Err(crate::error::Error::Run("coexist mode is not available yet".into())),
+            Mode::Coexist => Ok(Sim::coexist(scenario, rep, network).run(observer)?),
         }
     };
     let per_rep: Vec<Vec<Series>> = if large {
@@ -157,6 +160,8 @@ pub struct Sim<'a> {
     next_strategy: Vec<Strategy>,
     scratch: Scratch,
     material: [bool; 256],
+    treasuries: Vec<policy::Treasury>,
+    shocks: Vec<crate::scenario::Shock>,
     property: [Property; 256],
 }
 
@@ -182,6 +187,8 @@ impl<'a> Sim<'a> {
             next_strategy: vec![Strategy::Cooperator; n],
             scratch: Scratch::default(),
             material,
+            treasuries: Vec::new(),
+            shocks: Vec::new(),
             property,
         };
         for (k, s) in slots.iter_mut().enumerate() {
@@ -197,6 +204,9 @@ impl<'a> Sim<'a> {
             }
         }
         sim.rows = vec![Layout::new(&base.population.goods).empty_row(); slots.len()];
+        sim.treasuries = vec![policy::Treasury::new(goods); slots.len()];
+        // Shocks strike the world: one regime's own (compare mode), or the scenario's (coexist).
+        sim.shocks = if slots.len() == 1 { slots[0].cfg.policy.shocks.clone() } else { base.policy.shocks.clone() };
         sim.slots = slots;
         sim
     }
@@ -214,6 +224,40 @@ impl<'a> Sim<'a> {
         let world = World::new(&e.cfg, &streams, network);
         let regime = (e.info.build)(&e.cfg);
         let slots = vec![Slot { label: e.label.clone(), cfg: &e.cfg, regime }];
+        Sim::new(world, slots, streams, &scenario.file)
+    }
+
+    /// The one world of a coexist-mode run in replicate `replicate`: every agent is drawn into
+    /// a regime by the initial shares (from the population stream, so the same agents start in the
+    /// same regimes whatever else changes).
+    pub fn coexist(scenario: &'a Scenario, replicate: u64, network: Arc<world::network::Network>) -> Sim<'a> {
+        let streams = Streams::new(scenario.file.run.seed, replicate);
+        let mut world = World::new(&scenario.file, &streams, network);
+        let shares: Vec<f64> = scenario
+            .entries
+            .iter()
+            .map(|e| scenario.file.coexist.shares.get(&e.label).copied().unwrap_or(0.0))
+            .collect();
+        world.agents.member.par_chunks_mut(CHUNK).enumerate().for_each(|(c, member)| {
+            let mut rng = streams.rng(crate::rng::Purpose::Population, 2, 0, c);
+            for m in member.iter_mut() {
+                let u = crate::rng::unit_f64(rand::Rng::next_u64(&mut rng));
+                let mut acc = 0.0;
+                *m = (shares.len() - 1) as u8;
+                for (k, s) in shares.iter().enumerate() {
+                    acc += s;
+                    if u < acc {
+                        *m = k as u8;
+                        break;
+                    }
+                }
+            }
+        });
+        let slots = scenario
+            .entries
+            .iter()
+            .map(|e| Slot { label: e.label.clone(), cfg: &e.cfg, regime: (e.info.build)(&e.cfg) })
+            .collect();
         Sim::new(world, slots, streams, &scenario.file)
     }
 
@@ -281,6 +325,7 @@ impl<'a> Sim<'a> {
                         world: &self.world,
                         slot: k as u8,
                         regime: s.regime.as_ref(),
+                        accounts: self.accounts(k),
                     })?;
                 }
             }
@@ -302,13 +347,34 @@ impl<'a> Sim<'a> {
         self.consume();
         self.contribute();
         regrow(&mut self.world.resource);
+        // Phase 6: shocks, exits, taxes and transfers, then the regimes' own rules.
+        let exodus = policy::shocks(&mut self.world, &self.shocks, &self.streams, step);
+        self.depart(step, &exodus, rows);
         let leaving = self.destitute_leavers();
         self.depart(step, &leaving, rows);
         for (k, s) in self.slots.iter_mut().enumerate() {
+            let view = SlotView {
+                slot: k as u8,
+                material: s.regime.material(),
+                money: s.regime.money(),
+                prices: s.regime.prices(),
+            };
+            policy::tax_and_transfer(&mut self.world, view, &s.cfg.policy, &mut self.treasuries[k], step, &mut rows[k]);
             let ctx = Ctx { slot: k as u8, step, streams: &self.streams, cfg: s.cfg };
             s.regime.policy(&mut self.world, &ctx, &mut rows[k]);
         }
+        // Phase 7: imitation, and migration between regimes.
         adapt::imitate(&mut self.world, &self.base.adapt, &self.streams, step, &mut self.next_strategy);
+        if self.slots.len() > 1 && self.base.coexist.migrate > 0.0 {
+            let moves = adapt::migrations(
+                &self.world,
+                self.base.coexist.migrate,
+                self.base.adapt.temperature,
+                &self.streams,
+                step,
+            );
+            self.migrate(step, &moves, rows);
+        }
     }
 
     /// Agents destitute for `exit_after` steps in a row, who leave now (sorted).
@@ -353,13 +419,48 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Accounts held outside the agents by the regime in `slot` (a community fund).
+    /// Accounts held outside the agents for the regime in `slot`: its own (a community fund)
+    /// and the policy treasury's money.
     pub fn accounts(&self, slot: usize) -> Vec<(&'static str, i64)> {
-        self.slots[slot].regime.accounts()
+        let mut accounts = self.slots[slot].regime.accounts();
+        if self.treasuries[slot].money != 0 {
+            accounts.push(("treasury", self.treasuries[slot].money));
+        }
+        accounts
+    }
+
+    /// Goods held by agents and by the policy treasuries.
+    pub fn goods_total(&self) -> f64 {
+        self.world.goods_total() + self.treasuries.iter().flat_map(|t| t.goods.iter()).sum::<f64>()
+    }
+
+    /// The policy treasury of the regime in `slot`.
+    pub fn treasury(&self, slot: usize) -> &policy::Treasury {
+        &self.treasuries[slot]
+    }
+
+    /// Agents move to the regimes they chose: their old regime settles their accounts as for a
+    /// departure, then they are members of the new one.
+    fn migrate(&mut self, step: u64, moves: &[(u32, u8)], rows: &mut [Vec<f64>]) {
+        if moves.is_empty() {
+            return;
+        }
+        for (k, s) in self.slots.iter_mut().enumerate() {
+            let mine: Vec<u32> =
+                moves.iter().filter(|m| self.world.agents.member[m.0 as usize] == k as u8).map(|m| m.0).collect();
+            if !mine.is_empty() {
+                let ctx = Ctx { slot: k as u8, step, streams: &self.streams, cfg: s.cfg };
+                s.regime.depart(&mut self.world, &ctx, &mine, &mut rows[k]);
+            }
+        }
+        for &(i, to) in moves {
+            self.world.agents.member[i as usize] = to;
+        }
     }
 
     /// Phase 1: production, limited by the common-pool resource.
     fn produce(&mut self, step: u64, rows: &mut [Vec<f64>]) {
+        self.world.shock_factor = policy::productivity_factor(&self.shocks, step);
         let w = &mut self.world;
         let goods = w.goods;
         let present = present_count(w).max(1);
@@ -466,6 +567,8 @@ impl<'a> Sim<'a> {
         let threshold = w.destitute_threshold;
         let smoothing = self.params.smoothing;
         let material = &self.material;
+        // Goods are valued at each regime's prices, or in units where it has none.
+        let prices: Vec<Option<Vec<f64>>> = self.slots.iter().map(|s| s.regime.prices().map(<[f64]>::to_vec)).collect();
         let a = &mut w.agents;
         let partials: Vec<(f64, f64)> = (
             a.stock.par_chunks_mut(CHUNK * goods),
@@ -473,16 +576,22 @@ impl<'a> Sim<'a> {
             a.wellbeing.par_chunks_mut(CHUNK),
             a.destitute_streak.par_chunks_mut(CHUNK),
             a.consumed.par_chunks_mut(CHUNK),
+            a.holdings.par_chunks_mut(CHUNK),
             a.member.par_chunks(CHUNK),
         )
             .into_par_iter()
-            .map(|(stock, needs_met, wellbeing, streak, consumed, member)| {
+            .map(|(stock, needs_met, wellbeing, streak, consumed, holdings, member)| {
                 let (mut eaten_total, mut decayed_total) = (0.0, 0.0);
                 for k in 0..member.len() {
                     if !material[member[k] as usize] {
+                        holdings[k] = 0.0;
                         continue;
                     }
                     let x = &mut stock[k * goods..(k + 1) * goods];
+                    holdings[k] = match &prices[member[k] as usize] {
+                        Some(p) => x.iter().zip(p).map(|(x, p)| x * p).sum(),
+                        None => x.iter().sum(),
+                    };
                     let mut eaten = 0.0;
                     for g in 0..goods {
                         let c = x[g].min(need[g]);

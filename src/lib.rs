@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod metrics;
 pub mod output;
+pub mod policy;
 pub mod regimes;
 pub mod rng;
 pub mod scenario;
@@ -22,7 +23,7 @@ use engine::{Observer, Snapshot};
 use error::{Error, Result};
 use output::{OutputDir, RunInfo, SnapshotWriter};
 use scenario::Scenario;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// How to carry out a run, beyond the scenario itself.
@@ -72,26 +73,91 @@ impl Observer for RunObserver<'_, '_> {
 /// Runs a scenario and writes every output file into its folder, atomically: the folder
 /// appears complete or not at all. `progress` hears of every finished world-step.
 pub fn run_to_folder(scenario: &Scenario, options: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunReport> {
+    let dir = OutputDir::create(&scenario.output_dir)?;
+    let (mut report, _) = run_into(dir.path(), scenario, options, progress)?;
+    report.dir = dir.commit()?;
+    Ok(report)
+}
+
+/// Runs a scenario and writes its files into `dir`, which exists and is being written (the
+/// caller renames it into place). Returns the report and the run's records.
+pub fn run_into(
+    dir: &Path,
+    scenario: &Scenario,
+    options: &RunOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(RunReport, engine::RunOutput)> {
     let started = Instant::now();
     let threads = thread_count(scenario, options);
-    let dir = OutputDir::create(&scenario.output_dir)?;
     let mut info = RunInfo::start(scenario, threads, options.command_line.clone());
-    info.write(dir.path())?;
+    info.write(dir)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Run(format!("cannot start {threads} threads: {e}")))?;
-    let observer = RunObserver { snapshots: SnapshotWriter::new(dir.path(), scenario), progress };
+    let observer = RunObserver { snapshots: SnapshotWriter::new(dir, scenario), progress };
     let sim_start = Instant::now();
     let out = pool.install(|| engine::run(scenario, &observer))?;
     let simulate_seconds = sim_start.elapsed().as_secs_f64();
     observer.snapshots.finish()?;
-    output::write_tables(dir.path(), scenario, &out)?;
+    output::write_tables(dir, scenario, &out)?;
     info.wall_seconds = started.elapsed().as_secs_f64();
     info.agent_steps = out.agent_steps;
     info.agent_steps_per_second = out.agent_steps as f64 / simulate_seconds.max(1e-9);
     info.complete = true;
-    info.write(dir.path())?;
-    let dir = dir.commit()?;
-    Ok(RunReport { dir, agent_steps: out.agent_steps, simulate_seconds, threads })
+    info.write(dir)?;
+    let report = RunReport { dir: dir.to_path_buf(), agent_steps: out.agent_steps, simulate_seconds, threads };
+    Ok((report, out))
+}
+
+/// Runs two variants of a scenario (say, without and with a basic income) and writes both
+/// runs, each in its own sub-folder, and `comparison.csv` with the paired difference (second
+/// minus first) of every regime present in both, replicate by replicate, into `out`.
+/// The scenarios must share seed and replicates, so that replicate `r` of both starts from
+/// the same population and random numbers.
+pub fn compare_to_folder(
+    a: &Scenario,
+    b: &Scenario,
+    out: &Path,
+    options: &RunOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(PathBuf, Vec<RunReport>)> {
+    let (fa, fb) = (&a.file.run, &b.file.run);
+    if fa.seed != fb.seed || fa.replicates != fb.replicates || fa.warmup != fb.warmup {
+        return Err(error::InputError::new(format!(
+            "`{}` and `{}` differ in seed, replicates or warm-up ({}/{}/{} against {}/{}/{})",
+            a.file.name, b.file.name, fa.seed, fa.replicates, fa.warmup, fb.seed, fb.replicates, fb.warmup
+        ))
+        .help("a paired comparison needs the same seed, replicates and warm-up in both (or override them with --seed and --replicates)")
+        .into());
+    }
+    if !a.entries.iter().any(|e| b.entry(&e.label).is_some()) {
+        return Err(error::InputError::new(format!(
+            "`{}` and `{}` have no regime entry in common",
+            a.file.name, b.file.name
+        ))
+        .into());
+    }
+    let dir = OutputDir::create(out)?;
+    let (name_a, name_b) = if a.file.name == b.file.name {
+        (format!("a_{}", a.file.name), format!("b_{}", b.file.name))
+    } else {
+        (a.file.name.clone(), b.file.name.clone())
+    };
+    let mut reports = Vec::new();
+    let mut outs = Vec::new();
+    for (sc, name) in [(a, &name_a), (b, &name_b)] {
+        let sub = dir.path().join(name);
+        std::fs::create_dir_all(&sub).map_err(|e| Error::io(format!("creating `{}`", sub.display()), e))?;
+        let (report, run) = run_into(&sub, sc, options, progress)?;
+        reports.push(report);
+        outs.push(run);
+    }
+    let csv = output::tables::scenario_comparison_csv(a, &outs[0], b, &outs[1])?;
+    output::write_atomic(&dir.path().join("comparison.csv"), &csv)?;
+    let target = dir.commit()?;
+    for (r, name) in reports.iter_mut().zip([&name_a, &name_b]) {
+        r.dir = target.join(name);
+    }
+    Ok((target, reports))
 }

@@ -254,17 +254,12 @@ impl Tally {
     }
 }
 
-/// Wealth of agent `i`: goods at `prices` (or in units), plus money or balance.
+/// Wealth of agent `i`: the value of the goods it held this step after allocation, before
+/// consumption (at the regime's prices, or in units), plus money or balance.
 #[inline]
 pub fn wealth_of(world: &World, view: &SlotView, i: usize) -> f64 {
     let a = &world.agents;
-    let goods = world.goods;
-    let stock = &a.stock[i * goods..(i + 1) * goods];
-    let goods_value: f64 = match view.prices {
-        Some(p) => stock.iter().zip(p).map(|(x, p)| x * p).sum(),
-        None => stock.iter().sum(),
-    };
-    goods_value
+    a.holdings[i]
         + match view.money {
             MoneyKind::None => 0.0,
             MoneyKind::Money => from_money(a.money[i]),

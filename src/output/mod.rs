@@ -253,5 +253,8 @@ pub fn write_tables(dir: &Path, scenario: &Scenario, out: &RunOutput) -> Result<
     write_atomic(&dir.join("scenario.resolved.toml"), scenario.resolved_toml().as_bytes())?;
     write_atomic(&dir.join("timeseries.csv"), &tables::timeseries_csv(out)?)?;
     write_atomic(&dir.join("summary.csv"), &tables::summary_csv(scenario, out)?)?;
+    if scenario.entries.len() > 1 {
+        write_atomic(&dir.join("comparison.csv"), &tables::comparison_csv(scenario, out)?)?;
+    }
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use crate::engine::{RunOutput, Snapshot};
 use crate::error::{Error, Result};
-use crate::metrics::summary::{replicate_mean, stats};
-use crate::metrics::MoneyKind;
+use crate::metrics::summary::{paired, replicate_mean, stats};
+use crate::metrics::{wealth_of, MoneyKind, SlotView};
 use crate::scenario::Scenario;
 use crate::world::{Strategy, MONEY_UNIT};
 use std::fmt::Write as _;
@@ -107,6 +107,43 @@ pub fn summary_csv(scenario: &Scenario, out: &RunOutput) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
 }
 
+/// `comparison.csv`: per (regime, metric), the paired difference of each replicate's mean
+/// after warm-up against the baseline's in the same replicate (common random numbers), with a
+/// paired t interval and p-value.
+pub fn comparison_csv(scenario: &Scenario, out: &RunOutput) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["regime", "baseline", "metric", "mean_diff", "ci95_low", "ci95_high", "n", "p_value"])
+        .map_err(csv_err)?;
+    let width = out.layout.width();
+    let names = out.layout.names();
+    let warmup = scenario.file.run.warmup as usize;
+    let base = &scenario.file.baseline;
+    let means = |label: &str, col: usize| -> Vec<f64> {
+        out.series.iter().filter(|s| s.label == label).map(|s| replicate_mean(&s.rows, width, col, warmup).0).collect()
+    };
+    for entry in scenario.entries.iter().filter(|e| &e.label != base) {
+        for (col, name) in names.iter().enumerate() {
+            let (a, b) = (means(base, col), means(&entry.label, col));
+            let p = paired(a.into_iter().zip(b));
+            if p.n == 0 {
+                continue;
+            }
+            w.write_record([
+                entry.label.clone(),
+                base.clone(),
+                name.clone(),
+                num(p.mean_diff),
+                num(p.ci95_low),
+                num(p.ci95_high),
+                p.n.to_string(),
+                num(p.p_value),
+            ])
+            .map_err(csv_err)?;
+        }
+    }
+    w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
+}
+
 /// Header of `agents_step<T>.csv`.
 pub fn snapshot_header(goods: &[String]) -> String {
     let mut h = String::from("regime,replicate,agent,strategy,skill,specialty");
@@ -123,7 +160,7 @@ pub fn snapshot_rows(s: &Snapshot) -> Vec<u8> {
     let a = &w.agents;
     let goods = w.goods;
     let kind = s.regime.money();
-    let prices = s.regime.prices();
+    let view = SlotView { slot: s.slot, material: s.regime.material(), money: kind, prices: s.regime.prices() };
     let mut out = String::with_capacity(256);
     let label = if s.label.contains(',') || s.label.contains('"') {
         format!("\"{}\"", s.label.replace('"', "\"\""))
@@ -135,14 +172,10 @@ pub fn snapshot_rows(s: &Snapshot) -> Vec<u8> {
             continue;
         }
         let stock = &a.stock[i * goods..(i + 1) * goods];
-        let goods_value: f64 = match prices {
-            Some(p) => stock.iter().zip(p).map(|(x, p)| x * p).sum(),
-            None => stock.iter().sum(),
-        };
-        let (money_cell, balance_cell, held) = match kind {
-            MoneyKind::None => (String::new(), String::new(), 0.0),
-            MoneyKind::Money => (money(a.money[i]), String::new(), a.money[i] as f64 / MONEY_UNIT as f64),
-            MoneyKind::Balance => (String::new(), money(a.balance[i]), a.balance[i] as f64 / MONEY_UNIT as f64),
+        let (money_cell, balance_cell) = match kind {
+            MoneyKind::None => (String::new(), String::new()),
+            MoneyKind::Money => (money(a.money[i]), String::new()),
+            MoneyKind::Balance => (String::new(), money(a.balance[i])),
         };
         let strategy = Strategy::name(a.strategy[i]);
         let _ = write!(out, "{label},{},{i},{strategy},{},{}", s.replicate, num(a.skill[i]), a.specialty[i]);
@@ -158,18 +191,73 @@ pub fn snapshot_rows(s: &Snapshot) -> Vec<u8> {
             a.destitute_streak[i],
             num(a.output[i]),
             num32(a.consumed[i]),
-            num(goods_value + held)
+            num(wealth_of(w, &view, i))
         );
     }
-    for (name, balance) in s.regime.accounts() {
-        // An account outside the agents (a community fund): only its balance and wealth.
+    for &(name, amount) in &s.accounts {
+        // An account outside the agents (a community fund, a treasury): only what it holds.
         let _ = write!(out, "{label},{},{name},,,", s.replicate);
         for _ in 0..goods {
             out.push(',');
         }
-        let _ = writeln!(out, ",,{},,,,,,,{}", money(balance), num(balance as f64 / MONEY_UNIT as f64));
+        let (m, b) = match kind {
+            MoneyKind::Balance => (String::new(), money(amount)),
+            _ => (money(amount), String::new()),
+        };
+        let _ = writeln!(out, ",{m},{b},,,,,,,{}", num(amount as f64 / MONEY_UNIT as f64));
     }
     out.into_bytes()
+}
+
+/// `comparison.csv` of `agora compare`: per regime present in both scenarios and metric, the
+/// paired difference (second minus first) of replicate means after warm-up.
+pub fn scenario_comparison_csv(a: &Scenario, ra: &RunOutput, b: &Scenario, rb: &RunOutput) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "regime",
+        "metric",
+        "first",
+        "second",
+        "first_mean",
+        "second_mean",
+        "mean_diff",
+        "ci95_low",
+        "ci95_high",
+        "n",
+        "p_value",
+    ])
+    .map_err(csv_err)?;
+    let names = ra.layout.names();
+    let means = |sc: &Scenario, out: &RunOutput, label: &str, col: usize| -> Vec<f64> {
+        let width = out.layout.width();
+        let warmup = sc.file.run.warmup as usize;
+        out.series.iter().filter(|s| s.label == label).map(|s| replicate_mean(&s.rows, width, col, warmup).0).collect()
+    };
+    for entry in a.entries.iter().filter(|e| b.entry(&e.label).is_some()) {
+        for (col, name) in names.iter().enumerate() {
+            let Some(col_b) = rb.layout.names().iter().position(|n| n == name) else { continue };
+            let (xa, xb) = (means(a, ra, &entry.label, col), means(b, rb, &entry.label, col_b));
+            let p = paired(xa.iter().copied().zip(xb.iter().copied()));
+            if p.n == 0 {
+                continue;
+            }
+            w.write_record([
+                entry.label.clone(),
+                name.clone(),
+                a.file.name.clone(),
+                b.file.name.clone(),
+                num(stats(&xa).mean),
+                num(stats(&xb).mean),
+                num(p.mean_diff),
+                num(p.ci95_low),
+                num(p.ci95_high),
+                p.n.to_string(),
+                num(p.p_value),
+            ])
+            .map_err(csv_err)?;
+        }
+    }
+    w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
 }
 
 #[cfg(test)]

@@ -98,6 +98,8 @@ impl Credit<'_> {
 pub struct Terms<'a> {
     /// The members' slot.
     pub slot: u8,
+    /// Whether everyone present trades, whatever their regime (cross-trade in coexist mode).
+    pub everyone: bool,
     /// Price per unit of each good, used for budgets and payments.
     pub prices: &'a [f64],
     /// Holdings up to `keep` times need are not offered.
@@ -117,7 +119,20 @@ pub struct Terms<'a> {
     pub log_trades: bool,
 }
 
-/// Clears every good among the members of `terms.slot`.
+impl Terms<'_> {
+    /// Whether an agent of membership `m` takes part in this clearing.
+    #[inline]
+    pub fn takes_part(&self, m: u8) -> bool {
+        if self.everyone {
+            m != crate::world::LEFT
+        } else {
+            m == self.slot
+        }
+    }
+}
+
+/// Clears every good among the members of `terms.slot` (or everyone present, if
+/// `terms.everyone`).
 pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
     let n = world.len();
     let goods = world.goods;
@@ -146,7 +161,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                 for k in 0..offer.len() / goods {
                     let i = c * CHUNK + k;
                     let (of, de) = (&mut offer[k * goods..(k + 1) * goods], &mut demand[k * goods..(k + 1) * goods]);
-                    if a.member[i] != terms.slot {
+                    if !terms.takes_part(a.member[i]) {
                         of.fill(0.0);
                         de.fill(0.0);
                         continue;
@@ -224,7 +239,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
             let mut weight = vec![0.0; goods];
             let mut purchases = 0u64;
             for k in 0..member.len() {
-                if member[k] != terms.slot {
+                if !terms.takes_part(member[k]) {
                     continue;
                 }
                 let i = c * CHUNK + k;

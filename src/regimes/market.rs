@@ -49,9 +49,16 @@ pub fn initial_money(key: &str, a: &Amount) -> Result<(), InputError> {
     }
 }
 
-/// Gives every member of `slot` its initial money, drawn from the population stream so that
-/// all money regimes of a replicate start from the same endowments.
+/// Whether the market is open to members of every regime (coexist mode with cross-trade).
+fn cross_trade(ctx: &Ctx) -> bool {
+    ctx.cfg.mode == crate::scenario::Mode::Coexist && ctx.cfg.coexist.cross_trade
+}
+
+/// Gives every member of `slot` (every agent, with cross-trade) its initial money, drawn from
+/// the population stream so that all money regimes of a replicate start from the same
+/// endowments.
 pub fn endow(world: &mut World, ctx: &Ctx, amount: &Amount) {
+    let everyone = cross_trade(ctx);
     let sampler = match amount {
         Amount::Fixed(x) => Sampler::Constant(*x),
         Amount::Drawn(d) => Sampler::new(d),
@@ -64,7 +71,7 @@ pub fn endow(world: &mut World, ctx: &Ctx, amount: &Amount) {
             let mut rng = streams.rng(Purpose::Population, 1, 0, c);
             for (m, &s) in money.iter_mut().zip(member) {
                 let x = sampler.sample(&mut rng);
-                if s == slot {
+                if s == slot || (everyone && s != crate::world::LEFT) {
                     *m = to_money(x);
                 }
             }
@@ -100,6 +107,7 @@ impl Market {
         let stock = members_money(world, ctx.slot);
         let terms = Terms {
             slot: ctx.slot,
+            everyone: cross_trade(ctx),
             prices: &self.prices,
             keep: self.cfg.keep,
             target: self.cfg.stock_target,

@@ -308,6 +308,7 @@ impl Regime for MutualCredit {
             };
             let terms = Terms {
                 slot: ctx.slot,
+                everyone: false,
                 prices: &self.prices,
                 keep: self.cfg.keep,
                 target: self.cfg.stock_target,

@@ -223,6 +223,7 @@ fn resolve_entries(file: &ScenarioFile, src: &str) -> Result<Vec<Entry>, InputEr
         })?;
         entries.push(Entry { label: listed.clone(), info, cfg });
     }
+    money_and_coexist(file, &entries)?;
     for (label, _) in file.variant.iter() {
         if !file.regimes.iter().any(|r| r.split_once(':').map(|(_, l)| l) == Some(label.as_str())) {
             return Err(InputError::at(
@@ -333,3 +334,65 @@ pub fn bundled(root: &Path) -> Vec<(PathBuf, String, String)> {
 
 /// Variant tables kept as written (their defaults are the base scenario's values).
 pub type Variants = BTreeMap<String, toml::Table>;
+
+/// Regime kinds whose members hold money or credit.
+const MONEY_REGIMES: &[&str] = &["market", "mutual_credit"];
+
+/// Checks that need the resolved entries: basic income in money only where there is money;
+/// coexist shares by entry, and variants that change only what one world can differ in.
+fn money_and_coexist(file: &ScenarioFile, entries: &[Entry]) -> Result<(), InputError> {
+    for e in entries {
+        let bi = &e.cfg.policy.basic_income;
+        if bi.amount > 0.0 && bi.paid_in == PaidIn::Money && !MONEY_REGIMES.contains(&e.info.name) {
+            return Err(InputError::at("policy.basic_income.in", format!("`{}` has no money to pay a basic income in", e.label))
+                .help("pay it in goods (in = \"goods\"), which every regime can, or list only market and mutual_credit entries"));
+        }
+    }
+    if file.mode != Mode::Coexist {
+        return Ok(());
+    }
+    if entries.len() > crate::engine::MAX_SLOTS {
+        return Err(InputError::at(
+            "regimes",
+            format!("coexist mode hosts at most {} regimes", crate::engine::MAX_SLOTS),
+        ));
+    }
+    let shares = &file.coexist.shares;
+    for label in shares.keys() {
+        if !entries.iter().any(|e| &e.label == label) {
+            let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
+            let err = InputError::at(
+                format!("coexist.shares.{label}"),
+                format!("`{label}` is not one of the listed regimes"),
+            );
+            return Err(match source::did_you_mean(label, labels.iter().copied()) {
+                Some(b) => err.help(format!("did you mean `{b}`? regimes: {}", labels.join(", "))),
+                None => err.help(format!("regimes: {}", labels.join(", "))),
+            });
+        }
+    }
+    if let Some(e) = entries.iter().find(|e| !shares.contains_key(&e.label)) {
+        return Err(InputError::at("coexist.shares", format!("gives no share for `{}`", e.label))
+            .help("give every listed regime its initial share of agents, for example shares = { market = 0.7, commons = 0.3 }"));
+    }
+    let sum: f64 = shares.values().sum();
+    if (sum - 1.0).abs() > 1e-9 {
+        return Err(InputError::at("coexist.shares", format!("shares sum to {sum}, not 1")));
+    }
+    // One world: a variant may change its regime's rules and policies, not the world.
+    for e in entries {
+        for section in ["population", "resource", "knowledge", "adapt", "coexist"] {
+            let base = toml::Value::try_from(file).ok().and_then(|v| v.get(section).cloned());
+            let mine = toml::Value::try_from(&e.cfg).ok().and_then(|v| v.get(section).cloned());
+            if base != mine {
+                let label = e.label.split_once(':').map_or("", |(_, l)| l);
+                return Err(InputError::at(
+                    format!("variant.{label}.{section}"),
+                    format!("in coexist mode all regimes share one world, so a variant cannot change `{section}`"),
+                )
+                .help("change it for the whole scenario, or use mode = \"compare\""));
+            }
+        }
+    }
+    Ok(())
+}

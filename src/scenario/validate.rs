@@ -212,6 +212,31 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
     range("adapt.smoothing", a.smoothing, 1e-6, 1.0)?;
     share("adapt.explore", a.explore)?;
 
+    let pol = &f.policy;
+    at_least("policy.basic_income.amount", pol.basic_income.amount, 0.0)?;
+    share("policy.tax.rate", pol.tax.rate)?;
+    share("policy.demurrage", pol.demurrage)?;
+    for (i, s) in pol.shocks.iter().enumerate() {
+        let key = format!("policy.shocks[{i}]");
+        if s.step() == 0 || s.step() > r.steps {
+            return Err(InputError::at(
+                format!("{key}.step"),
+                format!("step {} is not between 1 and the last step ({})", s.step(), r.steps),
+            ));
+        }
+        match *s {
+            super::Shock::ResourceCrash { size, .. } | super::Shock::Productivity { size, .. } => {
+                share(&format!("{key}.size"), size)?
+            }
+            super::Shock::Exodus { share: x, .. } => share(&format!("{key}.share"), x)?,
+        }
+    }
+    let co = &f.coexist;
+    share("coexist.migrate", co.migrate)?;
+    for (label, x) in &co.shares {
+        share(&format!("coexist.shares.{label}"), *x)?;
+    }
+
     let out = &f.output;
     if o.out.is_none() {
         output_dir(&out.dir)?;

@@ -105,6 +105,9 @@ pub struct Agents {
     pub output: Vec<f64>,
     /// Units of all goods consumed this step.
     pub consumed: Vec<f32>,
+    /// Value of the goods held this step after allocation, before consumption (at the regime's
+    /// prices, or in units where there are none): the goods part of wealth.
+    pub holdings: Vec<f64>,
     /// Proprietary knowledge not yet in the shared pool.
     pub private_knowledge: Vec<f64>,
 }
@@ -136,6 +139,7 @@ impl Agents {
             + size_of_val(&self.destitute_streak[..])
             + size_of_val(&self.output[..])
             + size_of_val(&self.consumed[..])
+            + size_of_val(&self.holdings[..])
             + size_of_val(&self.private_knowledge[..])
     }
 }
@@ -262,6 +266,7 @@ impl World {
             destitute_streak: vec![0; n],
             output: vec![0.0; n],
             consumed: vec![0.0; n],
+            holdings: vec![0.0; n],
             private_knowledge: vec![0.0; n],
         };
         let pop = &cfg.population;
@@ -284,6 +289,8 @@ impl World {
         for (i, x) in agents.stock.iter_mut().enumerate() {
             *x = pop.initial_stock * need[i % goods];
         }
+        let initial_holding: f64 = need.iter().map(|n| pop.initial_stock * n).sum();
+        agents.holdings.fill(initial_holding);
         let res = &cfg.resource;
         let capacity = res.capacity * n as f64;
         let k = &cfg.knowledge;

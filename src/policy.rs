@@ -1,0 +1,224 @@
+//! Phase 6, policy: shocks, and a basic income funded by a tax, for any regime.
+//!
+//! Each regime of a world has its own treasury. Every step it collects the tax (and any
+//! policy demurrage), pays the basic income out of what it holds, and keeps the rest: tax
+//! collected always equals income paid plus the change in the treasury, exactly for money
+//! (integer units) and to rounding for goods. The treasury's goods do not perish.
+
+use crate::metrics::{set, Metric, MoneyKind, SlotView};
+use crate::regimes::exchange::apportion;
+use crate::rng::{unit_f64, Purpose, Streams, CHUNK};
+use crate::scenario::{PaidIn, PolicyConfig, Shock, TaxBase};
+use crate::world::{from_money, World, LEFT};
+use rand::Rng;
+use rayon::prelude::*;
+
+/// A regime's treasury.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Treasury {
+    /// Goods held, per good.
+    pub goods: Vec<f64>,
+    /// Money (or credit) held, in money units.
+    pub money: i64,
+    shares: Vec<i64>,
+    weights: Vec<f64>,
+}
+
+impl Treasury {
+    /// An empty treasury for `goods` goods.
+    pub fn new(goods: usize) -> Treasury {
+        Treasury { goods: vec![0.0; goods], ..Default::default() }
+    }
+}
+
+/// The productivity factor of the shocks in force at `step` (1 = none).
+pub fn productivity_factor(shocks: &[Shock], step: u64) -> f64 {
+    shocks
+        .iter()
+        .map(|s| match *s {
+            Shock::Productivity { step: at, size, duration }
+                if step >= at && (duration == 0 || step < at + duration) =>
+            {
+                1.0 - size
+            }
+            _ => 1.0,
+        })
+        .product()
+}
+
+/// Applies the shocks that strike at `step` to the world (resource crashes) and returns the
+/// agents an exodus takes (sorted). The same agents are drawn in every regime of a replicate.
+pub fn shocks(world: &mut World, shocks: &[Shock], streams: &Streams, step: u64) -> Vec<u32> {
+    let mut leaving = Vec::new();
+    for (k, s) in shocks.iter().enumerate() {
+        if s.step() != step {
+            continue;
+        }
+        match *s {
+            Shock::ResourceCrash { size, .. } => world.resource.stock *= 1.0 - size,
+            Shock::Productivity { .. } => {}
+            Shock::Exodus { share, .. } => {
+                let member = &world.agents.member;
+                let drawn: Vec<Vec<u32>> = member
+                    .par_chunks(CHUNK)
+                    .enumerate()
+                    .map(|(c, m)| {
+                        let mut rng = streams.rng(Purpose::Shocks, k as u32, step, c);
+                        (0..m.len())
+                            .filter(|&j| {
+                                let u = unit_f64(rng.next_u64());
+                                m[j] != LEFT && u < share
+                            })
+                            .map(|j| (c * CHUNK + j) as u32)
+                            .collect()
+                    })
+                    .collect();
+                leaving.extend(drawn.into_iter().flatten());
+            }
+        }
+    }
+    leaving.sort_unstable();
+    leaving.dedup();
+    leaving
+}
+
+/// Collects the tax (and policy demurrage) from the members of `slot`, pays the basic income,
+/// and records `tax_revenue`, `basic_income_paid` and `treasury` in `row` (in units of goods
+/// for a basic income in goods, in units of account for one in money).
+pub fn tax_and_transfer(
+    world: &mut World,
+    view: SlotView,
+    cfg: &PolicyConfig,
+    treasury: &mut Treasury,
+    step: u64,
+    row: &mut [f64],
+) {
+    let (slot, money, prices) = (view.slot, view.money, view.prices);
+    let bi = &cfg.basic_income;
+    let active = bi.amount > 0.0 || cfg.tax.rate > 0.0 || cfg.demurrage > 0.0;
+    if !active {
+        return;
+    }
+    let goods = world.goods;
+    let a = &mut world.agents;
+    let members = a.member.iter().filter(|&&m| m == slot).count();
+    let rate = cfg.tax.rate;
+    let on = cfg.tax.on;
+    match bi.paid_in {
+        PaidIn::Goods => {
+            // Tax in goods.
+            let collected: Vec<Vec<f64>> = (
+                a.stock.par_chunks_mut(CHUNK * goods),
+                a.member.par_chunks(CHUNK),
+                a.output.par_chunks(CHUNK),
+                a.specialty.par_chunks(CHUNK),
+            )
+                .into_par_iter()
+                .map(|(stock, member, output, specialty)| {
+                    let mut got = vec![0.0; goods];
+                    for k in 0..member.len() {
+                        if member[k] != slot || rate <= 0.0 {
+                            continue;
+                        }
+                        let x = &mut stock[k * goods..(k + 1) * goods];
+                        match on {
+                            TaxBase::Income => {
+                                let g = specialty[k] as usize;
+                                let t = (rate * output[k]).min(x[g]);
+                                x[g] -= t;
+                                got[g] += t;
+                            }
+                            TaxBase::Wealth => {
+                                for g in 0..goods {
+                                    let t = rate * x[g];
+                                    x[g] -= t;
+                                    got[g] += t;
+                                }
+                            }
+                        }
+                    }
+                    got
+                })
+                .collect();
+            let mut revenue = 0.0;
+            for part in &collected {
+                for (t, p) in treasury.goods.iter_mut().zip(part) {
+                    *t += p;
+                    revenue += p;
+                }
+            }
+            // Basic income: `amount` of each good to every member, or equal shares of what
+            // the treasury holds if that is less.
+            let mut paid = 0.0;
+            if bi.amount > 0.0 && members > 0 {
+                let each: Vec<f64> = treasury.goods.iter().map(|&t| bi.amount.min(t / members as f64)).collect();
+                for (k, m) in a.member.iter().enumerate() {
+                    if *m == slot {
+                        for (x, e) in a.stock[k * goods..(k + 1) * goods].iter_mut().zip(&each) {
+                            *x += e;
+                        }
+                    }
+                }
+                for (t, e) in treasury.goods.iter_mut().zip(&each) {
+                    let out = e * members as f64;
+                    *t = (*t - out).max(0.0);
+                    paid += out;
+                }
+            }
+            set(row, Metric::TaxRevenue, revenue);
+            set(row, Metric::BasicIncomePaid, paid);
+            set(row, Metric::Treasury, treasury.goods.iter().sum());
+        }
+        PaidIn::Money => {
+            let column = match money {
+                MoneyKind::Money => &mut a.money,
+                MoneyKind::Balance => &mut a.balance,
+                MoneyKind::None => return,
+            };
+            let demurrage = cfg.demurrage;
+            let revenue: i64 = (
+                column.par_chunks_mut(CHUNK),
+                a.member.par_chunks(CHUNK),
+                a.output.par_chunks(CHUNK),
+                a.specialty.par_chunks(CHUNK),
+            )
+                .into_par_iter()
+                .map(|(held, member, output, specialty)| {
+                    let mut got = 0i64;
+                    for k in 0..member.len() {
+                        if member[k] != slot {
+                            continue;
+                        }
+                        let positive = held[k].max(0) as f64;
+                        let base = match on {
+                            TaxBase::Income => {
+                                output[k]
+                                    * prices.map_or(1.0, |p| p[specialty[k] as usize])
+                                    * crate::world::MONEY_UNIT as f64
+                            }
+                            TaxBase::Wealth => positive,
+                        };
+                        let t = ((rate * base).floor() + (demurrage * positive).floor()).min(positive) as i64;
+                        held[k] -= t;
+                        got += t;
+                    }
+                    got
+                })
+                .sum();
+            treasury.money += revenue;
+            let mut paid = 0i64;
+            if bi.amount > 0.0 && members > 0 {
+                let want = crate::world::to_money(bi.amount).saturating_mul(members as i64);
+                paid = want.min(treasury.money);
+                treasury.weights.clear();
+                treasury.weights.extend(a.member.iter().map(|&m| if m == slot { 1.0 } else { 0.0 }));
+                apportion(paid, &treasury.weights, step as usize, &mut treasury.shares);
+                column.par_iter_mut().zip(treasury.shares.par_iter()).for_each(|(h, s)| *h += s);
+                treasury.money -= paid;
+            }
+            set(row, Metric::TaxRevenue, from_money(revenue));
+            set(row, Metric::BasicIncomePaid, from_money(paid));
+            set(row, Metric::Treasury, from_money(treasury.money));
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Pitting regimes against each other: paired comparisons, coexist mode, policies, shocks,
+//! and `agora compare`.
+
+mod common;
+
+use agora::engine::Sim;
+use agora::metrics::Metric;
+use agora::rng::Streams;
+use agora::scenario::{parse, Overrides, Scenario};
+use common::{agora, col, read_csv, root};
+use std::sync::Arc;
+
+fn scenario(src: &str) -> Scenario {
+    parse(src, None, &Overrides::default()).unwrap_or_else(|e| panic!("{e}\n{src}"))
+}
+
+/// The same regime listed twice runs on the same population and random numbers (common random
+/// numbers), so every paired difference is exactly zero.
+#[test]
+fn identical_regimes_listed_twice_differ_by_exactly_zero() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("twice.toml");
+    std::fs::write(
+        &file,
+        "name = \"twice\"\nregimes = [\"gift\", \"gift:copy\", \"market\"]\nbaseline = \"gift\"\n\
+         [run]\nagents = 400\nsteps = 30\nreplicates = 4\nwarmup = 5\n[variant.copy]\n",
+    )
+    .unwrap();
+    let out = work.path().join("o");
+    agora().arg("run").arg(&file).arg("--out").arg(&out).arg("-q").assert().success();
+    let (h, rows) = read_csv(&out.join("comparison.csv"));
+    assert_eq!(h, ["regime", "baseline", "metric", "mean_diff", "ci95_low", "ci95_high", "n", "p_value"]);
+    let copy: Vec<_> = rows.iter().filter(|r| r[0] == "gift:copy").collect();
+    assert!(copy.len() > 10, "a row per metric");
+    for r in &copy {
+        assert_eq!((r[3].as_str(), r[4].as_str(), r[5].as_str()), ("0", "0", "0"), "{r:?}");
+        assert_eq!(r[6], "4");
+        assert_eq!(r[7], "1");
+    }
+    // A different regime does differ, with a real interval.
+    let market = rows.iter().find(|r| r[0] == "market" && r[2] == "needs_met_mean").unwrap();
+    assert!(col(&h, market, "mean_diff") != 0.0 && col(&h, market, "ci95_low") < col(&h, market, "ci95_high"));
+}
+
+fn coexist(migrate: f64) -> Vec<Vec<Vec<f64>>> {
+    let sc = scenario(&format!(
+        "name = \"c\"\nmode = \"coexist\"\nregimes = [\"autarky\", \"commons\"]\n[run]\nagents = 3000\nsteps = 80\nreplicates = 1\nwarmup = 0\n\
+         [coexist]\nshares = {{ autarky = 0.5, commons = 0.5 }}\nmigrate = {migrate}\n"
+    ));
+    let streams = Streams::new(sc.file.run.seed, 0);
+    let net = Arc::new(agora::world::build_network(&sc.file, &streams));
+    let mut sim = Sim::coexist(&sc, 0, net);
+    let mut out = vec![sim.record_now().to_vec()];
+    for _ in 0..80 {
+        out.push(sim.advance().to_vec());
+    }
+    out
+}
+
+#[test]
+fn coexist_shares_hold_without_migration_and_move_toward_wellbeing_with_it() {
+    let still = coexist(0.0);
+    let first = still[0][0][Metric::RegimeShare as usize];
+    assert!((first - 0.5).abs() < 0.05, "initial share {first}");
+    for step in &still {
+        assert_eq!(step[0][Metric::RegimeShare as usize], first);
+        let total: f64 = step.iter().map(|r| r[Metric::RegimeShare as usize]).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+    }
+    // The commons meets far more needs than autarky, so people move to it.
+    let moving = coexist(0.05);
+    let last = moving.last().unwrap();
+    assert!(last[1][Metric::NeedsMetMean as usize] > last[0][Metric::NeedsMetMean as usize]);
+    let share = last[1][Metric::RegimeShare as usize];
+    assert!(share > 0.7, "commons share {share} after migration");
+    let shares: Vec<f64> = moving.iter().map(|s| s[1][Metric::RegimeShare as usize]).collect();
+    assert!(shares.windows(10).step_by(10).all(|w| w[9] >= w[0]), "rises: {shares:?}");
+}
+
+/// Tax collected equals basic income paid plus the change in the treasury, every step: exactly
+/// for money, to rounding for goods.
+#[test]
+fn basic_income_budget_balances_every_step() {
+    for (regime, paid_in, on) in [
+        ("market", "money", "wealth"),
+        ("mutual_credit", "money", "income"),
+        ("commons", "goods", "income"),
+        ("gift", "goods", "wealth"),
+    ] {
+        let sc = scenario(&format!(
+            "name = \"b\"\nregimes = [\"{regime}\"]\n[run]\nagents = 500\nsteps = 60\nreplicates = 1\nwarmup = 0\n\
+             [policy]\nbasic_income = {{ amount = 0.3, in = \"{paid_in}\" }}\ntax = {{ on = \"{on}\", rate = 0.05 }}\ndemurrage = 0.01\n"
+        ));
+        let mut sim = Sim::for_entry(&sc, 0, 0);
+        let mut before = 0.0;
+        let mut total_paid = 0.0;
+        for step in 1..=60 {
+            let row = sim.advance()[0].clone();
+            let (tax, paid, treasury) = (
+                row[Metric::TaxRevenue as usize],
+                row[Metric::BasicIncomePaid as usize],
+                row[Metric::Treasury as usize],
+            );
+            let gap = tax - paid - (treasury - before);
+            let tolerance = if paid_in == "money" { 1e-9 } else { 1e-9 * (1.0 + tax) };
+            assert!(gap.abs() <= tolerance, "{regime} step {step}: {tax} = {paid} + {} (gap {gap})", treasury - before);
+            assert!(paid >= 0.0 && treasury >= -1e-12);
+            before = treasury;
+            total_paid += paid;
+            if paid_in == "money" {
+                // The treasury is an account of the world: money (or credit) is conserved.
+                let t = sim.treasury(0).money;
+                let held: i64 = match regime {
+                    "market" => sim.world().agents.money.iter().sum(),
+                    _ => sim.world().agents.balance.iter().sum(),
+                };
+                let fund: i64 = sim.accounts(0).iter().filter(|a| a.0 != "treasury").map(|a| a.1).sum();
+                let initial = if regime == "market" { 500 * 10 * agora::world::MONEY_UNIT } else { 0 };
+                assert_eq!(held + t + fund, initial, "{regime}: money conserved with the treasury");
+            }
+        }
+        assert!(total_paid > 0.0, "{regime}: a basic income was paid");
+    }
+}
+
+#[test]
+fn shocks_strike_at_their_step() {
+    let sc = scenario(
+        "name = \"s\"\nregimes = [\"gift\"]\n[run]\nagents = 2000\nsteps = 40\nreplicates = 1\nwarmup = 0\n\
+         [policy]\nshocks = [{ step = 10, kind = \"resource_crash\", size = 0.5 }, { step = 20, kind = \"exodus\", share = 0.25 },\n\
+         { step = 30, kind = \"productivity\", size = 0.5, duration = 5 }]\n",
+    );
+    let mut sim = Sim::for_entry(&sc, 0, 0);
+    let rows: Vec<Vec<f64>> = (0..40).map(|_| sim.advance()[0].clone()).collect();
+    let at = |step: usize, m: Metric| rows[step - 1][m as usize];
+    assert!(at(10, Metric::ResourceStock) < 0.55 * at(9, Metric::ResourceStock), "crash halves the stock");
+    let left = 1.0 - at(20, Metric::Agents) / at(19, Metric::Agents);
+    assert!((left - 0.25).abs() < 0.04, "exodus took {left}");
+    assert!(at(30, Metric::OutputTotal) < 0.6 * at(29, Metric::OutputTotal), "productivity halved");
+    assert!(at(36, Metric::OutputTotal) > 0.8 * at(29, Metric::OutputTotal), "and recovered after 5 steps");
+}
+
+/// `agora compare` runs two variants and writes the paired difference of each regime.
+#[test]
+fn compare_command_writes_a_paired_comparison_across_scenarios() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("cmp");
+    agora()
+        .arg("compare")
+        .arg(root().join("scenarios/showcase.toml"))
+        .arg(root().join("scenarios/showcase_basic_income.toml"))
+        .args(["--agents", "300", "--replicates", "3", "--steps", "120", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(out.join("showcase/summary.csv").is_file() && out.join("showcase_basic_income/summary.csv").is_file());
+    let (h, rows) = read_csv(&out.join("comparison.csv"));
+    let market = rows.iter().find(|r| r[0] == "market" && r[1] == "needs_met_mean").expect("market needs met");
+    assert_eq!(col(&h, market, "n"), 3.0);
+    let diff = col(&h, market, "mean_diff");
+    assert!((col(&h, market, "second_mean") - col(&h, market, "first_mean") - diff).abs() < 1e-12);
+    // Scenarios that cannot be paired are refused with exit 2.
+    agora()
+        .arg("compare")
+        .arg(root().join("scenarios/showcase.toml"))
+        .arg(root().join("scenarios/validation/kinetic.toml"))
+        .arg("--out")
+        .arg(work.path().join("no"))
+        .assert()
+        .code(2);
+}
