@@ -42,7 +42,23 @@ fn bench(c: &mut Criterion, id: &str, regime: &str, extra: &str) {
 }
 
 fn regimes(c: &mut Criterion) {
-    bench(c, "autarky", "autarky", "");
+    // Pick regimes with AGORA_BENCH=market,gift (default: all).
+    let only = std::env::var("AGORA_BENCH").ok();
+    let cases: [(&str, &str, &str); 8] = [
+        ("autarky", "autarky", ""),
+        ("market", "market", ""),
+        ("kinetic", "market", "[market]\nmodel = \"kinetic\"\ninitial_money = 100\n"),
+        ("yard_sale", "market", "[market]\nmodel = \"yard_sale\"\ninitial_money = 100\nredistribute = 0.05\n"),
+        ("mutual_credit", "mutual_credit", "[mutual_credit]\npricing = \"hours\"\n"),
+        ("gift", "gift", ""),
+        ("commons", "commons", "[commons]\nharvest = \"ostrom\"\n"),
+        ("donation", "gift", "[gift]\nmodel = \"donation\"\n"),
+    ];
+    for (id, regime, extra) in cases {
+        if only.as_deref().is_none_or(|o| o.split(',').any(|x| x == id)) {
+            bench(c, id, regime, extra);
+        }
+    }
 }
 
 criterion_group!(benches, regimes);
