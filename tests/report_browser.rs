@@ -220,7 +220,7 @@ fn report_renders_in_headless_chromium_without_network() {
     let summary = &dom[dom.find("<table id=\"summary\"").unwrap()..];
     let summary = &summary[..summary.find("</table>").unwrap()];
     for regime in &data.entries {
-        assert!(summary.contains(&format!("</span>{regime}</th>")), "no summary row for {regime}");
+        assert!(summary.contains(&format!("</span>{regime}</span></th>")), "no summary row for {regime}");
     }
     assert!(dom.contains("Does the report render, offline?"), "the question is missing");
     assert_eq!(dom.matches("<figure id=\"chart-").count(), charts.len(), "one figure per chart");

@@ -120,6 +120,17 @@ pub fn metric_about(name: &str) -> &'static str {
 // Reading a run folder
 // ---------------------------------------------------------------------------------------
 
+/// Mean and 95% interval over replicates at one step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepBand {
+    /// Mean over the replicates with a value.
+    pub mean: f64,
+    /// Lower end of the t-interval (`NaN` with fewer than two values).
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
 /// One regime's rows of `timeseries.csv`, as a dense (replicate, step, column) array.
 #[derive(Debug, Clone)]
 pub struct RegimeSeries {
@@ -141,14 +152,14 @@ impl RegimeSeries {
 
     /// Mean and 95% t-interval over replicates of column `col` at every step; `NaN` where no
     /// replicate has a value (and the interval `NaN` with fewer than two).
-    pub fn band(&self, col: usize) -> Vec<(f64, f64, f64)> {
+    pub fn band(&self, col: usize) -> Vec<StepBand> {
         let mut sample = Vec::with_capacity(self.replicates.len());
         (0..self.steps)
             .map(|t| {
                 sample.clear();
                 sample.extend((0..self.replicates.len()).map(|r| self.value(r, t, col)));
                 let s = stats(&sample);
-                (s.mean, s.ci95_low, s.ci95_high)
+                StepBand { mean: s.mean, low: s.ci95_low, high: s.ci95_high }
             })
             .collect()
     }
@@ -971,7 +982,7 @@ where
     DB::ErrorType: 'static,
 {
     let Some(col) = data.timeseries.column(metric) else { return Ok(()) };
-    let bands: Vec<(usize, &RegimeSeries, Vec<(f64, f64, f64)>)> = data
+    let bands: Vec<(usize, &RegimeSeries, Vec<StepBand>)> = data
         .timeseries
         .regimes
         .iter()
@@ -982,8 +993,8 @@ where
     let mut max_step = 1usize;
     for (_, r, band) in &bands {
         max_step = max_step.max(r.steps.saturating_sub(1));
-        for &(m, l, h) in band {
-            for v in [m, l, h] {
+        for b in band {
+            for v in [b.mean, b.low, b.high] {
                 if v.is_finite() {
                     lo = lo.min(v);
                     hi = hi.max(v);
@@ -1013,19 +1024,19 @@ where
         .draw()?;
     for (c, _, band) in &bands {
         let colour = regime_colour(*c);
-        for (s, e) in runs(band.len(), |t| band[t].1.is_finite() && band[t].2.is_finite()) {
-            let mut pts: Vec<(f64, f64)> = (s..e).map(|t| (t as f64, band[t].2)).collect();
-            pts.extend((s..e).rev().map(|t| (t as f64, band[t].1)));
+        for (s, e) in runs(band.len(), |t| band[t].low.is_finite() && band[t].high.is_finite()) {
+            let mut pts: Vec<(f64, f64)> = (s..e).map(|t| (t as f64, band[t].high)).collect();
+            pts.extend((s..e).rev().map(|t| (t as f64, band[t].low)));
             ctx.draw_series(std::iter::once(Polygon::new(pts, colour.mix(0.18).filled())))?;
         }
     }
     for (c, _, band) in &bands {
         let colour = regime_colour(*c);
-        for (s, e) in runs(band.len(), |t| band[t].0.is_finite()) {
+        for (s, e) in runs(band.len(), |t| band[t].mean.is_finite()) {
             if e - s == 1 {
-                ctx.draw_series(std::iter::once(Circle::new((s as f64, band[s].0), 3, colour.filled())))?;
+                ctx.draw_series(std::iter::once(Circle::new((s as f64, band[s].mean), 3, colour.filled())))?;
             } else {
-                ctx.draw_series(LineSeries::new((s..e).map(|t| (t as f64, band[t].0)), colour.stroke_width(2)))?;
+                ctx.draw_series(LineSeries::new((s..e).map(|t| (t as f64, band[t].mean)), colour.stroke_width(2)))?;
             }
         }
     }

@@ -48,11 +48,13 @@ thead th { border-bottom: 2px solid var(--ink); }
 tbody tr:nth-child(even) { background: var(--band); }
 td.text { text-align: left; white-space: normal; min-width: 12rem; }
 .ci { display: block; color: var(--muted); font-size: 0.8rem; }
+.regime { white-space: nowrap; }
 .swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.4em; vertical-align: baseline;
   -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .clear { font-weight: 600; }
 figure { margin: 1.5rem 0; }
 figure svg { display: block; width: 100%; max-width: 100%; height: auto; }
+.chart-scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
 figcaption { font-size: 0.9rem; margin-top: 0.3rem; }
 pre { background: var(--band); padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; line-height: 1.35; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
@@ -62,6 +64,8 @@ footer { margin-top: 2rem; font-size: 0.85rem; color: var(--muted); }
   h1 { font-size: 1.4rem; }
   dl.facts { grid-template-columns: 1fr; }
   dl.facts dd { margin-bottom: 0.3rem; }
+  /* Charts keep a legible size on a phone and scroll sideways instead of shrinking. */
+  figure svg { min-width: 560px; }
 }
 @media print {
   @page { margin: 15mm; }
@@ -73,6 +77,11 @@ footer { margin-top: 2rem; font-size: 0.85rem; color: var(--muted); }
   th, td { white-space: normal; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; background: none; border: 1px solid var(--rule); }
   tbody tr:nth-child(even) { background: none; }
+  figure svg { min-width: 0; }
+  .chart-scroll { overflow: visible; }
+  /* Print the collapsed table too, where the browser allows styling it. */
+  details::details-content { content-visibility: visible; display: contents; }
+  details > summary { list-style: none; font-weight: 600; }
 }
 "#;
 
@@ -91,7 +100,7 @@ fn inline_svg(svg: &str, label: &str, id: &str) -> String {
 
 fn regime_cell(data: &RunData, label: &str) -> String {
     format!(
-        "<span class=\"swatch\" style=\"background:{}\"></span>{}",
+        "<span class=\"regime\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>",
         regime_colour_hex(data.colour_index(label)),
         escape(label)
     )
@@ -292,7 +301,7 @@ pub fn render(data: &RunData, drawn: &[Drawn]) -> String {
         };
         let _ = write!(
             out,
-            "<figure id=\"{id}\" class=\"chart {kind}\">\n{}<figcaption id=\"{id}-caption\"><strong>{}.</strong> {}</figcaption>\n</figure>\n",
+            "<figure id=\"{id}\" class=\"chart {kind}\">\n<div class=\"chart-scroll\">{}</div>\n<figcaption id=\"{id}-caption\"><strong>{}.</strong> {}</figcaption>\n</figure>\n",
             inline_svg(svg, &d.chart.stem, &id),
             escape(&d.chart.title),
             escape(&d.chart.caption)
