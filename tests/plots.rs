@@ -197,7 +197,7 @@ fn kinetic_histogram_shows_money_against_the_exponential_law() {
     assert!(svg.contains("distribution of money"), "money, not wealth, in money-only models");
     // Only the entry without saving follows the exponential law.
     assert_eq!(svg.matches("exponential law, mean 100").count(), 1, "{svg}");
-    assert!(svg.contains("density (log scale)"));
+    assert!(svg.contains("density (per unit of account, log scale)"));
 }
 
 /// A run folder written by hand: debts, a fund row, one replicate, a comparison file.

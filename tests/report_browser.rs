@@ -215,7 +215,8 @@ fn report_renders_in_headless_chromium_without_network() {
 
     // The DOM after loading: summary table, every chart as inline SVG.
     let dom = browse(&browser, work, "dom", &url, &["--dump-dom".into()]);
-    assert!(page_requests(&work.join("dom.netlog.json")).is_empty(), "the report made requests");
+    let requests = page_requests(&work.join("dom.netlog.json"));
+    assert!(requests.is_empty(), "the report made requests: {requests:?}");
     assert!(dom.contains("<table id=\"summary\""), "no summary table in the DOM");
     let summary = &dom[dom.find("<table id=\"summary\"").unwrap()..];
     let summary = &summary[..summary.find("</table>").unwrap()];
@@ -243,7 +244,8 @@ fn report_renders_in_headless_chromium_without_network() {
         &url,
         &[format!("--screenshot={}", shot.display()), "--window-size=1200,3000".into()],
     );
-    assert!(page_requests(&work.join("shot.netlog.json")).is_empty(), "the report made requests");
+    let requests = page_requests(&work.join("shot.netlog.json"));
+    assert!(requests.is_empty(), "the report made requests: {requests:?}");
     let bytes = std::fs::read(&shot).expect("no screenshot written");
     let (w, h, samples, pixels) = decode_png(&bytes);
     assert_eq!(w, 1200, "screenshot width");

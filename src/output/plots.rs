@@ -1225,8 +1225,14 @@ where
         }
         items.push((r.label.clone(), Some(second), colour));
     }
-    let note =
-        format!("Step {}. Gini: mean difference over total absolute {}, as in gini_{}.", snap.step, v.name(), v.name());
+    let which: BTreeSet<String> = curves.iter().map(|c| replicates_phrase(&c.1.replicates)).collect();
+    let note = format!(
+        "Step {}, {}. Gini: mean difference over total absolute {}, as in gini_{}.",
+        snap.step,
+        which.into_iter().collect::<Vec<_>>().join("; "),
+        v.name(),
+        v.name()
+    );
     legend(&side, &items, &note)
 }
 
@@ -1319,7 +1325,7 @@ where
             let mut ctx = builder(panel).build_cartesian_2d(xlo..xhi, (ylo..yhi).log_scale())?;
             ctx.configure_mesh()
                 .x_desc(x_desc)
-                .y_desc("density (log scale)")
+                .y_desc("density (per unit of account, log scale)")
                 .label_style(style(12.0))
                 .axis_desc_style(style(13.0))
                 .bold_line_style(grey(225))
@@ -1349,7 +1355,7 @@ where
             let mut ctx = builder(panel).build_cartesian_2d(xlo..xhi, 0f64..top)?;
             ctx.configure_mesh()
                 .x_desc(x_desc)
-                .y_desc("density (per unit)")
+                .y_desc("density (per unit of account)")
                 .label_style(style(12.0))
                 .axis_desc_style(style(13.0))
                 .bold_line_style(grey(225))
