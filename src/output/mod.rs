@@ -279,7 +279,7 @@ pub fn write_figures(dir: &Path, formats: &[PlotFormat], report: bool) -> Result
 
 /// Like [`write_figures`], for a run folder already read (into `data.dir`).
 pub fn draw_figures(data: &plots::RunData, formats: &[PlotFormat], report: bool) -> Result<Figures> {
-    let (drawn, written) = plots::write_plots(&data.dir, data, formats, report)?;
+    let (drawn, written) = plots::write_plots(data, formats, report)?;
     let report = if report {
         let path = data.dir.join("report.html");
         write_atomic(&path, report::render(data, &drawn).as_bytes())?;

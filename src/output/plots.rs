@@ -1608,18 +1608,14 @@ pub struct Drawn {
     pub svg: Option<String>,
 }
 
-/// Draws every chart of `data` in `formats` into `dir/plots/` (each file written atomically),
-/// removes plot files left from an earlier drawing that no longer apply, and returns the
-/// charts with their SVG text when `keep_svg` or SVG files were asked for. With no formats,
-/// nothing is written and `plots/` is left alone.
-pub fn write_plots(
-    dir: &Path,
-    data: &RunData,
-    formats: &[PlotFormat],
-    keep_svg: bool,
-) -> Result<(Vec<Drawn>, Vec<PathBuf>)> {
+/// Draws every chart of `data` into `plots/` of its folder in `formats` (each file written
+/// atomically) and removes the `.png` and `.svg` files there that this drawing did not make
+/// (a chart or format no longer drawn). Returns every chart, with its SVG text when SVG was
+/// drawn (for files, or for the report when `keep_svg`), and the files written. With no
+/// formats nothing is written and `plots/` is left alone.
+pub fn write_plots(data: &RunData, formats: &[PlotFormat], keep_svg: bool) -> Result<(Vec<Drawn>, Vec<PathBuf>)> {
     let list = charts(data);
-    let plots_dir = dir.join("plots");
+    let plots_dir = data.dir.join("plots");
     let mut written = Vec::new();
     if !formats.is_empty() {
         std::fs::create_dir_all(&plots_dir).map_err(|e| Error::io(format!("creating `{}`", plots_dir.display()), e))?;
