@@ -51,6 +51,17 @@ enum Command {
     },
     /// List the bundled scenarios and the regimes.
     List,
+    /// Redraw the plots and report of a finished run from its CSV files.
+    Plot {
+        /// The run's output folder (such as output/showcase).
+        dir: PathBuf,
+        /// Plot formats to draw (repeatable); default the run's `[output] plots`.
+        #[arg(long, value_name = "FORMAT", value_parser = ["png", "svg"])]
+        format: Vec<String>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -112,7 +123,44 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Compare { first, second, overrides, quiet } => compare(&first, &second, &overrides, quiet),
+        Command::Plot { dir, format, quiet } => plot(&dir, &format, quiet),
     }
+}
+
+/// Redraws a run's plots and report from its files, as `[output]` of its resolved scenario
+/// asks (or in the formats given).
+fn plot(dir: &Path, format: &[String], quiet: bool) -> Result<()> {
+    use agora::scenario::PlotFormat;
+    let started = std::time::Instant::now();
+    let data = agora::output::plots::RunData::load(dir)?;
+    let formats: Vec<PlotFormat> = if format.is_empty() {
+        data.plot_formats.clone()
+    } else {
+        let mut f = Vec::new();
+        for name in format {
+            let p = if name == "png" { PlotFormat::Png } else { PlotFormat::Svg };
+            if !f.contains(&p) {
+                f.push(p);
+            }
+        }
+        f
+    };
+    let figures = agora::output::draw_figures(&data, &formats, data.report)?;
+    if !quiet {
+        match (&figures.plots.len(), &figures.report) {
+            (0, None) => println!(
+                "nothing to draw: the run's scenario sets `[output] plots = false` and `report = false` (use --format png or --format svg)"
+            ),
+            (n, report) => println!(
+                "wrote {n} plot file{} in {}{} ({:.2} s)",
+                if *n == 1 { "" } else { "s" },
+                dir.join("plots").display(),
+                report.as_ref().map(|r| format!(" and {}", r.display())).unwrap_or_default(),
+                started.elapsed().as_secs_f64()
+            ),
+        }
+    }
+    Ok(())
 }
 
 fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {

@@ -101,6 +101,8 @@ pub fn run_into(
     let simulate_seconds = sim_start.elapsed().as_secs_f64();
     observer.snapshots.finish()?;
     output::write_tables(dir, scenario, &out)?;
+    let wanted = &scenario.file.output;
+    output::write_figures(dir, &wanted.plots.0, wanted.report)?;
     info.wall_seconds = started.elapsed().as_secs_f64();
     info.agent_steps = out.agent_steps;
     info.agent_steps_per_second = out.agent_steps as f64 / simulate_seconds.max(1e-9);

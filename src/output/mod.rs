@@ -2,11 +2,13 @@
 //! into place when complete, so an interrupted or failed run never leaves half a result where
 //! a good one was.
 
+pub mod plots;
+pub mod report;
 pub mod tables;
 
 use crate::engine::{Observer, RunOutput, Snapshot};
 use crate::error::{Error, InputError, Result};
-use crate::scenario::Scenario;
+use crate::scenario::{PlotFormat, Scenario};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -257,4 +259,36 @@ pub fn write_tables(dir: &Path, scenario: &Scenario, out: &RunOutput) -> Result<
         write_atomic(&dir.join("comparison.csv"), &tables::comparison_csv(scenario, out)?)?;
     }
     Ok(())
+}
+
+/// What [`write_figures`] wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// The plot files, in drawing order.
+    pub plots: Vec<PathBuf>,
+    /// `report.html`, if written.
+    pub report: Option<PathBuf>,
+}
+
+/// Draws the plots (in `formats`, into `dir/plots/`) and, if `report`, `dir/report.html` of
+/// the run in `dir`, from its files alone. With neither asked for, reads nothing.
+pub fn write_figures(dir: &Path, formats: &[PlotFormat], report: bool) -> Result<Figures> {
+    if formats.is_empty() && !report {
+        return Ok(Figures::default());
+    }
+    let data = plots::RunData::load(dir)?;
+    draw_figures(&data, formats, report)
+}
+
+/// Like [`write_figures`], for a run folder already read (into `data.dir`).
+pub fn draw_figures(data: &plots::RunData, formats: &[PlotFormat], report: bool) -> Result<Figures> {
+    let (drawn, written) = plots::write_plots(data, formats, report)?;
+    let report = if report {
+        let path = data.dir.join("report.html");
+        write_atomic(&path, report::render(data, &drawn).as_bytes())?;
+        Some(path)
+    } else {
+        None
+    };
+    Ok(Figures { plots: written, report })
 }
