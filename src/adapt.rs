@@ -4,11 +4,11 @@
 //!
 //! Every agent decides from the strategies of the step before (written to a second buffer and
 //! swapped in at the end), so the outcome does not depend on the order agents are visited.
-//! Each agent draws one number to decide whether it looks, and one more only if it looks; the
-//! first draw is the same in every regime of a replicate, which keeps regimes on common random
-//! numbers.
+//! Who looks is drawn as geometric gaps between lookers (one draw per looker, not per agent);
+//! the lookers, their neighbour draws and their acceptance draws are the same in every regime
+//! of a replicate, which keeps regimes on common random numbers.
 
-use crate::rng::{unit_f32_bits, unit_f64, Purpose, Streams, CHUNK};
+use crate::rng::{unit_f64, Purpose, Streams, CHUNK};
 use crate::scenario::AdaptConfig;
 use crate::world::{Strategy, World, LEFT};
 use rand::Rng;
@@ -39,34 +39,71 @@ pub fn imitate(world: &mut World, cfg: &AdaptConfig, streams: &Streams, step: u6
     let net = &world.network;
     next.clear();
     next.extend_from_slice(&a.strategy);
-    next.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
-        let mut rng = streams.rng(Purpose::Adapt, 0, step, c);
-        for (k, s) in out.iter_mut().enumerate() {
-            let i = c * CHUNK + k;
-            let r = rng.next_u64();
-            if a.member[i] == LEFT {
-                continue;
+    // Lookers are gathered first and their neighbours looked up in a tight second loop: the
+    // lookups miss the cache, and independent misses in flight together cost far less than
+    // one after another.
+    let init = || (Vec::<(u32, u32, f64)>::with_capacity(CHUNK), Vec::<u32>::with_capacity(CHUNK));
+    next.par_chunks_mut(CHUNK).enumerate().for_each_init(init, |(lookers, partners), (c, out)| {
+        let base = c * CHUNK;
+        if cfg.imitate > 0.0 {
+            let mut rng = streams.rng(Purpose::Adapt, 0, step, c);
+            lookers.clear();
+            let mut k = gap(&mut rng, cfg.imitate);
+            while k < out.len() {
+                let (r, accept) = (rng.next_u64(), unit_f64(rng.next_u64()));
+                lookers.push(((base + k) as u32, r as u32, accept));
+                k += 1 + gap(&mut rng, cfg.imitate);
             }
-            if unit_f32_bits((r >> 32) as u32) < cfg.imitate {
-                let accept = unit_f64(rng.next_u64());
-                if let Some(j) = net.random_neighbour(i, r as u32) {
-                    if a.member[j] == a.member[i] {
-                        let diff = a.wellbeing[j] as f64 - a.wellbeing[i] as f64;
-                        if accept < fermi(diff, cfg.temperature) {
-                            *s = a.strategy[j];
-                        }
-                    }
+            partners.clear();
+            partners.extend(
+                lookers.iter().map(|&(i, r, _)| net.random_neighbour(i as usize, r).map_or(NONE, |j| j as u32)),
+            );
+            for (&(i, _, accept), &j) in lookers.iter().zip(partners.iter()) {
+                let (i, j) = (i as usize, j as usize);
+                if j == NONE as usize || a.member[i] == LEFT || a.member[j] != a.member[i] {
+                    continue;
+                }
+                let diff = a.wellbeing[j] as f64 - a.wellbeing[i] as f64;
+                if accept < fermi(diff, cfg.temperature) {
+                    out[i - base] = a.strategy[j];
                 }
             }
-            if cfg.explore > 0.0 {
+        }
+        if cfg.explore > 0.0 {
+            let mut rng = streams.rng(Purpose::Adapt, 2, step, c);
+            let mut k = gap(&mut rng, cfg.explore);
+            while k < out.len() {
                 let e = rng.next_u64();
-                if unit_f32_bits((e >> 32) as u32) < cfg.explore {
-                    *s = Strategy::ALL[crate::world::network::scale_u32(e as u32, 3)];
+                if a.member[base + k] != LEFT {
+                    out[k] = Strategy::ALL[crate::world::network::scale_u32(e as u32, 3)];
                 }
+                k += 1 + gap(&mut rng, cfg.explore);
             }
         }
     });
     std::mem::swap(&mut world.agents.strategy, next);
+}
+
+/// No neighbour.
+const NONE: u32 = u32::MAX;
+
+/// The number of agents passed over before the next one that acts, when each acts
+/// independently with probability `p`: geometric, `floor(ln U / ln(1 - p))`. Drawing the gaps
+/// instead of one number per agent costs a draw per actor, not per agent; the actors are the
+/// same in every regime of a replicate (common random numbers).
+#[inline]
+fn gap(rng: &mut impl Rng, p: f64) -> usize {
+    if p >= 1.0 {
+        return 0;
+    }
+    // U in (0, 1]: never ln 0.
+    let u = 1.0 - unit_f64(rng.next_u64());
+    let g = (u.ln() / (-p).ln_1p()).floor();
+    if g < usize::MAX as f64 {
+        g as usize
+    } else {
+        usize::MAX / 2
+    }
 }
 
 /// Coexist mode: with probability `migrate` an agent compares its wellbeing with a random
@@ -83,22 +120,23 @@ pub fn migrations(world: &World, migrate: f64, temperature: f64, streams: &Strea
         .map(|(c, member)| {
             let mut rng = streams.rng(Purpose::Adapt, 1, step, c);
             let mut out = Vec::new();
-            for (k, &m) in member.iter().enumerate() {
-                let i = c * CHUNK + k;
+            let mut k = gap(&mut rng, migrate);
+            while k < member.len() {
+                let (i, m) = (c * CHUNK + k, member[k]);
                 let r = rng.next_u64();
-                if m == LEFT || unit_f32_bits((r >> 32) as u32) >= migrate {
-                    continue;
-                }
                 let accept = unit_f64(rng.next_u64());
-                if let Some(j) = net.random_neighbour(i, r as u32) {
-                    let to = a.member[j];
-                    if to != LEFT && to != m {
-                        let diff = a.wellbeing[j] as f64 - a.wellbeing[i] as f64;
-                        if accept < fermi(diff, temperature) {
-                            out.push((i as u32, to));
+                if m != LEFT {
+                    if let Some(j) = net.random_neighbour(i, r as u32) {
+                        let to = a.member[j];
+                        if to != LEFT && to != m {
+                            let diff = a.wellbeing[j] as f64 - a.wellbeing[i] as f64;
+                            if accept < fermi(diff, temperature) {
+                                out.push((i as u32, to));
+                            }
                         }
                     }
                 }
+                k += 1 + gap(&mut rng, migrate);
             }
             out
         })
@@ -109,6 +147,23 @@ pub fn migrations(world: &World, migrate: f64, temperature: f64, streams: &Strea
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gaps_are_geometric() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        for p in [0.05, 0.5] {
+            // Over many positions the share of actors is p.
+            let (mut pos, mut actors, n) = (gap(&mut rng, p), 0usize, 2_000_000usize);
+            while pos < n {
+                actors += 1;
+                pos += 1 + gap(&mut rng, p);
+            }
+            let share = actors as f64 / n as f64;
+            assert!((share - p).abs() < 4.0 * (p * (1.0 - p) / n as f64).sqrt(), "p={p}: {share}");
+        }
+        assert_eq!(gap(&mut rng, 1.0), 0);
+    }
 
     #[test]
     fn fermi_is_a_half_at_equal_wellbeing_and_monotone() {

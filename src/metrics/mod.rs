@@ -8,7 +8,7 @@ pub mod inequality;
 pub mod summary;
 
 use crate::world::{from_money, World};
-use inequality::{theil, SortBuffer};
+use inequality::SortBuffer;
 use rayon::prelude::*;
 
 /// A metric column.
@@ -218,9 +218,6 @@ pub struct SlotView<'a> {
 /// Buffers reused from step to step by [`record_common`].
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
-    wealth_all: Vec<f64>,
-    wealth: Vec<f64>,
-    needs: Vec<f32>,
     sort_wealth: SortBuffer,
     sort_consumption: SortBuffer,
     sort_money: SortBuffer,
@@ -275,25 +272,20 @@ pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mu
     let n = a.len();
     let slot = view.slot;
     let chunk = crate::rng::CHUNK;
-    scratch.wealth_all.resize(n, 0.0);
-    // One parallel pass: tallies per chunk, and every member's wealth.
-    let tally = scratch
-        .wealth_all
-        .par_chunks_mut(chunk)
-        .enumerate()
-        .map(|(c, wealth)| {
+    // One parallel pass of tallies per chunk, added in chunk order.
+    let tally = (0..n.div_ceil(chunk))
+        .into_par_iter()
+        .map(|c| {
             let mut t = Tally::default();
-            for (k, w) in wealth.iter_mut().enumerate() {
-                let i = c * chunk + k;
+            for i in c * chunk..((c + 1) * chunk).min(n) {
                 if a.member[i] != slot {
                     continue;
                 }
-                *w = wealth_of(world, &view, i);
                 t.members += 1;
                 t.needs_met += a.needs_met[i] as f64;
                 t.destitute += (a.needs_met[i] < world.destitute_threshold) as usize;
                 t.wellbeing += a.wellbeing[i] as f64;
-                t.wealth += *w;
+                t.wealth += wealth_of(world, &view, i);
                 t.output += a.output[i];
                 t.strategies[a.strategy[i] as usize] += 1;
                 t.money += a.money[i];
@@ -326,55 +318,29 @@ pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mu
     let mf = m as f64;
     set(row, Metric::WealthMean, tally.wealth / mf);
 
-    // Member values for the order statistics; when every agent is a member (compare mode,
-    // nobody left) the full columns serve as they are.
-    let all = m == n;
-    let members = |i: &usize| a.member[*i] == slot;
-    let Scratch { wealth_all, wealth, needs, sort_wealth, sort_consumption, sort_money } = scratch;
-    if !all {
-        wealth.clear();
-        wealth.extend((0..n).filter(members).map(|i| wealth_all[i]));
-    }
-    let wealth: &[f64] = if all { wealth_all } else { wealth };
-    needs.clear();
-    if view.material {
-        needs.extend((0..n).filter(members).map(|i| a.needs_met[i]));
-    }
-    let consumption = || (0..n).filter(members).map(|i| a.consumed[i] as f64);
-    let money = || (0..n).filter(members).map(|i| from_money(a.money[i]));
-    let ((wealth_stats, consumption_gini), (money_gini, p10)) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    let s = sort_wealth.sort(wealth.iter().copied());
-                    (s.gini(), s.palma(), theil(wealth))
-                },
-                || view.material.then(|| sort_consumption.sort(consumption()).gini()),
-            )
-        },
-        || {
-            // Without goods, wealth is money: its Gini is computed once, as wealth's.
-            let money_is_wealth = !view.material;
-            let g = (view.money == MoneyKind::Money && !money_is_wealth).then(|| sort_money.sort(money()).gini());
-            // Nearest-rank 10th percentile by selection, cheaper than a sort.
-            let p10 = (!needs.is_empty()).then(|| {
-                let k = ((0.1 * mf).ceil() as usize).clamp(1, needs.len()) - 1;
-                *needs.select_nth_unstable_by(k, f32::total_cmp).1 as f64
-            });
-            (g, p10)
-        },
-    );
-    set(row, Metric::GiniWealth, wealth_stats.0);
-    set(row, Metric::PalmaWealth, wealth_stats.1);
-    set(row, Metric::TheilWealth, wealth_stats.2);
+    // Order statistics: each sort is parallel in itself, so they run one after another.
+    let member = |i: usize| a.member[i] == slot;
+    let wealth = scratch.sort_wealth.sort_where(n, |i| member(i).then(|| wealth_of(world, &view, i)));
+    let (gini, palma, theil) = (wealth.gini(), wealth.palma(), wealth.theil());
+    set(row, Metric::GiniWealth, gini);
+    set(row, Metric::PalmaWealth, palma);
+    set(row, Metric::TheilWealth, theil);
     if view.money == MoneyKind::Money {
-        set(row, Metric::GiniMoney, money_gini.unwrap_or(wealth_stats.0));
+        // Without goods, wealth is money: its Gini is wealth's.
+        let g = if view.material {
+            scratch.sort_money.sort_where(n, |i| member(i).then(|| from_money(a.money[i]))).gini()
+        } else {
+            gini
+        };
+        set(row, Metric::GiniMoney, g);
         set(row, Metric::MoneyTotal, from_money(tally.money));
     }
     if view.material {
-        set(row, Metric::GiniConsumption, consumption_gini.unwrap_or(f64::NAN));
+        let g = scratch.sort_consumption.sort_where(n, |i| member(i).then(|| a.consumed[i] as f64)).gini();
+        set(row, Metric::GiniConsumption, g);
+        let p10 = inequality::quantile_where(n, 0.1, |i| member(i).then(|| a.needs_met[i] as f64));
         set(row, Metric::NeedsMetMean, tally.needs_met / mf);
-        set(row, Metric::NeedsMetP10, p10.unwrap_or(f64::NAN));
+        set(row, Metric::NeedsMetP10, p10);
         set(row, Metric::DestituteShare, tally.destitute as f64 / mf);
         set(row, Metric::WellbeingMean, tally.wellbeing / mf);
         set(row, Metric::OutputTotal, tally.output);

@@ -244,13 +244,14 @@ impl Gift {
         }
         // 3. What each recipient was offered, then the share it accepts.
         let (offer, reverse) = (&self.offer, &self.reverse);
+        let need = &self.need;
         self.accept.par_iter_mut().enumerate().for_each(|(j, acc)| {
-            *acc = net.row(j).map(|e| offer[reverse[e] as usize] as f64).sum();
+            // Agents without a shortfall accept nothing, whatever they are offered.
+            *acc = if need[j] > 0.0 { net.row(j).map(|e| offer[reverse[e] as usize] as f64).sum() } else { 0.0 };
         });
         for s in &self.strangers {
             self.accept[s.recipient as usize] += s.amount as f64;
         }
-        let need = &self.need;
         self.accept.par_iter_mut().enumerate().for_each(|(j, acc)| {
             *acc = if *acc > 0.0 { (need[j] / *acc).min(1.0) } else { 0.0 };
         });
@@ -265,6 +266,10 @@ impl Gift {
                 let (mut gifts, mut volume) = (0u64, 0.0);
                 for k in 0..stock.len() / goods {
                     let i = c * CHUNK + k;
+                    // Only agents with a surplus made offers (stocks have not moved since).
+                    if stock[k * goods + g] - surplus_above <= 0.0 {
+                        continue;
+                    }
                     let mut out = 0.0;
                     for (e, &j) in net.row(i).zip(net.neighbours(i)) {
                         if offer[e] > 0.0 && accept[j as usize] > 0.0 {
@@ -290,6 +295,9 @@ impl Gift {
             .for_each(|(c, (stock, donors, cursor))| {
                 for k in 0..stock.len() / goods {
                     let j = c * CHUNK + k;
+                    if accept[j] <= 0.0 {
+                        continue;
+                    }
                     let mut inflow = 0.0;
                     for (e, &i) in net.row(j).zip(net.neighbours(j)) {
                         let o = offer[reverse[e] as usize];

@@ -377,20 +377,27 @@ impl Regime for MutualCredit {
         let cheapest = self.prices.iter().copied().fold(f64::INFINITY, f64::min);
         let unit_cost = to_money(cheapest.max(0.0)).max(1);
         let a = &world.agents;
-        let (mut members, mut at_limit) = (0usize, 0usize);
-        let mut capacity = Vec::new();
-        for i in 0..a.len() {
-            if a.member[i] != slot {
-                continue;
-            }
-            members += 1;
-            let room = a.balance[i] + self.limit(i);
-            at_limit += (room < unit_cost) as usize;
-            capacity.push(from_money(room));
-        }
+        let this = &*self;
+        let (members, at_limit) = (0..a.len().div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (mut members, mut at_limit) = (0usize, 0usize);
+                for i in c * CHUNK..((c + 1) * CHUNK).min(a.len()) {
+                    if a.member[i] == slot {
+                        members += 1;
+                        at_limit += (a.balance[i] + this.limit(i) < unit_cost) as usize;
+                    }
+                }
+                (members, at_limit)
+            })
+            .reduce(|| (0, 0), |x, y| (x.0 + y.0, x.1 + y.1));
         if members > 0 {
             set(row, Metric::CreditAtLimitShare, at_limit as f64 / members as f64);
-            set(row, Metric::BalanceGini, self.sort.sort(capacity.into_iter()).gini());
+            let mut sort = std::mem::take(&mut self.sort);
+            let this = &*self;
+            let capacity = |i: usize| (a.member[i] == slot).then(|| from_money(a.balance[i] + this.limit(i)));
+            set(row, Metric::BalanceGini, sort.sort_where(a.len(), capacity).gini());
+            self.sort = sort;
         }
         if row[Metric::Defaults as usize].is_nan() {
             set(row, Metric::Defaults, 0.0);
