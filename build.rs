@@ -2,8 +2,10 @@
 use std::process::Command;
 
 fn main() {
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs/heads");
+    // The commit moves with HEAD, the refs and the index; "-dirty" with the sources.
+    for path in [".git/HEAD", ".git/refs/heads", ".git/index", "src", "Cargo.toml", "scenarios"] {
+        println!("cargo:rerun-if-changed={path}");
+    }
     let commit = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .output()

@@ -159,6 +159,17 @@ fn compare_command_writes_a_paired_comparison_across_scenarios() {
     assert_eq!(col(&h, market, "n"), 3.0);
     let diff = col(&h, market, "mean_diff");
     assert!((col(&h, market, "second_mean") - col(&h, market, "first_mean") - diff).abs() < 1e-12);
+    // A second comparison replaces the first one's folder.
+    let before = std::fs::read(out.join("comparison.csv")).unwrap();
+    agora()
+        .arg("compare")
+        .arg(root().join("scenarios/showcase.toml"))
+        .arg(root().join("scenarios/showcase_basic_income.toml"))
+        .args(["--agents", "300", "--replicates", "3", "--steps", "120", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(out.join("comparison.csv")).unwrap(), before, "same inputs, same comparison");
     // Scenarios that cannot be paired are refused with exit 2.
     agora()
         .arg("compare")

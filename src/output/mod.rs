@@ -33,10 +33,12 @@ pub struct OutputDir {
 
 impl OutputDir {
     /// Prepares to write `target`. An existing target is replaced on commit only if it is an
-    /// earlier agora output (it holds `run.json`) or empty.
+    /// earlier agora output (a run's folder holds `run.json`, a comparison's `comparison.csv`)
+    /// or empty.
     pub fn create(target: &Path) -> Result<OutputDir> {
         if target.exists() {
             let is_ours = target.join("run.json").is_file()
+                || target.join("comparison.csv").is_file()
                 || std::fs::read_dir(target).map(|mut d| d.next().is_none()).unwrap_or(false);
             if !target.is_dir() || !is_ours {
                 return Err(InputError::new(format!(
