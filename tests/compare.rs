@@ -145,14 +145,17 @@ fn shocks_strike_at_their_step() {
 fn compare_command_writes_a_paired_comparison_across_scenarios() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("cmp");
-    agora()
-        .arg("compare")
-        .arg(root().join("scenarios/showcase.toml"))
-        .arg(root().join("scenarios/showcase_basic_income.toml"))
-        .args(["--agents", "300", "--replicates", "3", "--steps", "120", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let compare = || {
+        agora()
+            .arg("compare")
+            .arg(root().join("scenarios/showcase.toml"))
+            .arg(root().join("scenarios/showcase_basic_income.toml"))
+            .args(["--agents", "300", "--replicates", "3", "--steps", "120", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+    };
+    compare();
     assert!(out.join("showcase/summary.csv").is_file() && out.join("showcase_basic_income/summary.csv").is_file());
     let (h, rows) = read_csv(&out.join("comparison.csv"));
     let market = rows.iter().find(|r| r[0] == "market" && r[1] == "needs_met_mean").expect("market needs met");
@@ -161,14 +164,7 @@ fn compare_command_writes_a_paired_comparison_across_scenarios() {
     assert!((col(&h, market, "second_mean") - col(&h, market, "first_mean") - diff).abs() < 1e-12);
     // A second comparison replaces the first one's folder.
     let before = std::fs::read(out.join("comparison.csv")).unwrap();
-    agora()
-        .arg("compare")
-        .arg(root().join("scenarios/showcase.toml"))
-        .arg(root().join("scenarios/showcase_basic_income.toml"))
-        .args(["--agents", "300", "--replicates", "3", "--steps", "120", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    compare();
     assert_eq!(std::fs::read(out.join("comparison.csv")).unwrap(), before, "same inputs, same comparison");
     // Scenarios that cannot be paired are refused with exit 2.
     agora()
