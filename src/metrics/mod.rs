@@ -320,6 +320,8 @@ pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mu
 
     // Order statistics: each sort is parallel in itself, so they run one after another.
     let member = |i: usize| a.member[i] == slot;
+    // Wealth is recomputed here rather than kept from the tally pass: two reads of its inputs
+    // cost less than writing and re-reading a million-entry buffer.
     let wealth = scratch.sort_wealth.sort_where(n, |i| member(i).then(|| wealth_of(world, &view, i)));
     let (gini, palma, theil) = (wealth.gini(), wealth.palma(), wealth.theil());
     set(row, Metric::GiniWealth, gini);

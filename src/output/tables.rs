@@ -10,6 +10,11 @@ use crate::scenario::Scenario;
 use crate::world::{Strategy, MONEY_UNIT};
 use std::fmt::Write as _;
 
+/// The cells of a paired comparison: mean difference, its 95% interval, pairs, p-value.
+fn paired_cells(p: &crate::metrics::summary::Paired) -> [String; 5] {
+    [num(p.mean_diff), num(p.ci95_low), num(p.ci95_high), p.n.to_string(), num(p.p_value)]
+}
+
 /// Shortest round-trip text of a float; empty for `NaN`.
 pub fn num(x: f64) -> String {
     if x.is_nan() {
@@ -128,17 +133,8 @@ pub fn comparison_csv(scenario: &Scenario, out: &RunOutput) -> Result<Vec<u8>> {
             if p.n == 0 {
                 continue;
             }
-            w.write_record([
-                entry.label.clone(),
-                base.clone(),
-                name.clone(),
-                num(p.mean_diff),
-                num(p.ci95_low),
-                num(p.ci95_high),
-                p.n.to_string(),
-                num(p.p_value),
-            ])
-            .map_err(csv_err)?;
+            w.write_record([entry.label.clone(), base.clone(), name.clone()].into_iter().chain(paired_cells(&p)))
+                .map_err(csv_err)?;
         }
     }
     w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
@@ -241,19 +237,18 @@ pub fn scenario_comparison_csv(a: &Scenario, ra: &RunOutput, b: &Scenario, rb: &
             if p.n == 0 {
                 continue;
             }
-            w.write_record([
-                entry.label.clone(),
-                name.clone(),
-                a.file.name.clone(),
-                b.file.name.clone(),
-                num(stats(&xa).mean),
-                num(stats(&xb).mean),
-                num(p.mean_diff),
-                num(p.ci95_low),
-                num(p.ci95_high),
-                p.n.to_string(),
-                num(p.p_value),
-            ])
+            w.write_record(
+                [
+                    entry.label.clone(),
+                    name.clone(),
+                    a.file.name.clone(),
+                    b.file.name.clone(),
+                    num(stats(&xa).mean),
+                    num(stats(&xb).mean),
+                ]
+                .into_iter()
+                .chain(paired_cells(&p)),
+            )
             .map_err(csv_err)?;
         }
     }
