@@ -5,8 +5,9 @@
 //! reports elements per second: the elements are agents, so the figure is agent-steps/s.
 
 use agora::engine::Sim;
+use agora::plan::{parse, Plan};
 use agora::rng::Streams;
-use agora::scenario::{parse, Overrides};
+use agora::scenario::Overrides;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use std::time::Duration;
 const AGENTS: u64 = 1_000_000;
 
 /// A scenario running one regime entry (with optional extra TOML) on `AGENTS` agents.
-fn scenario(regime: &str, extra: &str) -> agora::scenario::Scenario {
+fn scenario(regime: &str, extra: &str) -> Plan {
     let src = format!(
         "name = \"bench\"\nregimes = [\"{regime}\"]\n[run]\nagents = {AGENTS}\nsteps = 1000\nreplicates = 1\nwarmup = 0\n{extra}\n[output]\nsnapshots = []\n"
     );
@@ -23,8 +24,8 @@ fn scenario(regime: &str, extra: &str) -> agora::scenario::Scenario {
 
 fn bench(c: &mut Criterion, id: &str, regime: &str, extra: &str) {
     let sc = scenario(regime, extra);
-    let streams = Streams::new(sc.file.run.seed, 0);
-    let network = Arc::new(agora::world::build_network(&sc.file, &streams));
+    let streams = Streams::new(sc.run.seed, 0);
+    let network = Arc::new(agora::world::build_network(&sc.world, &streams));
     let mut sim = Sim::compare(&sc, 0, 0, network);
     sim.record_now();
     for _ in 0..5 {

@@ -2,7 +2,8 @@
 //! results. This is the only module that knows about the terminal.
 
 use agora::error::{Error, InputError, Result};
-use agora::scenario::{self, Overrides, Scenario};
+use agora::plan::{self, Plan};
+use agora::scenario::{self, Overrides};
 use agora::{regimes, RunOptions};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -104,16 +105,16 @@ pub fn run() -> Result<()> {
     match cli.command {
         Command::Run { scenario, overrides, quiet } => run_scenario(&scenario, &overrides, quiet),
         Command::Validate { scenario, overrides } => {
-            let s = scenario::load(&scenario, &overrides.overrides())?;
-            print!("{}", s.resolved_toml());
+            let s = plan::load(&scenario, &overrides.overrides())?;
+            print!("{}", s.resolved_toml);
             eprintln!(
                 "{}: valid; {} regime entr{}, {} agents x {} steps x {} replicates -> {}",
                 scenario.display(),
                 s.entries.len(),
                 if s.entries.len() == 1 { "y" } else { "ies" },
-                s.file.run.agents,
-                s.file.run.steps,
-                s.file.run.replicates,
+                s.run.agents,
+                s.run.steps,
+                s.run.replicates,
                 s.output_dir.display()
             );
             Ok(())
@@ -164,17 +165,12 @@ fn plot(dir: &Path, format: &[String], quiet: bool) -> Result<()> {
 }
 
 fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
-    let scenario: Scenario = scenario::load(path, &args.overrides())?;
+    let scenario: Plan = plan::load(path, &args.overrides())?;
     if args.threads.is_some_and(|t| t > 4096) {
         return Err(InputError::at("--threads", "must be at most 4096").into());
     }
     let options = RunOptions { threads: args.threads, command_line: std::env::args().collect() };
-    let f = &scenario.file;
-    let worlds = match f.mode {
-        agora::scenario::Mode::Compare => scenario.entries.len() as u64,
-        agora::scenario::Mode::Coexist => 1,
-    };
-    let total = worlds * f.run.replicates * f.run.steps;
+    let total = scenario.worlds() * scenario.run.replicates * scenario.run.steps;
     let bar = progress_bar(total, quiet);
     let tick = |n: u64| bar.inc(n);
     let report = agora::run_to_folder(&scenario, &options, &tick)?;
@@ -197,15 +193,11 @@ fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
 fn compare(first: &Path, second: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
     let mut plain = args.overrides();
     plain.out = None;
-    let a = scenario::load(first, &plain)?;
-    let b = scenario::load(second, &plain)?;
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("output/{}_vs_{}", a.file.name, b.file.name)));
+    let a = plan::load(first, &plain)?;
+    let b = plan::load(second, &plain)?;
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("output/{}_vs_{}", a.name, b.name)));
     let options = RunOptions { threads: args.threads, command_line: std::env::args().collect() };
-    let worlds = |s: &Scenario| match s.file.mode {
-        agora::scenario::Mode::Compare => s.entries.len() as u64,
-        agora::scenario::Mode::Coexist => 1,
-    } * s.file.run.replicates
-        * s.file.run.steps;
+    let worlds = |s: &Plan| s.worlds() * s.run.replicates * s.run.steps;
     let bar = progress_bar(worlds(&a) + worlds(&b), quiet);
     let tick = |n: u64| bar.inc(n);
     let (dir, reports) = agora::compare_to_folder(&a, &b, &out, &options, &tick)?;

@@ -1,10 +1,11 @@
 //! agora: agent-based simulation of four ways to allocate goods (gift, market, mutual credit,
 //! commons) on one population, with the data, plots and report to compare them.
 //!
-//! Data flows one way: [`scenario`] (parse, validate) -> [`world`] (agents as columns) ->
-//! [`engine`] (the step loop; [`regimes`] for phase 2, [`adapt`] for phase 7) -> [`metrics`]
-//! -> [`output`]. The binary's `cli` calls [`run_to_folder`]; nothing in the library knows
-//! about the terminal.
+//! Data flows one way: [`scenario`] (text to a checked file) -> [`plan`] (regime entries
+//! resolved against the [`regimes`] registry) -> [`world`] (agents as columns) -> [`engine`]
+//! (the step loop; [`regimes`] for phase 2, [`policy`] for phase 6, [`adapt`] for phase 7) ->
+//! [`metrics`] -> [`output`] (tables, then plots and report from the files). The binary's
+//! `cli` calls [`run_to_folder`]; nothing in the library knows about the terminal.
 
 #![warn(missing_docs)]
 
@@ -12,8 +13,11 @@ pub mod adapt;
 pub mod engine;
 pub mod error;
 pub mod metrics;
+pub mod money;
 pub mod output;
+pub mod plan;
 pub mod policy;
+pub mod reduce;
 pub mod regimes;
 pub mod rng;
 pub mod scenario;
@@ -22,7 +26,7 @@ pub mod world;
 use engine::{Observer, Snapshot};
 use error::{Error, Result};
 use output::{OutputDir, RunInfo, SnapshotWriter};
-use scenario::Scenario;
+use plan::Plan;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -49,8 +53,8 @@ pub struct RunReport {
 }
 
 /// The number of threads a run will use.
-pub fn thread_count(scenario: &Scenario, options: &RunOptions) -> usize {
-    match options.threads.unwrap_or(scenario.file.run.threads as usize) {
+pub fn thread_count(scenario: &Plan, options: &RunOptions) -> usize {
+    match options.threads.unwrap_or(scenario.run.threads as usize) {
         0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         t => t,
     }
@@ -72,7 +76,7 @@ impl Observer for RunObserver<'_, '_> {
 
 /// Runs a scenario and writes every output file into its folder, atomically: the folder
 /// appears complete or not at all. `progress` hears of every finished world-step.
-pub fn run_to_folder(scenario: &Scenario, options: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunReport> {
+pub fn run_to_folder(scenario: &Plan, options: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunReport> {
     let dir = OutputDir::create(&scenario.output_dir)?;
     let (mut report, _) = run_into(dir.path(), scenario, options, progress)?;
     report.dir = dir.commit()?;
@@ -83,7 +87,7 @@ pub fn run_to_folder(scenario: &Scenario, options: &RunOptions, progress: &(dyn 
 /// caller renames it into place). Returns the report and the run's records.
 pub fn run_into(
     dir: &Path,
-    scenario: &Scenario,
+    scenario: &Plan,
     options: &RunOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(RunReport, engine::RunOutput)> {
@@ -101,7 +105,7 @@ pub fn run_into(
     let simulate_seconds = sim_start.elapsed().as_secs_f64();
     observer.snapshots.finish()?;
     output::write_tables(dir, scenario, &out)?;
-    let wanted = &scenario.file.output;
+    let wanted = &scenario.output;
     output::write_figures(dir, &wanted.plots.0, wanted.report)?;
     info.wall_seconds = started.elapsed().as_secs_f64();
     info.agent_steps = out.agent_steps;
@@ -118,33 +122,31 @@ pub fn run_into(
 /// The scenarios must share seed and replicates, so that replicate `r` of both starts from
 /// the same population and random numbers.
 pub fn compare_to_folder(
-    a: &Scenario,
-    b: &Scenario,
+    a: &Plan,
+    b: &Plan,
     out: &Path,
     options: &RunOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(PathBuf, Vec<RunReport>)> {
-    let (fa, fb) = (&a.file.run, &b.file.run);
+    let (fa, fb) = (&a.run, &b.run);
     if fa.seed != fb.seed || fa.replicates != fb.replicates || fa.warmup != fb.warmup {
         return Err(error::InputError::new(format!(
             "`{}` and `{}` differ in seed, replicates or warm-up ({}/{}/{} against {}/{}/{})",
-            a.file.name, b.file.name, fa.seed, fa.replicates, fa.warmup, fb.seed, fb.replicates, fb.warmup
+            a.name, b.name, fa.seed, fa.replicates, fa.warmup, fb.seed, fb.replicates, fb.warmup
         ))
         .help("a paired comparison needs the same seed, replicates and warm-up in both (or override them with --seed and --replicates)")
         .into());
     }
     if !a.entries.iter().any(|e| b.entry(&e.label).is_some()) {
-        return Err(error::InputError::new(format!(
-            "`{}` and `{}` have no regime entry in common",
-            a.file.name, b.file.name
-        ))
-        .into());
+        return Err(
+            error::InputError::new(format!("`{}` and `{}` have no regime entry in common", a.name, b.name)).into()
+        );
     }
     let dir = OutputDir::create(out)?;
-    let (name_a, name_b) = if a.file.name == b.file.name {
-        (format!("a_{}", a.file.name), format!("b_{}", b.file.name))
+    let (name_a, name_b) = if a.name == b.name {
+        (format!("a_{}", a.name), format!("b_{}", b.name))
     } else {
-        (a.file.name.clone(), b.file.name.clone())
+        (a.name.clone(), b.name.clone())
     };
     let mut reports = Vec::new();
     let mut outs = Vec::new();

@@ -5,11 +5,11 @@
 //! collected always equals income paid plus the change in the treasury, exactly for money
 //! (integer units) and to rounding for goods. The treasury's goods do not perish.
 
-use crate::metrics::{set, Metric, MoneyKind, SlotView};
-use crate::regimes::exchange::apportion;
+use crate::metrics::record::SlotView;
+use crate::money::{apportion, from_money, to_money, MoneyKind, MONEY_UNIT};
 use crate::rng::{unit_f64, Purpose, Streams, CHUNK};
 use crate::scenario::{PaidIn, PolicyConfig, Shock, TaxBase};
-use crate::world::{from_money, World, LEFT};
+use crate::world::{World, LEFT};
 use rand::Rng;
 use rayon::prelude::*;
 
@@ -82,22 +82,33 @@ pub fn shocks(world: &mut World, shocks: &[Shock], streams: &Streams, step: u64)
     leaving
 }
 
-/// Collects the tax (and policy demurrage) from the members of `slot`, pays the basic income,
-/// and records `tax_revenue`, `basic_income_paid` and `treasury` in `row` (in units of goods
-/// for a basic income in goods, in units of account for one in money).
+/// What the policy phase did in one regime this step: in units of goods for a basic income in
+/// goods, in units of account for one in money.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PolicyReport {
+    /// Tax (and policy demurrage) collected.
+    pub tax_revenue: f64,
+    /// Basic income paid.
+    pub basic_income_paid: f64,
+    /// What the treasury holds after paying.
+    pub treasury: f64,
+}
+
+/// Collects the tax (and policy demurrage) from the members of `slot` and pays the basic
+/// income; `None` when no policy is set (or none can act: a money policy where members hold
+/// no money).
 pub fn tax_and_transfer(
     world: &mut World,
     view: SlotView,
     cfg: &PolicyConfig,
     treasury: &mut Treasury,
     step: u64,
-    row: &mut [f64],
-) {
+) -> Option<PolicyReport> {
     let (slot, money, prices) = (view.slot, view.money, view.prices);
     let bi = &cfg.basic_income;
     let active = bi.amount > 0.0 || cfg.tax.rate > 0.0 || cfg.demurrage > 0.0;
     if !active {
-        return;
+        return None;
     }
     let goods = world.goods;
     let a = &mut world.agents;
@@ -165,15 +176,13 @@ pub fn tax_and_transfer(
                     paid += out;
                 }
             }
-            set(row, Metric::TaxRevenue, revenue);
-            set(row, Metric::BasicIncomePaid, paid);
-            set(row, Metric::Treasury, treasury.goods.iter().sum());
+            Some(PolicyReport { tax_revenue: revenue, basic_income_paid: paid, treasury: treasury.goods.iter().sum() })
         }
         PaidIn::Money => {
             let column = match money {
                 MoneyKind::Money => &mut a.money,
                 MoneyKind::Balance => &mut a.balance,
-                MoneyKind::None => return,
+                MoneyKind::None => return None,
             };
             let demurrage = cfg.demurrage;
             let revenue: i64 = (
@@ -192,9 +201,7 @@ pub fn tax_and_transfer(
                         let positive = held[k].max(0) as f64;
                         let base = match on {
                             TaxBase::Income => {
-                                output[k]
-                                    * prices.map_or(1.0, |p| p[specialty[k] as usize])
-                                    * crate::world::MONEY_UNIT as f64
+                                output[k] * prices.map_or(1.0, |p| p[specialty[k] as usize]) * MONEY_UNIT as f64
                             }
                             TaxBase::Wealth => positive,
                         };
@@ -208,7 +215,7 @@ pub fn tax_and_transfer(
             treasury.money += revenue;
             let mut paid = 0i64;
             if bi.amount > 0.0 && members > 0 {
-                let want = crate::world::to_money(bi.amount).saturating_mul(members as i64);
+                let want = to_money(bi.amount).saturating_mul(members as i64);
                 paid = want.min(treasury.money);
                 treasury.weights.clear();
                 treasury.weights.extend(a.member.iter().map(|&m| if m == slot { 1.0 } else { 0.0 }));
@@ -216,9 +223,11 @@ pub fn tax_and_transfer(
                 column.par_iter_mut().zip(treasury.shares.par_iter()).for_each(|(h, s)| *h += s);
                 treasury.money -= paid;
             }
-            set(row, Metric::TaxRevenue, from_money(revenue));
-            set(row, Metric::BasicIncomePaid, from_money(paid));
-            set(row, Metric::Treasury, from_money(treasury.money));
+            Some(PolicyReport {
+                tax_revenue: from_money(revenue),
+                basic_income_paid: from_money(paid),
+                treasury: from_money(treasury.money),
+            })
         }
     }
 }

@@ -255,12 +255,8 @@ impl Sorted<'_> {
     /// `NaN` when every value is zero.
     pub fn gini(&self) -> f64 {
         let n = self.len() as f64;
-        // sum_ij |x_i - x_j| = 2 sum_i (2 i - n - 1) x_(i), i counted from 1.
-        let (weighted, absolute) = self.chunk_sums(|i, x| ((2.0 * (i as f64 + 1.0) - n - 1.0) * x, x.abs()));
-        if absolute <= 0.0 {
-            return f64::NAN;
-        }
-        (weighted / (n * absolute)).max(0.0)
+        let (weighted, absolute) = self.chunk_sums(|i, x| gini_terms(n, i, x));
+        gini_from_sums(n, weighted, absolute)
     }
 
     /// Two sums of `f(rank, value)` over the values in order, in parallel over fixed chunks
@@ -335,6 +331,39 @@ impl Sorted<'_> {
     }
 }
 
+/// The two terms one ranked value adds to the Gini's sums: `sum_ij |x_i - x_j|` is
+/// `2 sum_i (2 i - n - 1) x_(i)` (`i` counted from 1), over `sum_i |x_i|`.
+#[inline]
+fn gini_terms(n: f64, rank: usize, x: f64) -> (f64, f64) {
+    ((2.0 * (rank as f64 + 1.0) - n - 1.0) * x, x.abs())
+}
+
+#[inline]
+fn gini_from_sums(n: f64, weighted: f64, absolute: f64) -> f64 {
+    if absolute <= 0.0 {
+        return f64::NAN;
+    }
+    (weighted / (n * absolute)).max(0.0)
+}
+
+/// The Gini of [`Sorted::gini`] for values already sorted ascending in `f64` (no rounding to
+/// single precision), with the same sums over the same fixed chunks.
+pub fn gini_sorted(sorted: &[f64]) -> f64 {
+    let n = sorted.len() as f64;
+    let parts: Vec<(f64, f64)> = sorted
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, xs)| {
+            xs.iter().enumerate().fold((0.0, 0.0), |(a, b), (k, &x)| {
+                let (p, q) = gini_terms(n, c * CHUNK + k, x);
+                (a + p, b + q)
+            })
+        })
+        .collect();
+    let (weighted, absolute) = parts.iter().fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
+    gini_from_sums(n, weighted, absolute)
+}
+
 /// Theil T index `(1/n) sum (x/mean) ln(x/mean)`, with `0 ln 0 = 0`: 0 at equality, `ln n`
 /// when one holds everything. `NaN` if any value is negative or the total is not positive.
 pub fn theil(values: &[f64]) -> f64 {
@@ -404,6 +433,16 @@ mod tests {
 
     fn gini(v: &[f64]) -> f64 {
         SortBuffer::default().sort(v.iter().copied()).gini()
+    }
+
+    #[test]
+    fn gini_of_a_sorted_slice_matches_the_sort() {
+        let mut xs: Vec<f64> = (0..500).map(|i| ((i * 37) % 101) as f64 - 20.0).collect();
+        let sorted = SortBuffer::default().sort(xs.iter().copied()).gini();
+        xs.sort_unstable_by(f64::total_cmp);
+        assert!((gini_sorted(&xs) - sorted).abs() < 1e-6);
+        assert!(gini_sorted(&[0.0, 0.0]).is_nan());
+        assert_eq!(gini_sorted(&[0.0, 0.0, 0.0, 4.0]), 0.75);
     }
 
     #[test]

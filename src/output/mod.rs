@@ -8,7 +8,8 @@ pub mod tables;
 
 use crate::engine::{Observer, RunOutput, Snapshot};
 use crate::error::{Error, InputError, Result};
-use crate::scenario::{PlotFormat, Scenario};
+use crate::plan::Plan;
+use crate::scenario::PlotFormat;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -152,21 +153,76 @@ pub struct RunInfo {
     pub agent_steps_per_second: f64,
     /// Whether every file was written.
     pub complete: bool,
+    /// What the charts need to know of each regime entry, in the scenario's order.
+    pub entries: Vec<EntryInfo>,
+    /// Every metric column: name, unit, meaning and chart title.
+    pub metrics: Vec<MetricInfo>,
+}
+
+/// What the charts need to know of a regime entry, so that they never read a regime's
+/// settings by name.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct EntryInfo {
+    /// The entry as listed.
+    pub label: String,
+    /// Its regime kind.
+    pub regime: String,
+    /// Whether its members produce and consume goods.
+    pub material: bool,
+    /// What they hold besides goods: `none`, `money` or `credit`.
+    pub money: String,
+    /// The distribution theory predicts for its money (`exponential`), if any.
+    pub reference_law: Option<String>,
+}
+
+/// A metric column, as `run.json` describes it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct MetricInfo {
+    /// Column name.
+    pub name: String,
+    /// Unit.
+    pub unit: String,
+    /// What it measures.
+    pub about: String,
+    /// Chart title (empty: derived from the name).
+    pub title: String,
 }
 
 impl RunInfo {
     /// The facts known before the run starts (`complete` false until the end).
-    pub fn start(scenario: &Scenario, threads: usize, command_line: Vec<String>) -> RunInfo {
+    pub fn start(scenario: &Plan, threads: usize, command_line: Vec<String>) -> RunInfo {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(scenario.resolved_toml().as_bytes());
+        let digest = Sha256::digest(scenario.resolved_toml.as_bytes());
+        let entries = scenario
+            .entries
+            .iter()
+            .map(|e| EntryInfo {
+                label: e.label.clone(),
+                regime: e.info.name.to_string(),
+                material: e.traits.material,
+                money: e.traits.money.name().to_string(),
+                reference_law: e.config.reference_law().map(|l| l.name().to_string()),
+            })
+            .collect();
+        let metrics = scenario
+            .layout
+            .metrics
+            .iter()
+            .map(|m| MetricInfo {
+                name: m.name.into(),
+                unit: m.unit.into(),
+                about: m.about.into(),
+                title: m.title.into(),
+            })
+            .collect();
         RunInfo {
             engine: "agora",
             version: VERSION,
             git_commit: GIT_COMMIT,
-            scenario: scenario.file.name.clone(),
+            scenario: scenario.name.clone(),
             scenario_file: scenario.path.as_ref().map(|p| p.display().to_string()),
             scenario_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
-            seed: scenario.file.run.seed,
+            seed: scenario.run.seed,
             threads,
             platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
             command_line,
@@ -174,6 +230,8 @@ impl RunInfo {
             agent_steps: 0,
             agent_steps_per_second: 0.0,
             complete: false,
+            entries,
+            metrics,
         }
     }
 
@@ -185,16 +243,16 @@ impl RunInfo {
 }
 
 /// Collects snapshot rows while the engine runs: each (entry, replicate, step) goes to its own
-/// part file, and [`SnapshotWriter::finish`] joins them in a fixed order.
+/// part file, block after block, and [`SnapshotWriter::finish`] joins them in a fixed order.
 pub struct SnapshotWriter<'a> {
     dir: PathBuf,
-    scenario: &'a Scenario,
+    scenario: &'a Plan,
     errors: Mutex<Vec<Error>>,
 }
 
 impl<'a> SnapshotWriter<'a> {
     /// Writes part files under `dir`.
-    pub fn new(dir: &Path, scenario: &'a Scenario) -> Self {
+    pub fn new(dir: &Path, scenario: &'a Plan) -> Self {
         SnapshotWriter { dir: dir.to_path_buf(), scenario, errors: Mutex::new(Vec::new()) }
     }
 
@@ -208,20 +266,20 @@ impl<'a> SnapshotWriter<'a> {
         if let Some(e) = self.errors.lock().ok().and_then(|mut v| v.pop()) {
             return Err(e);
         }
-        let f = &self.scenario.file;
+        let f = self.scenario;
         let reps = match f.output.snapshot_replicates {
             0 => f.run.replicates,
             k => k.min(f.run.replicates),
         };
-        for &step in f.output.snapshots.iter().flatten() {
+        for &step in f.snapshot_steps() {
             let path = self.dir.join(format!("agents_step{step}.csv"));
             let mut out = std::io::BufWriter::new(
                 std::fs::File::create(&path).map_err(|e| Error::io(format!("creating `{}`", path.display()), e))?,
             );
             use std::io::Write;
-            out.write_all(tables::snapshot_header(&f.population.goods).as_bytes())
+            out.write_all(tables::snapshot_header(&f.world.population.goods).as_bytes())
                 .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
-            for e in 0..self.scenario.entries.len() {
+            for e in 0..f.entries.len() {
                 for r in 0..reps {
                     let part = self.part_path(step, e, r);
                     let mut file = match std::fs::File::open(&part) {
@@ -241,10 +299,17 @@ impl<'a> SnapshotWriter<'a> {
 
 impl Observer for SnapshotWriter<'_> {
     fn snapshot(&self, s: &Snapshot) -> Result<()> {
-        let entry = self.scenario.entries.iter().position(|e| e.label == s.label).unwrap_or(0);
-        let path = self.part_path(s.step, entry, s.replicate);
+        use std::io::Write;
+        let path = self.part_path(s.step, s.entry, s.replicate);
         let rows = tables::snapshot_rows(s);
-        if let Err(e) = std::fs::write(&path, rows) {
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(!s.first)
+            .truncate(s.first)
+            .open(&path)
+            .and_then(|mut f| f.write_all(&rows));
+        if let Err(e) = written {
             let err = Error::io(format!("writing `{}`", path.display()), e);
             self.errors.lock().map(|mut v| v.push(err)).ok();
         }
@@ -253,8 +318,8 @@ impl Observer for SnapshotWriter<'_> {
 }
 
 /// Writes every CSV and the resolved scenario of a finished run into `dir`.
-pub fn write_tables(dir: &Path, scenario: &Scenario, out: &RunOutput) -> Result<()> {
-    write_atomic(&dir.join("scenario.resolved.toml"), scenario.resolved_toml().as_bytes())?;
+pub fn write_tables(dir: &Path, scenario: &Plan, out: &RunOutput) -> Result<()> {
+    write_atomic(&dir.join("scenario.resolved.toml"), scenario.resolved_toml.as_bytes())?;
     write_atomic(&dir.join("timeseries.csv"), &tables::timeseries_csv(out)?)?;
     write_atomic(&dir.join("summary.csv"), &tables::summary_csv(scenario, out)?)?;
     if scenario.entries.len() > 1 {

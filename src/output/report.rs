@@ -5,9 +5,7 @@
 //! nothing that changes between two runs of the same scenario (no wall time, no thread
 //! count), so equal results give equal bytes.
 
-use super::plots::{
-    metric_about, metric_title, metric_unit, regime_colour_hex, short_number, ChartKind, Drawn, RunData, KEY_METRICS,
-};
+use super::plots::{regime_colour_hex, short_number, ChartKind, Drawn, RunData, KEY_METRICS};
 use std::fmt::Write as _;
 
 /// Escapes text for HTML content and attribute values.
@@ -162,9 +160,9 @@ fn summary_table(data: &RunData, out: &mut String) {
         let _ = write!(
             out,
             "<th scope=\"col\" title=\"{}\">{}<span class=\"ci\">{}</span></th>",
-            escape(metric_about(m)),
-            escape(&metric_title(m)),
-            escape(metric_unit(m))
+            escape(&data.metric_about(m)),
+            escape(&data.metric_title(m)),
+            escape(&data.metric_unit(m))
         );
     }
     out.push_str("</tr></thead>\n<tbody>\n");
@@ -237,7 +235,7 @@ fn comparison_section(data: &RunData, out: &mut String) {
             "<tr{}><th scope=\"row\">{}</th><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{p}</td><td>{}</td></tr>",
             if clear { " class=\"clear\"" } else { "" },
             regime_cell(data, &r.regime),
-            escape(&metric_title(&r.metric)),
+            escape(&data.metric_title(&r.metric)),
             short_number(r.mean_diff),
             interval(r.ci95_low, r.ci95_high),
             r.n.map(|n| n.to_string()).unwrap_or_default()
@@ -254,9 +252,9 @@ fn all_metrics(data: &RunData, out: &mut String) {
             out,
             "<tr><th scope=\"row\">{}</th><td class=\"text\" title=\"{}\">{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             regime_cell(data, &r.regime),
-            escape(metric_about(&r.metric)),
+            escape(&data.metric_about(&r.metric)),
             escape(&r.metric),
-            escape(metric_unit(&r.metric)),
+            escape(&data.metric_unit(&r.metric)),
             short_number(r.mean),
             short_number(r.sd),
             interval(r.ci95_low, r.ci95_high),

@@ -5,9 +5,9 @@
 use crate::engine::{RunOutput, Snapshot};
 use crate::error::{Error, Result};
 use crate::metrics::summary::{paired, replicate_mean, stats};
-use crate::metrics::{wealth_of, MoneyKind, SlotView};
-use crate::scenario::Scenario;
-use crate::world::{Strategy, MONEY_UNIT};
+use crate::money::{MoneyKind, MONEY_UNIT};
+use crate::plan::Plan;
+use crate::world::Strategy;
 use std::fmt::Write as _;
 
 /// The cells of a paired comparison: mean difference, its 95% interval, pairs, p-value.
@@ -80,12 +80,12 @@ pub fn timeseries_csv(out: &RunOutput) -> Result<Vec<u8>> {
 /// `summary.csv`: per (regime, metric), statistics over replicates of each replicate's mean
 /// after warm-up; `steps` is how many steps entered each replicate's mean (the largest count
 /// over replicates). Metrics never defined for a regime are left out.
-pub fn summary_csv(scenario: &Scenario, out: &RunOutput) -> Result<Vec<u8>> {
+pub fn summary_csv(scenario: &Plan, out: &RunOutput) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["regime", "metric", "mean", "sd", "ci95_low", "ci95_high", "n", "steps"]).map_err(csv_err)?;
     let width = out.layout.width();
     let names = out.layout.names();
-    let warmup = scenario.file.run.warmup as usize;
+    let warmup = scenario.run.warmup as usize;
     for entry in &scenario.entries {
         let series: Vec<_> = out.series.iter().filter(|s| s.label == entry.label).collect();
         for (col, name) in names.iter().enumerate() {
@@ -115,14 +115,14 @@ pub fn summary_csv(scenario: &Scenario, out: &RunOutput) -> Result<Vec<u8>> {
 /// `comparison.csv`: per (regime, metric), the paired difference of each replicate's mean
 /// after warm-up against the baseline's in the same replicate (common random numbers), with a
 /// paired t interval and p-value.
-pub fn comparison_csv(scenario: &Scenario, out: &RunOutput) -> Result<Vec<u8>> {
+pub fn comparison_csv(scenario: &Plan, out: &RunOutput) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["regime", "baseline", "metric", "mean_diff", "ci95_low", "ci95_high", "n", "p_value"])
         .map_err(csv_err)?;
     let width = out.layout.width();
     let names = out.layout.names();
-    let warmup = scenario.file.run.warmup as usize;
-    let base = &scenario.file.baseline;
+    let warmup = scenario.run.warmup as usize;
+    let base = &scenario.baseline;
     let means = |label: &str, col: usize| -> Vec<f64> {
         out.series.iter().filter(|s| s.label == label).map(|s| replicate_mean(&s.rows, width, col, warmup).0).collect()
     };
@@ -150,44 +150,41 @@ pub fn snapshot_header(goods: &[String]) -> String {
     h
 }
 
-/// The rows of one regime's members at a snapshot, in agent order.
+/// The rows of one block of a regime's members at a snapshot, in agent order, then the
+/// accounts held outside the agents.
 pub fn snapshot_rows(s: &Snapshot) -> Vec<u8> {
-    let w = s.world;
-    let a = &w.agents;
-    let goods = w.goods;
-    let kind = s.regime.money();
-    let view = SlotView { slot: s.slot, material: s.regime.material(), money: kind, prices: s.regime.prices() };
+    let a = &s.agents;
+    let goods = s.goods;
+    let kind = s.money;
     let mut out = String::with_capacity(256);
     let label = if s.label.contains(',') || s.label.contains('"') {
         format!("\"{}\"", s.label.replace('"', "\"\""))
     } else {
         s.label.to_string()
     };
-    for i in 0..a.len() {
-        if a.member[i] != s.slot {
-            continue;
-        }
-        let stock = &a.stock[i * goods..(i + 1) * goods];
+    for k in 0..a.len() {
+        let i = a.agent[k];
+        let stock = &a.stock[k * goods..(k + 1) * goods];
         let (money_cell, balance_cell) = match kind {
             MoneyKind::None => (String::new(), String::new()),
-            MoneyKind::Money => (money(a.money[i]), String::new()),
-            MoneyKind::Balance => (String::new(), money(a.balance[i])),
+            MoneyKind::Money => (money(a.money[k]), String::new()),
+            MoneyKind::Balance => (String::new(), money(a.money[k])),
         };
-        let strategy = Strategy::name(a.strategy[i]);
-        let _ = write!(out, "{label},{},{i},{strategy},{},{}", s.replicate, num(a.skill[i]), a.specialty[i]);
+        let strategy = Strategy::name(a.strategy[k]);
+        let _ = write!(out, "{label},{},{i},{strategy},{},{}", s.replicate, num(a.skill[k]), a.specialty[k]);
         for x in stock {
             let _ = write!(out, ",{}", num(*x));
         }
         let _ = writeln!(
             out,
             ",{money_cell},{balance_cell},{},{},{},{},{},{},{}",
-            num32(a.reputation[i]),
-            num32(a.needs_met[i]),
-            num32(a.wellbeing[i]),
-            a.destitute_streak[i],
-            num(a.output[i]),
-            num32(a.consumed[i]),
-            num(wealth_of(w, &view, i))
+            num32(a.reputation[k]),
+            num32(a.needs_met[k]),
+            num32(a.wellbeing[k]),
+            a.destitute_streak[k],
+            num(a.output[k]),
+            num32(a.consumed[k]),
+            num(a.wealth[k])
         );
     }
     for &(name, amount) in &s.accounts {
@@ -207,7 +204,7 @@ pub fn snapshot_rows(s: &Snapshot) -> Vec<u8> {
 
 /// `comparison.csv` of `agora compare`: per regime present in both scenarios and metric, the
 /// paired difference (second minus first) of replicate means after warm-up.
-pub fn scenario_comparison_csv(a: &Scenario, ra: &RunOutput, b: &Scenario, rb: &RunOutput) -> Result<Vec<u8>> {
+pub fn scenario_comparison_csv(a: &Plan, ra: &RunOutput, b: &Plan, rb: &RunOutput) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "regime",
@@ -224,9 +221,9 @@ pub fn scenario_comparison_csv(a: &Scenario, ra: &RunOutput, b: &Scenario, rb: &
     ])
     .map_err(csv_err)?;
     let names = ra.layout.names();
-    let means = |sc: &Scenario, out: &RunOutput, label: &str, col: usize| -> Vec<f64> {
+    let means = |sc: &Plan, out: &RunOutput, label: &str, col: usize| -> Vec<f64> {
         let width = out.layout.width();
-        let warmup = sc.file.run.warmup as usize;
+        let warmup = sc.run.warmup as usize;
         out.series.iter().filter(|s| s.label == label).map(|s| replicate_mean(&s.rows, width, col, warmup).0).collect()
     };
     for entry in a.entries.iter().filter(|e| b.entry(&e.label).is_some()) {
@@ -241,8 +238,8 @@ pub fn scenario_comparison_csv(a: &Scenario, ra: &RunOutput, b: &Scenario, rb: &
                 [
                     entry.label.clone(),
                     name.clone(),
-                    a.file.name.clone(),
-                    b.file.name.clone(),
+                    a.name.clone(),
+                    b.name.clone(),
                     num(stats(&xa).mean),
                     num(stats(&xb).mean),
                 ]

@@ -1,27 +1,40 @@
 //! Autarky: no exchange at all. Each agent lives on its own output, so with one specialty
 //! and several needs it meets at most one need in `G`: the floor of every comparison.
 
-use super::{Ctx, Regime, RegimeInfo};
+use super::{BuildEnv, Ctx, Regime, RegimeInfo, Table, Traits};
+use crate::error::InputError;
 use crate::world::World;
+use serde::{Deserialize, Serialize};
 
 /// Registry entry.
 pub const INFO: RegimeInfo = RegimeInfo {
     name: "autarky",
     summary: "no exchange: each agent lives on its own output (the floor of every comparison)",
-    validate: |_| Ok(()),
-    build: |_| Box::new(Autarky),
+    table: None,
+    configure: super::configure::<Autarky>,
+    metrics: &[],
+    examples: &[("alone", "")],
 };
 
-/// The autarky regime; it has no state.
-#[derive(Debug, Default)]
-pub struct Autarky;
+/// The autarky regime; it has neither settings nor state.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Autarky {}
+
+impl Table for Autarky {
+    fn check(&self) -> Result<(), InputError> {
+        Ok(())
+    }
+    fn traits(&self) -> Traits {
+        Traits::default()
+    }
+    fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
+        Box::new(Autarky {})
+    }
+}
 
 impl Regime for Autarky {
-    fn name(&self) -> &'static str {
-        "autarky"
-    }
-
-    fn allocate(&mut self, _world: &mut World, _ctx: &Ctx, _row: &mut [f64]) {}
+    fn allocate(&mut self, _world: &mut World, _ctx: &Ctx) {}
 }
 
 #[cfg(test)]

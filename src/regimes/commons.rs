@@ -20,43 +20,167 @@
 //! times need) go into the pool, which is shared out at once among members in good
 //! standing; free riders put nothing in but draw their share. Goods are moved, never created.
 
-use super::{Ctx, Property, Regime, RegimeInfo};
+use super::{BuildEnv, Ctx, Regime, RegimeInfo, Table, Traits};
 use crate::error::InputError;
-use crate::metrics::{set, Metric};
+use crate::metrics::{MetricDef, RegimeOut};
+use crate::money::MoneyKind;
 use crate::rng::{unit_f64, Purpose, CHUNK};
 use crate::scenario::validate::{at_least, count, share};
-use crate::scenario::{Allocation, CommonsConfig, HarvestRule, License, Quota, ScenarioFile};
-use crate::world::{Strategy, World};
+use crate::world::{Property, Strategy, World};
 use rand::Rng;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Sanctions imposed this step.
+pub const SANCTIONS: MetricDef = MetricDef::new("sanctions", "count", "sanctions imposed on members this step");
+/// Share of members excluded.
+pub const EXCLUDED_SHARE: MetricDef =
+    MetricDef::new("excluded_share", "share", "share of members excluded from the commons");
 
 /// Registry entry.
 pub const INFO: RegimeInfo = RegimeInfo {
     name: "commons",
     summary: "surplus pooled and shared by need, equally or by contribution; the resource governed by open access, quota or Ostrom's rules",
-    validate,
-    build: |cfg| Box::new(Commons::new(&cfg.commons)),
+    table: Some("commons"),
+    configure: super::configure::<CommonsConfig>,
+    metrics: &[SANCTIONS, EXCLUDED_SHARE],
+    examples: &[
+        ("ostrom", "commons.harvest = \"ostrom\"\ncommons.exclude_after = 2\ncommons.exclude_for = 3"),
+        ("quota", "commons.harvest = \"quota\"\ncommons.allocation = \"equal\"\ncommons.quota = { kind = \"share_of_regrowth\", share = 0.8 }"),
+        ("permissive", "commons.license = \"permissive\"\ncommons.allocation = \"contribution\""),
+    ],
 };
 
-fn validate(f: &ScenarioFile) -> Result<(), InputError> {
-    let c = &f.commons;
-    at_least("commons.keep", c.keep, 0.0)?;
-    if let Quota::ShareOfRegrowth { share: s } = c.quota {
-        at_least("commons.quota.share", s, 0.0)?;
+/// How the common pool is shared out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Allocation {
+    /// By shortfall: needs first, pro rata if the pool falls short.
+    Need,
+    /// Equal shares.
+    Equal,
+    /// In proportion to each member's recent contributions.
+    Contribution,
+}
+
+/// The common-pool resource harvest rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HarvestRule {
+    /// Each producer takes what its production calls for.
+    OpenAccess,
+    /// A total quota per step, split equally among members.
+    Quota,
+    /// Quota, monitoring, graduated sanctions, exclusion, and a members' vote on the quota.
+    Ostrom,
+}
+
+/// The total harvest quota per step.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Quota {
+    /// The maximum sustainable yield `regrowth * capacity / 4`.
+    Msy {},
+    /// A share of the current logistic regrowth `r S (1 - S / K)`.
+    ShareOfRegrowth {
+        /// The share.
+        share: f64,
+    },
+}
+
+/// Who may enclose the knowledge commons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum License {
+    /// Contributions and what is built on them stay in the pool.
+    Copyleft,
+    /// A platform may enclose a share `capture` of the productivity gain.
+    Permissive,
+}
+
+/// `[commons]`: pooled production under common governance.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommonsConfig {
+    /// `need`, `equal` or `contribution`.
+    pub allocation: Allocation,
+    /// Holdings above `keep` times need go into the pool (contributors only).
+    pub keep: f64,
+    /// `open_access`, `quota` or `ostrom`.
+    pub harvest: HarvestRule,
+    /// `{ kind = "msy" }` or `{ kind = "share_of_regrowth", share = ... }`.
+    pub quota: Quota,
+    /// Ostrom: probability that an over-harvest is seen by monitors.
+    pub monitor: f64,
+    /// Ostrom: the k-th sanction takes `sanctions[k-1]` of that step's output (0 = a warning);
+    /// later offences use the last entry.
+    pub sanctions: Vec<f64>,
+    /// Ostrom: offences after which a member is excluded (0 = never).
+    pub exclude_after: u64,
+    /// Ostrom: steps an exclusion lasts (0 = for good); afterwards the record is cleared.
+    pub exclude_for: u64,
+    /// Ostrom: whether members vote on the quota every `vote_every` steps.
+    pub vote: bool,
+    /// Ostrom: steps between votes.
+    pub vote_every: u64,
+    /// `copyleft` (knowledge stays in the pool) or `permissive` (a platform may enclose it).
+    pub license: License,
+    /// Share of the knowledge gain a platform captures under `permissive`.
+    pub capture: f64,
+}
+
+impl Default for CommonsConfig {
+    fn default() -> Self {
+        CommonsConfig {
+            allocation: Allocation::Need,
+            keep: 1.0,
+            harvest: HarvestRule::OpenAccess,
+            quota: Quota::Msy {},
+            monitor: 0.5,
+            sanctions: vec![0.0, 0.5, 1.0],
+            exclude_after: 3,
+            exclude_for: 20,
+            vote: true,
+            vote_every: 10,
+            license: License::Copyleft,
+            capture: 0.3,
+        }
     }
-    share("commons.monitor", c.monitor)?;
-    if c.sanctions.is_empty() {
-        return Err(InputError::at("commons.sanctions", "lists no sanction")
-            .help("for example [0.0, 0.5, 1.0]: a warning, then fines of half and all of a step's output"));
+}
+
+impl Table for CommonsConfig {
+    fn check(&self) -> Result<(), InputError> {
+        let c = self;
+        at_least("commons.keep", c.keep, 0.0)?;
+        if let Quota::ShareOfRegrowth { share: s } = c.quota {
+            at_least("commons.quota.share", s, 0.0)?;
+        }
+        share("commons.monitor", c.monitor)?;
+        if c.sanctions.is_empty() {
+            return Err(InputError::at("commons.sanctions", "lists no sanction")
+                .help("for example [0.0, 0.5, 1.0]: a warning, then fines of half and all of a step's output"));
+        }
+        for (i, s) in c.sanctions.iter().enumerate() {
+            share(&format!("commons.sanctions[{i}]"), *s)?;
+        }
+        count("commons.exclude_after", c.exclude_after, 0, 255, None)?;
+        count("commons.exclude_for", c.exclude_for, 0, u32::MAX as u64 / 2, None)?;
+        count("commons.vote_every", c.vote_every, 1, 1_000_000, None)?;
+        share("commons.capture", c.capture)?;
+        Ok(())
     }
-    for (i, s) in c.sanctions.iter().enumerate() {
-        share(&format!("commons.sanctions[{i}]"), *s)?;
+
+    fn traits(&self) -> Traits {
+        let property = match self.license {
+            License::Copyleft => Property::Open,
+            License::Permissive => Property::Permissive { capture: self.capture },
+        };
+        Traits { material: true, money: MoneyKind::None, property, payoff_wellbeing: false }
     }
-    count("commons.exclude_after", c.exclude_after, 0, 255, None)?;
-    count("commons.exclude_for", c.exclude_for, 0, u32::MAX as u64 / 2, None)?;
-    count("commons.vote_every", c.vote_every, 1, 1_000_000, None)?;
-    share("commons.capture", c.capture)?;
-    Ok(())
+
+    fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
+        Box::new(Commons::new(self))
+    }
 }
 
 /// Multipliers of the quota a vote can reach.
@@ -78,6 +202,8 @@ pub struct Commons {
     quota_factor: f64,
     sanctions: u64,
     pool: Vec<f64>,
+    /// This step's sanctions and excluded share, until recorded.
+    measured: Option<(f64, f64)>,
 }
 
 impl Commons {
@@ -92,6 +218,7 @@ impl Commons {
             quota_factor: 1.0,
             sanctions: 0,
             pool: Vec::new(),
+            measured: None,
         }
     }
 
@@ -117,17 +244,6 @@ impl Commons {
 }
 
 impl Regime for Commons {
-    fn name(&self) -> &'static str {
-        "commons"
-    }
-
-    fn property(&self) -> Property {
-        match self.cfg.license {
-            License::Copyleft => Property::Open,
-            License::Permissive => Property::Permissive { capture: self.cfg.capture },
-        }
-    }
-
     fn init(&mut self, world: &mut World, _ctx: &Ctx) {
         let n = world.len();
         self.offences = vec![0; n];
@@ -209,7 +325,7 @@ impl Regime for Commons {
         self.sanctions = sanctions;
     }
 
-    fn allocate(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+    fn allocate(&mut self, world: &mut World, ctx: &Ctx) {
         let slot = ctx.slot;
         let goods = world.goods;
         let need = world.need.clone();
@@ -266,11 +382,9 @@ impl Regime for Commons {
             eligible += e;
             excluded += x;
         }
-        set(row, Metric::Sanctions, self.sanctions as f64);
         let members = eligible + excluded;
-        if members > 0 {
-            set(row, Metric::ExcludedShare, excluded as f64 / members as f64);
-        }
+        let excluded_share = if members > 0 { excluded as f64 / members as f64 } else { f64::NAN };
+        self.measured = Some((self.sanctions as f64, excluded_share));
         if eligible == 0 {
             // Everyone is excluded: fines taken this step go back in equal shares.
             if excluded > 0 && self.pool.iter().any(|&p| p > 0.0) {
@@ -324,6 +438,13 @@ impl Regime for Commons {
                 }
             }
         });
+    }
+
+    fn record(&mut self, out: &mut RegimeOut) {
+        if let Some((sanctions, excluded)) = self.measured.take() {
+            out.set(&SANCTIONS, sanctions);
+            out.set(&EXCLUDED_SHARE, excluded);
+        }
     }
 }
 

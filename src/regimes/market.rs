@@ -9,36 +9,126 @@
 
 use super::exchange::{self, Account, Credit, Orders, Terms};
 use super::pairing::Pairing;
-use super::{Ctx, Property, Regime, RegimeInfo};
+use super::shared::{TRADES, VELOCITY};
+use super::{BuildEnv, Ctx, PropertyKind, ReferenceLaw, Regime, RegimeInfo, Table, Traits};
 use crate::error::InputError;
-use crate::metrics::{set, Metric, MoneyKind};
+use crate::metrics::RegimeOut;
+use crate::money::{apportion, to_money, MoneyKind};
 use crate::rng::{unit_f64, Purpose, CHUNK};
 use crate::scenario::validate::{at_least, distribution, range, share};
-use crate::scenario::{Amount, MarketConfig, MarketModel, PropertyKind, ScenarioFile};
-use crate::world::{to_money, Sampler, World};
+use crate::scenario::Amount;
+use crate::world::{Sampler, World};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Registry entry.
 pub const INFO: RegimeInfo = RegimeInfo {
     name: "market",
     summary: "goods sold for money at prices set by excess demand (or the kinetic and yard-sale money models)",
-    validate,
-    build: |cfg| Box::new(Market::new(&cfg.market)),
+    table: Some("market"),
+    configure: super::configure::<MarketConfig>,
+    metrics: &[TRADES, VELOCITY],
+    examples: &[
+        ("goods", ""),
+        ("open", "market.property = \"open\"\nmarket.initial_money = { dist = \"exponential\", mean = 10 }"),
+        ("kinetic", "market.model = \"kinetic\"\nmarket.saving = 0.3"),
+        ("yard_sale", "market.model = \"yard_sale\"\nmarket.redistribute = 0.05"),
+    ],
 };
 
-fn validate(f: &ScenarioFile) -> Result<(), InputError> {
-    let m = &f.market;
-    initial_money("market.initial_money", &m.initial_money)?;
-    at_least("market.min_price", m.min_price, 1e-6)?;
-    at_least("market.initial_price", m.initial_price, m.min_price)?;
+/// Which market model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketModel {
+    /// Goods for money at prices set by excess demand.
+    #[default]
+    Goods,
+    /// Kinetic exchange of money with saving propensity (no goods).
+    Kinetic,
+    /// Yard-sale: fair bets of a share of the poorer one's money (no goods).
+    YardSale,
+}
 
-    share("market.price_adjust", m.price_adjust)?;
-    at_least("market.keep", m.keep, 0.0)?;
-    at_least("market.stock_target", m.stock_target, 1.0)?;
+/// `[market]`: the market regime.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketConfig {
+    /// `goods` (the default), or the pure money-exchange models `kinetic` and `yard_sale`.
+    pub model: MarketModel,
+    /// Money each agent starts with (unit of account): a number or a distribution table.
+    pub initial_money: Amount,
+    /// Starting price of every good (unit of account per unit).
+    pub initial_price: f64,
+    /// Price response to excess demand: `p *= 1 + price_adjust (D - S) / (D + S)`.
+    pub price_adjust: f64,
+    /// Lowest price sellers accept (their reservation price); prices never fall below it.
+    pub min_price: f64,
+    /// Holdings up to `keep` times need are kept, not sold.
+    pub keep: f64,
+    /// Buyers with money left after meeting needs stock up to `stock_target` times need.
+    pub stock_target: f64,
+    /// Who may use members' knowledge: `proprietary` (the default) or `open`.
+    pub property: PropertyKind,
+    /// Kinetic model: share of its money each agent keeps out of an exchange, in [0, 1).
+    pub saving: f64,
+    /// Yard-sale model: share of the poorer agent's money at stake in each encounter.
+    pub bet: f64,
+    /// Yard-sale model: share of the way every agent moves to the mean after each step.
+    pub redistribute: f64,
+}
 
-    range("market.saving", m.saving, 0.0, 0.999_999)?;
-    share("market.bet", m.bet)?;
-    share("market.redistribute", m.redistribute)
+impl Default for MarketConfig {
+    fn default() -> Self {
+        MarketConfig {
+            model: MarketModel::Goods,
+            initial_money: Amount::Fixed(10.0),
+            initial_price: 1.0,
+            price_adjust: 0.1,
+            min_price: 0.01,
+
+            keep: 1.0,
+            stock_target: 2.0,
+            property: PropertyKind::Proprietary,
+
+            saving: 0.0,
+            bet: 0.1,
+            redistribute: 0.0,
+        }
+    }
+}
+
+impl Table for MarketConfig {
+    fn check(&self) -> Result<(), InputError> {
+        let m = self;
+        initial_money("market.initial_money", &m.initial_money)?;
+        at_least("market.min_price", m.min_price, 1e-6)?;
+        at_least("market.initial_price", m.initial_price, m.min_price)?;
+
+        share("market.price_adjust", m.price_adjust)?;
+        at_least("market.keep", m.keep, 0.0)?;
+        at_least("market.stock_target", m.stock_target, 1.0)?;
+
+        range("market.saving", m.saving, 0.0, 0.999_999)?;
+        share("market.bet", m.bet)?;
+        share("market.redistribute", m.redistribute)
+    }
+
+    fn traits(&self) -> Traits {
+        Traits {
+            material: self.model == MarketModel::Goods,
+            money: MoneyKind::Money,
+            property: self.property.property(),
+            payoff_wellbeing: false,
+        }
+    }
+
+    fn build(&self, env: &BuildEnv) -> Box<dyn Regime> {
+        Box::new(Market::new(self, env.coexist && env.cross_trade))
+    }
+
+    fn reference_law(&self) -> Option<ReferenceLaw> {
+        (self.model == MarketModel::Kinetic && self.saving == 0.0).then_some(ReferenceLaw::Exponential)
+    }
 }
 
 /// Checks an initial money amount or distribution.
@@ -49,16 +139,10 @@ pub fn initial_money(key: &str, a: &Amount) -> Result<(), InputError> {
     }
 }
 
-/// Whether the market is open to members of every regime (coexist mode with cross-trade).
-fn cross_trade(ctx: &Ctx) -> bool {
-    ctx.cfg.mode == crate::scenario::Mode::Coexist && ctx.cfg.coexist.cross_trade
-}
-
 /// Gives every member of `slot` (every agent, with cross-trade) its initial money, drawn from
 /// the population stream so that all money regimes of a replicate start from the same
 /// endowments.
-pub fn endow(world: &mut World, ctx: &Ctx, amount: &Amount) {
-    let everyone = cross_trade(ctx);
+pub fn endow(world: &mut World, ctx: &Ctx, amount: &Amount, everyone: bool) {
     let sampler = match amount {
         Amount::Fixed(x) => Sampler::Constant(*x),
         Amount::Drawn(d) => Sampler::new(d),
@@ -83,31 +167,39 @@ pub fn endow(world: &mut World, ctx: &Ctx, amount: &Amount) {
 #[derive(Debug, Clone)]
 pub struct Market {
     cfg: MarketConfig,
+    /// Whether members of every regime trade here (coexist mode with cross-trade).
+    everyone: bool,
     prices: Vec<f64>,
     orders: Orders,
     pairing: Pairing,
     weights: Vec<f64>,
     shares: Vec<i64>,
+    /// This step's trades and velocity, until recorded.
+    trades: f64,
+    velocity: f64,
 }
 
 impl Market {
     /// A market with the given settings.
-    pub fn new(cfg: &MarketConfig) -> Market {
+    pub fn new(cfg: &MarketConfig, everyone: bool) -> Market {
         Market {
             cfg: cfg.clone(),
+            everyone,
             prices: Vec::new(),
             orders: Orders::default(),
             pairing: Pairing::default(),
             weights: Vec::new(),
             shares: Vec::new(),
+            trades: f64::NAN,
+            velocity: f64::NAN,
         }
     }
 
-    fn goods(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+    fn goods(&mut self, world: &mut World, ctx: &Ctx) {
         let stock = members_money(world, ctx.slot);
         let terms = Terms {
             slot: ctx.slot,
-            everyone: cross_trade(ctx),
+            everyone: self.everyone,
             prices: &self.prices,
             keep: self.cfg.keep,
             target: self.cfg.stock_target,
@@ -124,15 +216,15 @@ impl Market {
                 *p = (*p * (1.0 + self.cfg.price_adjust * (d - s) / (d + s))).max(self.cfg.min_price);
             }
         }
-        set(row, Metric::Trades, cleared.purchases as f64);
-        set(row, Metric::Velocity, if stock > 0 { cleared.total_paid() as f64 / stock as f64 } else { f64::NAN });
+        self.trades = cleared.purchases as f64;
+        self.velocity = if stock > 0 { cleared.total_paid() as f64 / stock as f64 } else { f64::NAN };
     }
 
-    fn kinetic(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+    fn kinetic(&mut self, world: &mut World, ctx: &Ctx) {
         let lambda = self.cfg.saving;
-        self.pairing.draw(world, ctx.slot, ctx.streams, ctx.step);
+        self.pairing.draw(world, ctx.slot, &ctx.streams, ctx.step);
         let pairs =
-            self.pairing.exchange(&mut world.agents.money, ctx.streams, ctx.slot as u32, ctx.step, |a, b, r| {
+            self.pairing.exchange(&mut world.agents.money, &ctx.streams, ctx.slot as u32, ctx.step, |a, b, r| {
                 // Each keeps `lambda` of its own money; the rest is pooled and split at random.
                 let total = *a + *b;
                 let keep_a = (lambda * *a as f64).round() as i64;
@@ -141,14 +233,14 @@ impl Market {
                 *a = keep_a + (unit_f64(r) * pool as f64).floor() as i64;
                 *b = total - *a;
             });
-        set(row, Metric::Trades, pairs as f64);
+        self.trades = pairs as f64;
     }
 
-    fn yard_sale(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+    fn yard_sale(&mut self, world: &mut World, ctx: &Ctx) {
         let bet = self.cfg.bet;
-        self.pairing.draw(world, ctx.slot, ctx.streams, ctx.step);
+        self.pairing.draw(world, ctx.slot, &ctx.streams, ctx.step);
         let pairs =
-            self.pairing.exchange(&mut world.agents.money, ctx.streams, ctx.slot as u32, ctx.step, |a, b, r| {
+            self.pairing.exchange(&mut world.agents.money, &ctx.streams, ctx.slot as u32, ctx.step, |a, b, r| {
                 // A fair coin decides who wins `bet` times the poorer one's money.
                 let stake = (bet * (*a).min(*b) as f64).floor() as i64;
                 if r >> 63 == 0 {
@@ -159,7 +251,7 @@ impl Market {
                     *b += stake;
                 }
             });
-        set(row, Metric::Trades, pairs as f64);
+        self.trades = pairs as f64;
         let chi = self.cfg.redistribute;
         if chi > 0.0 {
             // m += chi (mean - m): everyone pays chi m, and the total goes back in equal shares.
@@ -182,7 +274,7 @@ impl Market {
                         sum
                     })
                     .sum();
-            exchange::apportion(taxed, &self.weights, (ctx.step as usize).wrapping_mul(7919), &mut self.shares);
+            apportion(taxed, &self.weights, (ctx.step as usize).wrapping_mul(7919), &mut self.shares);
             a.money.par_iter_mut().zip(self.shares.par_iter()).for_each(|(m, s)| *m += s);
         }
     }
@@ -198,36 +290,22 @@ pub fn members_money(world: &World, slot: u8) -> i64 {
 }
 
 impl Regime for Market {
-    fn name(&self) -> &'static str {
-        "market"
-    }
-
-    fn material(&self) -> bool {
-        self.cfg.model == MarketModel::Goods
-    }
-
-    fn money(&self) -> MoneyKind {
-        MoneyKind::Money
-    }
-
-    fn property(&self) -> Property {
-        match self.cfg.property {
-            PropertyKind::Open => Property::Open,
-            PropertyKind::Proprietary => Property::Proprietary,
-        }
-    }
-
     fn init(&mut self, world: &mut World, ctx: &Ctx) {
         self.prices = vec![self.cfg.initial_price; world.goods];
-        endow(world, ctx, &self.cfg.initial_money);
+        endow(world, ctx, &self.cfg.initial_money, self.everyone);
     }
 
-    fn allocate(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+    fn allocate(&mut self, world: &mut World, ctx: &Ctx) {
         match self.cfg.model {
-            MarketModel::Goods => self.goods(world, ctx, row),
-            MarketModel::Kinetic => self.kinetic(world, ctx, row),
-            MarketModel::YardSale => self.yard_sale(world, ctx, row),
+            MarketModel::Goods => self.goods(world, ctx),
+            MarketModel::Kinetic => self.kinetic(world, ctx),
+            MarketModel::YardSale => self.yard_sale(world, ctx),
         }
+    }
+
+    fn record(&mut self, out: &mut RegimeOut) {
+        out.set(&TRADES, std::mem::replace(&mut self.trades, f64::NAN));
+        out.set(&VELOCITY, std::mem::replace(&mut self.velocity, f64::NAN));
     }
 
     fn prices(&self) -> Option<&[f64]> {

@@ -1,8 +1,11 @@
-//! Regimes: the allocation rules of phase 2, each in one file behind the [`Regime`] trait.
+//! Regimes: the allocation rules of phase 2, each in its own file behind the [`Regime`]
+//! trait, and [`REGIMES`], the registry.
 //!
-//! [`REGIMES`] is the registry, the only place that maps names to regimes. The CLI's `list`,
-//! scenario validation, the docs and the tests all read it. Adding a regime means adding its
-//! file, one line here, and its table in the scenario schema.
+//! The registry holds the whole truth of a regime: its name, its table in scenario files (a
+//! serde struct with its defaults and checks, behind [`Table`]), the metric columns it adds,
+//! what it holds besides goods, what the charts need to know, and example settings that the
+//! tests run. Nothing outside this folder names a regime. Adding one means adding its file and
+//! one line to [`REGIMES`].
 
 pub mod autarky;
 pub mod commons;
@@ -13,59 +16,207 @@ pub mod mutual_credit;
 pub mod pairing;
 
 use crate::error::InputError;
-use crate::metrics::MoneyKind;
+use crate::metrics::{MetricDef, RegimeOut};
+use crate::money::MoneyKind;
 use crate::rng::Streams;
-use crate::scenario::ScenarioFile;
-use crate::world::World;
+use crate::world::{Property, World};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-/// Who may use the knowledge a regime's members contribute.
+/// Every regime the engine knows, in the order `agora list` shows them.
+pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO, mutual_credit::INFO, gift::INFO, commons::INFO];
+
+/// The registry entry for a regime name.
+pub fn find(name: &str) -> Option<&'static RegimeInfo> {
+    REGIMES.iter().find(|r| r.name == name)
+}
+
+/// A registry entry: everything the rest of the engine may know of a regime.
+pub struct RegimeInfo {
+    /// Name used in scenario files and outputs.
+    pub name: &'static str,
+    /// One line for `agora list` and the docs.
+    pub summary: &'static str,
+    /// The name of its table in scenario files (`[market]`), if it has settings.
+    pub table: Option<&'static str>,
+    /// Reads and checks its table (absent: every default) into its configuration.
+    pub configure: Configure,
+    /// The metric columns it writes beside the common ones.
+    pub metrics: &'static [MetricDef],
+    /// Named settings (TOML laid over the scenario, as in a `[variant]` table) that together
+    /// exercise each of its models and options: the determinism and invariant tests run them.
+    pub examples: &'static [(&'static str, &'static str)],
+}
+
+impl std::fmt::Debug for RegimeInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Reads and checks a regime's table (absent: every default) into its configuration.
+pub type Configure = fn(Option<&toml::Table>) -> Result<Box<dyn RegimeConfig>, ConfigError>;
+
+/// Why a regime's table was refused.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// It does not deserialise: the path inside the table and the error.
+    Toml(String, toml::de::Error),
+    /// A value is out of range (the key is the full dotted key).
+    Check(InputError),
+}
+
+/// What a regime's members are and hold, as the phases around allocation need to know.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Property {
-    /// Contributions join the shared pool at once; everyone uses the pool.
+pub struct Traits {
+    /// Whether members produce and consume goods (`false` for pure money-exchange models).
+    pub material: bool,
+    /// What members hold besides goods.
+    pub money: MoneyKind,
+    /// Who may use members' knowledge contributions.
+    pub property: Property,
+    /// Whether members' wellbeing is a game payoff the regime sets (no goods to measure).
+    pub payoff_wellbeing: bool,
+}
+
+impl Default for Traits {
+    fn default() -> Self {
+        Traits { material: true, money: MoneyKind::None, property: Property::Open, payoff_wellbeing: false }
+    }
+}
+
+/// A distribution the charts compare a regime's money with, when theory gives one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReferenceLaw {
+    /// The exponential (Boltzmann-Gibbs) law of the same mean.
+    Exponential,
+}
+
+impl ReferenceLaw {
+    /// The name used in `run.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReferenceLaw::Exponential => "exponential",
+        }
+    }
+}
+
+/// What a regime learns of its world when it is built.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildEnv {
+    /// Whether it shares its world with other regimes (coexist mode).
+    pub coexist: bool,
+    /// Whether members of every regime may trade in it (coexist mode with cross-trade).
+    pub cross_trade: bool,
+}
+
+/// A regime's checked configuration, as the plan keeps it.
+pub trait RegimeConfig: std::fmt::Debug + Send + Sync {
+    /// What its members are and hold.
+    fn traits(&self) -> Traits;
+    /// A fresh regime for one world.
+    fn build(&self, env: &BuildEnv) -> Box<dyn Regime>;
+    /// Its table as resolved TOML (every default filled in), headed `[table]`.
+    fn section(&self, table: &str) -> String;
+    /// Its table as a TOML value (for laying variants over it).
+    fn to_value(&self) -> toml::Value;
+    /// A copy.
+    fn clone_box(&self) -> Box<dyn RegimeConfig>;
+    /// The distribution theory predicts for its money, if any.
+    fn reference_law(&self) -> Option<ReferenceLaw> {
+        None
+    }
+}
+
+impl Clone for Box<dyn RegimeConfig> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// A regime's table in scenario files: a serde mirror with defaults, its checks, and what it
+/// builds. [`configure`] turns any `Table` into the registry's [`RegimeInfo::configure`].
+pub trait Table: Serialize + DeserializeOwned + Default + Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// Checks every value; errors name the full key (`market.min_price`).
+    fn check(&self) -> Result<(), InputError>;
+    /// What its members are and hold.
+    fn traits(&self) -> Traits;
+    /// A fresh regime for one world.
+    fn build(&self, env: &BuildEnv) -> Box<dyn Regime>;
+    /// The distribution theory predicts for its money, if any.
+    fn reference_law(&self) -> Option<ReferenceLaw> {
+        None
+    }
+}
+
+impl<T: Table> RegimeConfig for T {
+    fn traits(&self) -> Traits {
+        Table::traits(self)
+    }
+    fn build(&self, env: &BuildEnv) -> Box<dyn Regime> {
+        Table::build(self, env)
+    }
+    fn section(&self, table: &str) -> String {
+        toml::to_string(&std::collections::BTreeMap::from([(table, self)]))
+            .unwrap_or_else(|e| format!("# could not print [{table}]: {e}\n"))
+    }
+    fn to_value(&self) -> toml::Value {
+        toml::Value::try_from(self).unwrap_or_else(|_| toml::Value::Table(toml::Table::new()))
+    }
+    fn clone_box(&self) -> Box<dyn RegimeConfig> {
+        Box::new(self.clone())
+    }
+    fn reference_law(&self) -> Option<ReferenceLaw> {
+        Table::reference_law(self)
+    }
+}
+
+/// Reads a regime's table (every key defaulted when absent) and checks it.
+pub fn configure<T: Table>(table: Option<&toml::Table>) -> Result<Box<dyn RegimeConfig>, ConfigError> {
+    let cfg: T = match table {
+        None => T::default(),
+        Some(t) => serde_path_to_error::deserialize(toml::Value::Table(t.clone()))
+            .map_err(|e| ConfigError::Toml(e.path().to_string(), e.into_inner()))?,
+    };
+    cfg.check().map_err(ConfigError::Check)?;
+    Ok(Box::new(cfg))
+}
+
+/// Who may use members' knowledge, for regimes where it is a choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyKind {
+    /// Contributions join the shared pool at once.
     Open,
-    /// Contributions stay with the contributor and enter the pool as patents expire.
+    /// Contributions stay private until their patent expires (`knowledge.patent_life`).
     Proprietary,
-    /// Open, but a platform encloses a share `capture` of the productivity gain.
-    Permissive {
-        /// Share of the knowledge gain the platform takes.
-        capture: f64,
-    },
+}
+
+impl PropertyKind {
+    /// The property rule of the knowledge good.
+    pub fn property(self) -> Property {
+        match self {
+            PropertyKind::Open => Property::Open,
+            PropertyKind::Proprietary => Property::Proprietary,
+        }
+    }
 }
 
 /// What a regime sees of the step it runs in.
 #[derive(Debug, Clone, Copy)]
-pub struct Ctx<'a> {
+pub struct Ctx {
     /// The regime's slot in the world: its members are the agents with `member == slot`.
     pub slot: u8,
     /// The step being simulated (1-based; 0 is the initial state).
     pub step: u64,
     /// The replicate's random streams.
-    pub streams: &'a Streams,
-    /// The scenario as resolved for this regime entry (variant overlays applied).
-    pub cfg: &'a ScenarioFile,
+    pub streams: Streams,
 }
 
-/// One allocation regime. Its `allocate` is phase 2; the other methods, all optional, let it
-/// shape the phases around it.
+/// One allocation regime in one world. Its `allocate` is phase 2; the other methods, all
+/// optional, let it shape the phases around it. A regime keeps what it measured during the
+/// step in its own state and writes it in [`Regime::record`].
 pub trait Regime: Send {
-    /// The registry name.
-    fn name(&self) -> &'static str;
-
-    /// Whether members produce and consume goods (`false` for pure money-exchange models).
-    fn material(&self) -> bool {
-        true
-    }
-
-    /// What members hold besides goods.
-    fn money(&self) -> MoneyKind {
-        MoneyKind::None
-    }
-
-    /// Who may use members' knowledge contributions.
-    fn property(&self) -> Property {
-        Property::Open
-    }
-
     /// Sets the regime's initial state on its members (money, balances, ...).
     fn init(&mut self, _world: &mut World, _ctx: &Ctx) {}
 
@@ -73,16 +224,19 @@ pub trait Regime: Send {
     /// `i`'s production calls for; lower it where the regime's rule allows less.
     fn harvest(&mut self, _world: &World, _ctx: &Ctx, _want: &mut [f64]) {}
 
-    /// Phase 2: moves goods (and money or credit) between members; writes the regime's own
-    /// metrics (trades, prices, ...) into `row`.
-    fn allocate(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]);
+    /// Phase 2: moves goods (and money or credit) between members.
+    fn allocate(&mut self, world: &mut World, ctx: &Ctx);
 
     /// Phase 6: the regime's own rules after consumption (demurrage, sanctions, ...).
-    fn policy(&mut self, _world: &mut World, _ctx: &Ctx, _row: &mut [f64]) {}
+    fn policy(&mut self, _world: &mut World, _ctx: &Ctx) {}
 
-    /// Phase 6: members `leaving` are about to leave the world (destitution, exodus); settle
-    /// what they owe or are owed. They are still members during the call.
-    fn depart(&mut self, _world: &mut World, _ctx: &Ctx, _leaving: &[u32], _row: &mut [f64]) {}
+    /// Phase 6 and 7: members `leaving` are about to leave the world or the regime
+    /// (destitution, exodus, migration); settle what they owe or are owed. They are still
+    /// members during the call.
+    fn depart(&mut self, _world: &mut World, _ctx: &Ctx, _leaving: &[u32]) {}
+
+    /// Phase 8: writes the metrics the regime declared for this step, then forgets them.
+    fn record(&mut self, _out: &mut RegimeOut) {}
 
     /// Accounts held outside the agents (a community fund), for snapshots: name and balance in
     /// money units.
@@ -96,27 +250,14 @@ pub trait Regime: Send {
     }
 }
 
-/// A registry entry.
-pub struct RegimeInfo {
-    /// Name used in scenario files and outputs.
-    pub name: &'static str,
-    /// One line for `agora list` and the docs.
-    pub summary: &'static str,
-    /// Checks the regime's own table of the scenario.
-    pub validate: fn(&ScenarioFile) -> Result<(), InputError>,
-    /// Builds the regime for one world.
-    pub build: fn(&ScenarioFile) -> Box<dyn Regime>,
-}
+/// Metrics that more than one regime reports, defined once.
+pub mod shared {
+    use crate::metrics::MetricDef;
 
-/// Every regime the engine knows.
-pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO, mutual_credit::INFO, gift::INFO, commons::INFO];
-
-/// The registry entry for a regime name.
-pub fn find(name: &str) -> Option<&'static RegimeInfo> {
-    REGIMES.iter().find(|r| r.name == name)
-}
-
-/// The regime kind of an entry `kind` or `kind:label`.
-pub fn kind_of(entry: &str) -> &str {
-    entry.split_once(':').map_or(entry, |(k, _)| k)
+    /// Purchases (or pair encounters in the money-exchange models) this step.
+    pub const TRADES: MetricDef =
+        MetricDef::new("trades", "count", "purchases (or pair encounters in money-exchange models) this step");
+    /// Money changing hands over the money stock.
+    pub const VELOCITY: MetricDef =
+        MetricDef::new("velocity", "per step", "money (or credit) changing hands this step over the money stock");
 }

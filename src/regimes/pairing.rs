@@ -60,16 +60,24 @@ impl Pairing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{parse, Overrides};
+    use crate::world::WorldSpec;
     use std::sync::Arc;
+
+    fn spec(agents: usize) -> WorldSpec {
+        WorldSpec {
+            agents,
+            population: Default::default(),
+            resource: Default::default(),
+            knowledge: Default::default(),
+        }
+    }
 
     #[test]
     fn matching_is_a_permutation_of_the_members() {
-        let sc = parse("name = \"p\"\nregimes = [\"autarky\"]\n[run]\nagents = 1001\n", None, &Overrides::default())
-            .unwrap();
+        let sc = spec(1001);
         let streams = Streams::new(1, 0);
-        let net = Arc::new(crate::world::build_network(&sc.file, &streams));
-        let mut world = World::new(&sc.file, &streams, net);
+        let net = Arc::new(crate::world::build_network(&sc, &streams));
+        let mut world = World::new(&sc, &streams, net);
         world.agents.member[7] = crate::world::LEFT;
         let mut p = Pairing::default();
         let mut order = p.draw(&world, 0, &streams, 1).to_vec();
@@ -82,11 +90,10 @@ mod tests {
 
     #[test]
     fn exchange_touches_each_paired_agent_once() {
-        let sc = parse("name = \"p\"\nregimes = [\"autarky\"]\n[run]\nagents = 9999\n", None, &Overrides::default())
-            .unwrap();
+        let sc = spec(9999);
         let streams = Streams::new(1, 0);
-        let net = Arc::new(crate::world::build_network(&sc.file, &streams));
-        let world = World::new(&sc.file, &streams, net);
+        let net = Arc::new(crate::world::build_network(&sc, &streams));
+        let world = World::new(&sc, &streams, net);
         let mut p = Pairing::default();
         p.draw(&world, 0, &streams, 1);
         let mut col = vec![0i64; 9999];

@@ -125,6 +125,21 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
             identifier(&format!("regimes[{i}]"), label)?;
         }
     }
+    for (i, listed) in f.regimes.iter().enumerate() {
+        if f.regimes[..i].contains(listed) {
+            return Err(InputError::at(format!("regimes[{i}]"), format!("`{listed}` is listed twice"))
+                .help("list a regime twice under two labels, such as `market` and `market:copy` with a `[variant.copy]` table"));
+        }
+    }
+    for label in f.variant.keys() {
+        if !f.regimes.iter().any(|r| r.split_once(':').map(|(_, l)| l) == Some(label.as_str())) {
+            return Err(InputError::at(
+                format!("variant.{label}"),
+                format!("variant `{label}` is not used by any entry of `regimes`"),
+            )
+            .help(format!("list it as `<regime>:{label}` in `regimes`, or remove the table")));
+        }
+    }
     if !f.regimes.contains(&f.baseline) {
         return Err(InputError::at("baseline", format!("`{}` is not one of the listed regimes", f.baseline))
             .help(format!("one of: {}", f.regimes.join(", "))));

@@ -8,7 +8,7 @@
 pub mod network;
 
 use crate::rng::{Purpose, Streams, CHUNK};
-use crate::scenario::{Distribution, NeedSpec, ScenarioFile, StrategyShares};
+use crate::scenario::{Distribution, KnowledgeConfig, NeedSpec, PopulationConfig, ResourceConfig, StrategyShares};
 use network::Network;
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp, LogNormal, Pareto, Uniform};
@@ -18,20 +18,33 @@ use std::sync::Arc;
 /// Membership value of an agent that has left the world (exodus, exit).
 pub const LEFT: u8 = u8::MAX;
 
-/// Money and credit are integers of this many units per unit of account, so that sums are
-/// exact: total money is conserved and mutual-credit balances sum to exactly zero.
-pub const MONEY_UNIT: i64 = 1_000_000;
-
-/// Converts an amount of the unit of account to integer money units (rounded to nearest).
-#[inline]
-pub fn to_money(x: f64) -> i64 {
-    (x * MONEY_UNIT as f64).round() as i64
+/// Who may use the knowledge a regime's members contribute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Property {
+    /// Contributions join the shared pool at once; everyone uses the pool.
+    Open,
+    /// Contributions stay with the contributor and enter the pool as patents expire.
+    Proprietary,
+    /// Open, but a platform encloses a share `capture` of the productivity gain.
+    Permissive {
+        /// Share of the knowledge gain the platform takes.
+        capture: f64,
+    },
 }
 
-/// Converts integer money units to the unit of account.
-#[inline]
-pub fn from_money(m: i64) -> f64 {
-    m as f64 / MONEY_UNIT as f64
+/// What a world is built from: the checked sections of the scenario that every regime of the
+/// world shares (the plan makes one per regime entry in compare mode, one per run in coexist
+/// mode).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldSpec {
+    /// Number of agents.
+    pub agents: usize,
+    /// `[population]`.
+    pub population: PopulationConfig,
+    /// `[resource]`.
+    pub resource: ResourceConfig,
+    /// `[knowledge]`.
+    pub knowledge: KnowledgeConfig,
 }
 
 /// An agent's behavioural strategy.
@@ -89,9 +102,9 @@ pub struct Agents {
     pub member: Vec<u8>,
     /// Holdings of each good, agent-major: `stock[i * goods + g]`.
     pub stock: Vec<f64>,
-    /// Money (market), in [`MONEY_UNIT`]s.
+    /// Money (market), in [`crate::money::MONEY_UNIT`]s.
     pub money: Vec<i64>,
-    /// Mutual-credit balance, in [`MONEY_UNIT`]s; may be negative down to the limit.
+    /// Mutual-credit balance, in [`crate::money::MONEY_UNIT`]s; may be negative down to the limit.
     pub balance: Vec<i64>,
     /// Reputation in `[0, 1]`.
     pub reputation: Vec<f32>,
@@ -246,12 +259,12 @@ pub struct World {
 }
 
 impl World {
-    /// Builds the initial world of one replicate from the population, resource and knowledge
-    /// sections of `cfg`. Every agent starts in slot 0; the engine assigns other slots.
-    pub fn new(cfg: &ScenarioFile, streams: &Streams, network: Arc<Network>) -> World {
-        let n = cfg.run.agents as usize;
+    /// Builds the initial world of one replicate from its spec. Every agent starts in slot 0;
+    /// the engine assigns other slots.
+    pub fn new(cfg: &WorldSpec, streams: &Streams, network: Arc<Network>) -> World {
+        let n = cfg.agents;
         let goods = cfg.population.goods.len();
-        let need = need_vector(cfg);
+        let need = need_vector(&cfg.population);
         let mut agents = Agents {
             skill: vec![0.0; n],
             specialty: vec![0; n],
@@ -354,16 +367,16 @@ impl World {
     }
 }
 
-/// Builds the network of one replicate from the scenario's population section.
-pub fn build_network(cfg: &ScenarioFile, streams: &Streams) -> Network {
+/// Builds the network of one replicate from the spec's population section.
+pub fn build_network(cfg: &WorldSpec, streams: &Streams) -> Network {
     let mut rng = streams.rng(Purpose::Network, 0, 0, 0);
-    Network::build(&cfg.population.network, cfg.run.agents as usize, &mut rng)
+    Network::build(&cfg.population.network, cfg.agents, &mut rng)
 }
 
 /// The need per good, in the order of `population.goods`.
-pub fn need_vector(cfg: &ScenarioFile) -> Vec<f64> {
-    let goods = &cfg.population.goods;
-    match &cfg.population.need {
+pub fn need_vector(population: &PopulationConfig) -> Vec<f64> {
+    let goods = &population.goods;
+    match &population.need {
         NeedSpec::All(x) => vec![*x; goods.len()],
         NeedSpec::PerGood(map) => goods.iter().map(|g| map.get(g).copied().unwrap_or(0.0)).collect(),
     }

@@ -4,8 +4,10 @@
 //! are no self-loops or duplicates. The complete network stores nothing: every other agent is a
 //! neighbour, which keeps it usable at a million agents.
 
+use crate::rng::CHUNK;
 use crate::scenario::NetworkSpec;
 use rand::{Rng, RngExt};
+use rayon::prelude::*;
 
 /// An undirected social network over agents `0..n`.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,6 +256,38 @@ fn barabasi_albert(n: usize, m: usize, rng: &mut impl Rng) -> Vec<Vec<u32>> {
     rows
 }
 
+/// For every stored link `i -> j`, the position of `j -> i` (rows are sorted and links
+/// symmetric, so a binary search finds it).
+pub fn reverse_links(net: &Network) -> Vec<u32> {
+    let mut rev = vec![0u32; net.targets().len()];
+    rev.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
+        let base = c * CHUNK;
+        for (k, r) in out.iter_mut().enumerate() {
+            let e = base + k;
+            let owner = owner_of(net, e);
+            let j = net.targets()[e] as usize;
+            let pos = net.neighbours(j).binary_search(&(owner as u32)).unwrap_or(0);
+            *r = (net.row(j).start + pos) as u32;
+        }
+    });
+    rev
+}
+
+/// The agent whose row holds stored link `e`.
+pub fn owner_of(net: &Network, e: usize) -> usize {
+    // Rows are contiguous and in agent order: binary search on row starts.
+    let (mut lo, mut hi) = (0usize, net.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if net.row(mid).start <= e {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +345,21 @@ mod tests {
         for r in [0u32, 1, u32::MAX / 2, u32::MAX] {
             let j = net.random_neighbour(5, r).unwrap();
             assert!(j != 5 && j < 1_000_000);
+        }
+    }
+
+    #[test]
+    fn reverse_links_point_back() {
+        let spec = NetworkSpec::SmallWorld { degree: 6, rewire: 0.3 };
+        let net = Network::build(&spec, 3000, &mut rand_chacha::ChaCha8Rng::seed_from_u64(4));
+        let rev = reverse_links(&net);
+        for i in 0..net.len() {
+            for (e, &j) in net.row(i).zip(net.neighbours(i)) {
+                let back = rev[e] as usize;
+                assert_eq!(net.targets()[back] as usize, i);
+                assert!(net.row(j as usize).contains(&back));
+                assert_eq!(rev[back] as usize, e);
+            }
         }
     }
 }

@@ -2,10 +2,8 @@
 //! `agora plot` redraws the same bytes from the CSV files alone, `[output]` switches work, and
 //! broken inputs give a clear error instead of a panic.
 
-mod common;
-
+use crate::common::{agora, read_tree};
 use agora::output::plots::{self, RunData};
-use common::{agora, read_tree};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

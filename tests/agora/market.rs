@@ -3,8 +3,10 @@
 
 use agora::engine::Sim;
 use agora::metrics::inequality::SortBuffer;
-use agora::scenario::{parse, Overrides, Scenario};
-use agora::world::{World, MONEY_UNIT};
+use agora::money::MONEY_UNIT;
+use agora::plan::{parse, Plan as Scenario};
+use agora::scenario::Overrides;
+use agora::world::World;
 use proptest::prelude::*;
 
 fn scenario(src: &str) -> Scenario {
@@ -124,7 +126,7 @@ proptest! {
         let mut sim = Sim::for_entry(&sc, 0, 0);
         sim.record_now();
         let total: i64 = sim.world().agents.money.iter().sum();
-        for _ in 0..sc.file.run.steps {
+        for _ in 0..sc.run.steps {
             sim.advance();
             let w = sim.world();
             prop_assert_eq!(w.agents.money.iter().sum::<i64>(), total);
@@ -140,7 +142,7 @@ proptest! {
         let sc = scenario(&src);
         let mut sim = Sim::for_entry(&sc, 0, 0);
         let start = sim.world().goods_total();
-        for _ in 0..sc.file.run.steps {
+        for _ in 0..sc.run.steps {
             sim.advance();
             let w = sim.world();
             let l = w.ledger;

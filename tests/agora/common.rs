@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,4 +49,9 @@ pub fn col(header: &[String], row: &[String], name: &str) -> f64 {
     } else {
         row[i].parse().unwrap()
     }
+}
+
+/// The column of metric `name` in a plan's rows.
+pub fn metric(sc: &agora::plan::Plan, name: &str) -> usize {
+    sc.layout.column(name).unwrap_or_else(|| panic!("no metric {name}"))
 }

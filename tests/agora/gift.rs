@@ -1,12 +1,13 @@
 //! The gift regime: the donation game's q > c/b threshold, conservation of goods, and
 //! results that do not depend on the number of threads.
 
+use crate::common::metric;
 use agora::engine::Sim;
-use agora::metrics::Metric;
-use agora::regimes::gift::Gift;
-use agora::regimes::{Ctx, Regime};
+use agora::metrics::RegimeOut;
+use agora::plan::{parse, Plan as Scenario};
+use agora::regimes::{BuildEnv, Ctx};
 use agora::rng::Streams;
-use agora::scenario::{parse, Overrides, Scenario};
+use agora::scenario::Overrides;
 use agora::world::{build_network, World};
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
@@ -24,7 +25,7 @@ fn cooperation(entry: usize) -> f64 {
     let mut sim = Sim::for_entry(&sc, entry, 0);
     let mut sum = 0.0;
     for step in 1..=300 {
-        let rate = sim.advance()[0][Metric::CooperationRate as usize];
+        let rate = sim.advance()[0][metric(&sc, "cooperation_rate")];
         if step > 200 {
             sum += rate;
         }
@@ -58,7 +59,7 @@ fn donation_game_threshold_sweep() {
         let mut sim = Sim::for_entry(&sc, 0, 0);
         let mut sum = 0.0;
         for step in 1..=400 {
-            let rate = sim.advance()[0][Metric::CooperationRate as usize];
+            let rate = sim.advance()[0][metric(&sc, "cooperation_rate")];
             if step > 300 {
                 sum += rate;
             }
@@ -105,30 +106,31 @@ proptest! {
     fn giving_conserves_goods((src, seed) in random_gift()) {
         let sc = scenario(&src);
         let streams = Streams::new(seed, 0);
-        let net = Arc::new(build_network(&sc.file, &streams));
-        let mut world = World::new(&sc.file, &streams, net);
+        let net = Arc::new(build_network(&sc.world, &streams));
+        let mut world = World::new(&sc.world, &streams, net);
         // Uneven holdings: some with surplus, some in need.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         for x in world.agents.stock.iter_mut() {
             *x = if rng.random_bool(0.3) { rng.random_range(0.0..8.0) } else { rng.random_range(0.0..0.9) };
         }
-        let mut gift = Gift::new(&sc.file.gift);
-        let ctx0 = Ctx { slot: 0, step: 0, streams: &streams, cfg: &sc.file };
+        let mut gift = sc.entries[0].config.build(&BuildEnv::default());
+        let ctx0 = Ctx { slot: 0, step: 0, streams };
         gift.init(&mut world, &ctx0);
         for step in 1..=3 {
             let per_good = |w: &World| -> Vec<f64> {
                 (0..w.goods).map(|g| w.agents.stock.iter().skip(g).step_by(w.goods).sum()).collect()
             };
             let before = per_good(&world);
-            let mut row = vec![f64::NAN; agora::metrics::FIXED + world.goods];
-            let ctx = Ctx { slot: 0, step, streams: &streams, cfg: &sc.file };
-            gift.allocate(&mut world, &ctx, &mut row);
+            let mut row = sc.layout.empty_row();
+            let ctx = Ctx { slot: 0, step, streams };
+            gift.allocate(&mut world, &ctx);
+            gift.record(&mut RegimeOut::new(&mut row, &sc.entries[0].columns));
             let after = per_good(&world);
             for (b, a) in before.iter().zip(&after) {
                 prop_assert!((b - a).abs() <= 1e-9 * (1.0 + b), "goods {b} -> {a}");
             }
             prop_assert!(world.agents.stock.iter().all(|&x| x >= -1e-12));
-            prop_assert!(row[Metric::Gifts as usize] >= 0.0);
+            prop_assert!(row[metric(&sc, "gifts")] >= 0.0);
         }
     }
 }
@@ -154,5 +156,5 @@ fn gift_results_do_not_depend_on_threads() {
             assert!(x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()), "{x} vs {y}");
         }
     }
-    assert!(one[7][Metric::Gifts as usize] > 0.0);
+    assert!(one[7][metric(&sc, "gifts")] > 0.0);
 }

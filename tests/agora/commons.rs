@@ -2,9 +2,10 @@
 //! open access, Ostrom's rules against the tragedy of the commons, the knowledge commons'
 //! critical mass, and conservation of goods in the pool.
 
+use crate::common::metric;
 use agora::engine::Sim;
-use agora::metrics::Metric;
-use agora::scenario::{parse, Overrides, Scenario};
+use agora::plan::{parse, Plan as Scenario};
+use agora::scenario::Overrides;
 use proptest::prelude::*;
 
 fn scenario(src: &str) -> Scenario {
@@ -33,17 +34,19 @@ fn fishery(rule: &str) -> Scenario {
 /// `r K / 4`; open access with demand above that yield destroys the stock.
 #[test]
 fn quota_at_msy_holds_the_stock_at_half_capacity_and_open_access_collapses_it() {
-    let r = rows(&fishery("quota"), 0, 1500);
+    let sc = fishery("quota");
+    let r = rows(&sc, 0, 1500);
     let last = r.last().unwrap();
-    let stock = last[Metric::ResourceStock as usize];
-    let yield_per_agent = last[Metric::Harvest as usize];
+    let stock = last[metric(&sc, "resource_stock")];
+    let yield_per_agent = last[metric(&sc, "harvest")];
     let msy = 0.1 * 100.0 / 4.0;
     assert!((stock - 0.5).abs() < 0.05 * 0.5, "stock {stock}, expected 0.5 +- 5%");
     assert!((yield_per_agent - msy).abs() < 0.05 * msy, "yield {yield_per_agent}, expected {msy} +- 5%");
     // Open access: demand (about 34 per agent) far above the 2.5 the resource can yield.
-    let open = rows(&fishery("open_access"), 0, 300);
-    assert!(open[0][Metric::Harvest as usize] > 4.0 * msy, "demand above MSY");
-    let end = open.last().unwrap()[Metric::ResourceStock as usize];
+    let sc = fishery("open_access");
+    let open = rows(&sc, 0, 300);
+    assert!(open[0][metric(&sc, "harvest")] > 4.0 * msy, "demand above MSY");
+    let end = open.last().unwrap()[metric(&sc, "resource_stock")];
     assert!(end < 0.01, "open access leaves {end} of capacity");
 }
 
@@ -59,16 +62,16 @@ fn ostrom_rules_keep_the_resource_that_open_access_destroys() {
     let sc = tragedy_scenario();
     let open = sc.entries.iter().position(|e| e.label == "commons:open_access").unwrap();
     let governed = sc.entries.iter().position(|e| e.label == "commons:ostrom").unwrap();
-    assert_eq!(sc.entries[open].cfg.population.strategies, sc.entries[governed].cfg.population.strategies);
-    assert!(sc.entries[open].cfg.population.strategies.free_rider >= 0.2);
-    let steps = sc.file.run.steps;
+    assert_eq!(sc.entries[open].world.population.strategies, sc.entries[governed].world.population.strategies);
+    assert!(sc.entries[open].world.population.strategies.free_rider >= 0.2);
+    let steps = sc.run.steps;
     let o = rows(&sc, open, steps);
     let g = rows(&sc, governed, steps);
-    let stock = |r: &Vec<Vec<f64>>| r.last().unwrap()[Metric::ResourceStock as usize];
+    let stock = |r: &Vec<Vec<f64>>| r.last().unwrap()[metric(&sc, "resource_stock")];
     assert!(stock(&o) < 0.01, "open access keeps {}", stock(&o));
     assert!(stock(&g) > 0.3, "Ostrom's rules keep {}", stock(&g));
-    assert!(g.iter().map(|r| r[Metric::Sanctions as usize]).sum::<f64>() > 0.0, "monitors caught someone");
-    let needs = |r: &Vec<Vec<f64>>| r.last().unwrap()[Metric::NeedsMetMean as usize];
+    assert!(g.iter().map(|r| r[metric(&sc, "sanctions")]).sum::<f64>() > 0.0, "monitors caught someone");
+    let needs = |r: &Vec<Vec<f64>>| r.last().unwrap()[metric(&sc, "needs_met_mean")];
     assert!(needs(&g) > needs(&o) + 0.3, "governed {} vs open {}", needs(&g), needs(&o));
 }
 
@@ -87,7 +90,7 @@ fn knowledge(free_riders: f64, initial: f64, steps: u64) -> (Vec<f64>, f64) {
     let effort: f64 = (0..a.skill.len()).filter(|&i| a.strategy[i].contributes()).map(|i| 0.1 * a.skill[i] * 3.0).sum();
     let kappa = 0.5 * 0.1 * (0.5f64 * 0.5 / 2.0).exp() * 3.0 / 0.02;
     let predicted = effort / n / 0.02 - kappa;
-    let pool = (0..steps).map(|_| sim.advance()[0][Metric::KnowledgePool as usize]).collect();
+    let pool = (0..steps).map(|_| sim.advance()[0][metric(&sc, "knowledge_pool")]).collect();
     (pool, predicted)
 }
 
@@ -138,9 +141,9 @@ proptest! {
             prop_assert!((w.goods_total() - expected).abs() <= 1e-9 * (1.0 + l.produced), "{} vs {}", w.goods_total(), expected);
             prop_assert!(w.agents.stock.iter().all(|&x| x >= -1e-12));
             prop_assert!(w.resource.stock >= 0.0 && w.resource.stock <= w.resource.capacity * (1.0 + 1e-12));
-            for m in [Metric::ResourceStock, Metric::ExcludedShare, Metric::NeedsMetMean, Metric::DestituteShare] {
-                let v = row[m as usize];
-                prop_assert!(v.is_nan() || (0.0..=1.0).contains(&v), "{:?} = {}", m, v);
+            for m in ["resource_stock", "excluded_share", "needs_met_mean", "destitute_share"] {
+                let v = row[metric(&sc, m)];
+                prop_assert!(v.is_nan() || (0.0..=1.0).contains(&v), "{} = {}", m, v);
             }
         }
     }

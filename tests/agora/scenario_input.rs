@@ -1,10 +1,11 @@
 //! No input makes the scenario parser panic: random text, random bytes, and random edits of a
 //! valid file all give either a scenario or an error.
 
-use agora::scenario::{parse, Overrides};
+use agora::plan::parse;
+use agora::scenario::Overrides;
 use proptest::prelude::*;
 
-const VALID: &str = include_str!("data/good/every_network.toml");
+const VALID: &str = include_str!("../data/good/every_network.toml");
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
@@ -27,7 +28,7 @@ proptest! {
         let end = (start + len..=s.len()).find(|&p| s.is_char_boundary(p)).unwrap_or(s.len());
         s.replace_range(start..end, &insert);
         match parse(&s, None, &Overrides::default()) {
-            Ok(sc) => prop_assert!(sc.file.run.agents >= 2),
+            Ok(sc) => prop_assert!(sc.run.agents >= 2),
             Err(e) => prop_assert!(!e.message.is_empty()),
         }
     }

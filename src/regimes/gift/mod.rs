@@ -14,39 +14,60 @@
 //! Offers sit in a buffer beside the network's links; a recipient reads the offers made to it
 //! through the reverse link, so giving and receiving both run in parallel over agents.
 
+mod config;
+mod donation;
+
+pub use config::{GiftConfig, GiftModel};
+
 use super::pairing::Pairing;
-use super::{Ctx, Property, Regime, RegimeInfo};
-use crate::error::InputError;
-use crate::metrics::{set, Metric};
+use super::{Ctx, Regime, RegimeInfo};
+use crate::metrics::{MetricDef, RegimeOut};
 use crate::rng::{unit_f64, Purpose, CHUNK};
-use crate::scenario::validate::{at_least, count, positive, share};
-use crate::scenario::{GiftConfig, GiftModel, PropertyKind, ScenarioFile};
-use crate::world::network::{scale_u32, Network};
+use crate::world::network::{reverse_links, scale_u32, Network};
 use crate::world::{Strategy, World};
 use rand::Rng;
 use rayon::prelude::*;
+
+/// Gifts made this step.
+pub const GIFTS: MetricDef = MetricDef::new("gifts", "count", "gifts made this step");
+/// Units given this step.
+pub const GIFT_VOLUME: MetricDef = MetricDef::new("gift_volume", "units", "units of goods given this step");
+/// Mean reputation of members.
+pub const REPUTATION_MEAN: MetricDef = MetricDef::new("reputation_mean", "share", "mean reputation of members");
+/// Share of chances to give that were taken.
+pub const COOPERATION_RATE: MetricDef = MetricDef::new(
+    "cooperation_rate",
+    "share",
+    "share of chances to give (a needy neighbour, a donation encounter) that were taken",
+);
 
 /// Registry entry.
 pub const INFO: RegimeInfo = RegimeInfo {
     name: "gift",
     summary: "surplus given to needy neighbours, most needy first, with reputation (or the donation game)",
-    validate,
-    build: |cfg| Box::new(Gift::new(&cfg.gift)),
+    table: Some("gift"),
+    configure: super::configure::<GiftConfig>,
+    metrics: &[GIFTS, GIFT_VOLUME, REPUTATION_MEAN, COOPERATION_RATE],
+    examples: &[
+        ("network", ""),
+        ("strangers", "gift.strangers = 0.2\ngift.reciprocity = 1.0\ngift.property = \"proprietary\""),
+        ("donation", "gift.model = \"donation\""),
+    ],
 };
 
-fn validate(f: &ScenarioFile) -> Result<(), InputError> {
-    let g = &f.gift;
-    at_least("gift.keep", g.keep, 0.0)?;
-    share("gift.strangers", g.strangers)?;
-    share("gift.observe", g.observe)?;
-    share("gift.prior_good", g.prior_good)?;
-    share("gift.reputation_step", g.reputation_step)?;
-    at_least("gift.reciprocity", g.reciprocity, 0.0)?;
-    count("gift.memory", g.memory, 0, 64, None)?;
-    at_least("gift.cost", g.cost, 0.0)?;
-    positive("gift.benefit", g.benefit)?;
-    count("gift.encounters", g.encounters, 1, 64, None)?;
-    Ok(())
+/// What one step measured, until recorded.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    gifts: f64,
+    volume: f64,
+    cooperation: f64,
+    reputation: f64,
+}
+
+impl Default for Measured {
+    fn default() -> Self {
+        Measured { gifts: f64::NAN, volume: f64::NAN, cooperation: f64::NAN, reputation: f64::NAN }
+    }
 }
 
 /// A reputation at or above this is good standing.
@@ -86,6 +107,7 @@ pub struct Gift {
     acts: Vec<u8>,
     pairing: Pairing,
     payoff: Vec<f32>,
+    measured: Measured,
 }
 
 impl Gift {
@@ -103,6 +125,7 @@ impl Gift {
             acts: Vec::new(),
             pairing: Pairing::default(),
             payoff: Vec::new(),
+            measured: Measured::default(),
         }
     }
 
@@ -367,7 +390,7 @@ impl Gift {
             .reduce(|| (0, 0), |x, y| (x.0 + y.0, x.1 + y.1))
     }
 
-    fn network(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+    fn network(&mut self, world: &mut World, ctx: &Ctx) {
         self.acts.iter_mut().for_each(|f| *f = 0);
         let (mut gifts, mut volume) = (0u64, 0.0);
         for g in 0..world.goods {
@@ -376,95 +399,9 @@ impl Gift {
             volume += v;
         }
         let (gave, chances) = self.update_reputation(world, ctx, ((ctx.slot as u32) << 8) | 0xFF);
-        set(row, Metric::Gifts, gifts as f64);
-        set(row, Metric::GiftVolume, volume);
-        set(row, Metric::CooperationRate, if chances > 0 { gave as f64 / chances as f64 } else { f64::NAN });
-    }
-
-    /// The donation game: `encounters` rounds of random pairs; in each pair each is donor to
-    /// the other and may pay `cost` to give `benefit`. Payoffs become the wellbeing agents
-    /// compare when they imitate.
-    fn donation(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
-        let cfg = self.cfg.clone();
-        self.payoff.iter_mut().for_each(|p| *p = 0.0);
-        let (mut gave_total, mut chances) = (0u64, 0u64);
-        for round in 0..cfg.encounters {
-            let order = self.pairing.draw(world, ctx.slot, ctx.streams, ctx.step * 64 + round).to_vec();
-            let a = &world.agents;
-            // Decide in parallel from this round's reputations; apply in pair order.
-            let decisions: Vec<u8> = order
-                .par_chunks(2 * CHUNK)
-                .enumerate()
-                .flat_map_iter(|(c, chunk)| {
-                    let mut rng = ctx.streams.rng(Purpose::Allocate, 2000 + ctx.slot as u32, ctx.step * 64 + round, c);
-                    let mut out = Vec::with_capacity(chunk.len() / 2);
-                    for pair in chunk.chunks_exact(2) {
-                        let mut flags = 0u8;
-                        for (side, (donor, recipient)) in
-                            [(pair[0], pair[1]), (pair[1], pair[0])].into_iter().enumerate()
-                        {
-                            let r = rng.next_u64();
-                            let knows = unit_f64(r) < cfg.observe;
-                            let seen = ((r >> 8) as u32 as f64 / 4_294_967_296.0) < cfg.observe;
-                            let prior = (r as u8 as f64 / 256.0) < cfg.prior_good;
-                            let good = a.reputation[recipient as usize] >= GOOD_STANDING;
-                            let gives = match a.strategy[donor as usize] {
-                                Strategy::Cooperator => true,
-                                Strategy::FreeRider => false,
-                                Strategy::Reciprocator => {
-                                    if knows {
-                                        good
-                                    } else {
-                                        prior
-                                    }
-                                }
-                            };
-                            // bit 0: gives; bit 1: refused someone in good standing; bit 2: seen.
-                            let f = gives as u8 | ((!gives && good) as u8) << 1 | (seen as u8) << 2;
-                            flags |= f << (4 * side);
-                        }
-                        out.push(flags);
-                    }
-                    out
-                })
-                .collect();
-            let step_size = cfg.reputation_step as f32;
-            let a = &mut world.agents;
-            for (pair, flags) in order.chunks_exact(2).zip(decisions) {
-                for (side, (donor, recipient)) in [(pair[0], pair[1]), (pair[1], pair[0])].into_iter().enumerate() {
-                    let f = flags >> (4 * side);
-                    let (d, r) = (donor as usize, recipient as usize);
-                    chances += 1;
-                    if f & 1 != 0 {
-                        gave_total += 1;
-                        self.payoff[d] -= cfg.cost as f32;
-                        self.payoff[r] += cfg.benefit as f32;
-                        if f & 4 != 0 {
-                            a.reputation[d] += step_size * (1.0 - a.reputation[d]);
-                        }
-                    } else if f & 2 != 0 && f & 4 != 0 {
-                        a.reputation[d] *= 1.0 - step_size;
-                    }
-                }
-            }
-        }
-        // Imitation compares payoffs per encounter.
-        let a = &mut world.agents;
-        let mut sum = 0.0;
-        let mut members = 0usize;
-        for i in 0..a.len() {
-            if a.member[i] == ctx.slot {
-                let p = self.payoff[i] / cfg.encounters as f32;
-                a.wellbeing[i] = p;
-                sum += p as f64;
-                members += 1;
-            }
-        }
-        set(row, Metric::Gifts, gave_total as f64);
-        set(row, Metric::CooperationRate, if chances > 0 { gave_total as f64 / chances as f64 } else { f64::NAN });
-        if members > 0 {
-            set(row, Metric::WellbeingMean, sum / members as f64);
-        }
+        self.measured.gifts = gifts as f64;
+        self.measured.volume = volume;
+        self.measured.cooperation = if chances > 0 { gave as f64 / chances as f64 } else { f64::NAN };
     }
 }
 
@@ -488,54 +425,7 @@ impl BitSource {
     }
 }
 
-/// For every stored link `i -> j`, the position of `j -> i` (rows are sorted and links
-/// symmetric, so a binary search finds it).
-pub fn reverse_links(net: &Network) -> Vec<u32> {
-    let mut rev = vec![0u32; net.targets().len()];
-    rev.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
-        let base = c * CHUNK;
-        for (k, r) in out.iter_mut().enumerate() {
-            let e = base + k;
-            let owner = owner_of(net, e);
-            let j = net.targets()[e] as usize;
-            let pos = net.neighbours(j).binary_search(&(owner as u32)).unwrap_or(0);
-            *r = (net.row(j).start + pos) as u32;
-        }
-    });
-    rev
-}
-
-/// The agent whose row holds link `e`.
-fn owner_of(net: &Network, e: usize) -> usize {
-    // Rows are contiguous and in agent order: binary search on row starts.
-    let (mut lo, mut hi) = (0usize, net.len());
-    while hi - lo > 1 {
-        let mid = (lo + hi) / 2;
-        if net.row(mid).start <= e {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
-}
-
 impl Regime for Gift {
-    fn name(&self) -> &'static str {
-        "gift"
-    }
-
-    fn material(&self) -> bool {
-        self.cfg.model == GiftModel::Network
-    }
-
-    fn property(&self) -> Property {
-        match self.cfg.property {
-            PropertyKind::Open => Property::Open,
-            PropertyKind::Proprietary => Property::Proprietary,
-        }
-    }
-
     fn init(&mut self, world: &mut World, _ctx: &Ctx) {
         let n = world.len();
         self.acts = vec![0; n];
@@ -554,39 +444,25 @@ impl Regime for Gift {
         }
     }
 
-    fn allocate(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+    fn allocate(&mut self, world: &mut World, ctx: &Ctx) {
         match self.cfg.model {
-            GiftModel::Network => self.network(world, ctx, row),
-            GiftModel::Donation => self.donation(world, ctx, row),
+            GiftModel::Network => self.network(world, ctx),
+            GiftModel::Donation => self.donation(world, ctx),
         }
         let a = &world.agents;
         let (sum, members) = (0..a.len())
             .filter(|&i| a.member[i] == ctx.slot)
             .fold((0.0, 0usize), |(s, m), i| (s + a.reputation[i] as f64, m + 1));
         if members > 0 {
-            set(row, Metric::ReputationMean, sum / members as f64);
+            self.measured.reputation = sum / members as f64;
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::NetworkSpec;
-    use rand::SeedableRng;
-
-    #[test]
-    fn reverse_links_point_back() {
-        let spec = NetworkSpec::SmallWorld { degree: 6, rewire: 0.3 };
-        let net = Network::build(&spec, 3000, &mut rand_chacha::ChaCha8Rng::seed_from_u64(4));
-        let rev = reverse_links(&net);
-        for i in 0..net.len() {
-            for (e, &j) in net.row(i).zip(net.neighbours(i)) {
-                let back = rev[e] as usize;
-                assert_eq!(net.targets()[back] as usize, i);
-                assert!(net.row(j as usize).contains(&back));
-                assert_eq!(rev[back] as usize, e);
-            }
-        }
+    fn record(&mut self, out: &mut RegimeOut) {
+        let m = std::mem::take(&mut self.measured);
+        out.set(&GIFTS, m.gifts);
+        out.set(&GIFT_VOLUME, m.volume);
+        out.set(&COOPERATION_RATE, m.cooperation);
+        out.set(&REPUTATION_MEAN, m.reputation);
     }
 }

@@ -1,13 +1,12 @@
 //! Pitting regimes against each other: paired comparisons, coexist mode, policies, shocks,
 //! and `agora compare`.
 
-mod common;
-
+use crate::common::metric;
+use crate::common::{agora, col, read_csv, root};
 use agora::engine::Sim;
-use agora::metrics::Metric;
+use agora::plan::{parse, Plan as Scenario};
 use agora::rng::Streams;
-use agora::scenario::{parse, Overrides, Scenario};
-use common::{agora, col, read_csv, root};
+use agora::scenario::Overrides;
 use std::sync::Arc;
 
 fn scenario(src: &str) -> Scenario {
@@ -42,38 +41,41 @@ fn identical_regimes_listed_twice_differ_by_exactly_zero() {
     assert!(col(&h, market, "mean_diff") != 0.0 && col(&h, market, "ci95_low") < col(&h, market, "ci95_high"));
 }
 
-fn coexist(migrate: f64) -> Vec<Vec<Vec<f64>>> {
+fn coexist(migrate: f64) -> (Scenario, Vec<Vec<Vec<f64>>>) {
     let sc = scenario(&format!(
         "name = \"c\"\nmode = \"coexist\"\nregimes = [\"autarky\", \"commons\"]\n[run]\nagents = 3000\nsteps = 80\nreplicates = 1\nwarmup = 0\n\
          [coexist]\nshares = {{ autarky = 0.5, commons = 0.5 }}\nmigrate = {migrate}\n"
     ));
-    let streams = Streams::new(sc.file.run.seed, 0);
-    let net = Arc::new(agora::world::build_network(&sc.file, &streams));
-    let mut sim = Sim::coexist(&sc, 0, net);
-    let mut out = vec![sim.record_now().to_vec()];
-    for _ in 0..80 {
-        out.push(sim.advance().to_vec());
-    }
-    out
+    let streams = Streams::new(sc.run.seed, 0);
+    let net = Arc::new(agora::world::build_network(&sc.world, &streams));
+    let out = {
+        let mut sim = Sim::coexist(&sc, 0, net);
+        let mut out = vec![sim.record_now().to_vec()];
+        for _ in 0..80 {
+            out.push(sim.advance().to_vec());
+        }
+        out
+    };
+    (sc, out)
 }
 
 #[test]
 fn coexist_shares_hold_without_migration_and_move_toward_wellbeing_with_it() {
-    let still = coexist(0.0);
-    let first = still[0][0][Metric::RegimeShare as usize];
+    let (sc, still) = coexist(0.0);
+    let first = still[0][0][metric(&sc, "regime_share")];
     assert!((first - 0.5).abs() < 0.05, "initial share {first}");
     for step in &still {
-        assert_eq!(step[0][Metric::RegimeShare as usize], first);
-        let total: f64 = step.iter().map(|r| r[Metric::RegimeShare as usize]).sum();
+        assert_eq!(step[0][metric(&sc, "regime_share")], first);
+        let total: f64 = step.iter().map(|r| r[metric(&sc, "regime_share")]).sum();
         assert!((total - 1.0).abs() < 1e-12);
     }
     // The commons meets far more needs than autarky, so people move to it.
-    let moving = coexist(0.05);
+    let (sc, moving) = coexist(0.05);
     let last = moving.last().unwrap();
-    assert!(last[1][Metric::NeedsMetMean as usize] > last[0][Metric::NeedsMetMean as usize]);
-    let share = last[1][Metric::RegimeShare as usize];
+    assert!(last[1][metric(&sc, "needs_met_mean")] > last[0][metric(&sc, "needs_met_mean")]);
+    let share = last[1][metric(&sc, "regime_share")];
     assert!(share > 0.7, "commons share {share} after migration");
-    let shares: Vec<f64> = moving.iter().map(|s| s[1][Metric::RegimeShare as usize]).collect();
+    let shares: Vec<f64> = moving.iter().map(|s| s[1][metric(&sc, "regime_share")]).collect();
     assert!(shares.windows(10).step_by(10).all(|w| w[9] >= w[0]), "rises: {shares:?}");
 }
 
@@ -96,11 +98,8 @@ fn basic_income_budget_balances_every_step() {
         let mut total_paid = 0.0;
         for step in 1..=60 {
             let row = sim.advance()[0].clone();
-            let (tax, paid, treasury) = (
-                row[Metric::TaxRevenue as usize],
-                row[Metric::BasicIncomePaid as usize],
-                row[Metric::Treasury as usize],
-            );
+            let (tax, paid, treasury) =
+                (row[metric(&sc, "tax_revenue")], row[metric(&sc, "basic_income_paid")], row[metric(&sc, "treasury")]);
             let gap = tax - paid - (treasury - before);
             let tolerance = if paid_in == "money" { 1e-9 } else { 1e-9 * (1.0 + tax) };
             assert!(gap.abs() <= tolerance, "{regime} step {step}: {tax} = {paid} + {} (gap {gap})", treasury - before);
@@ -115,7 +114,7 @@ fn basic_income_budget_balances_every_step() {
                     _ => sim.world().agents.balance.iter().sum(),
                 };
                 let fund: i64 = sim.accounts(0).iter().filter(|a| a.0 != "treasury").map(|a| a.1).sum();
-                let initial = if regime == "market" { 500 * 10 * agora::world::MONEY_UNIT } else { 0 };
+                let initial = if regime == "market" { 500 * 10 * agora::money::MONEY_UNIT } else { 0 };
                 assert_eq!(held + t + fund, initial, "{regime}: money conserved with the treasury");
             }
         }
@@ -132,12 +131,12 @@ fn shocks_strike_at_their_step() {
     );
     let mut sim = Sim::for_entry(&sc, 0, 0);
     let rows: Vec<Vec<f64>> = (0..40).map(|_| sim.advance()[0].clone()).collect();
-    let at = |step: usize, m: Metric| rows[step - 1][m as usize];
-    assert!(at(10, Metric::ResourceStock) < 0.55 * at(9, Metric::ResourceStock), "crash halves the stock");
-    let left = 1.0 - at(20, Metric::Agents) / at(19, Metric::Agents);
+    let at = |step: usize, m: &str| rows[step - 1][metric(&sc, m)];
+    assert!(at(10, "resource_stock") < 0.55 * at(9, "resource_stock"), "crash halves the stock");
+    let left = 1.0 - at(20, "agents") / at(19, "agents");
     assert!((left - 0.25).abs() < 0.04, "exodus took {left}");
-    assert!(at(30, Metric::OutputTotal) < 0.6 * at(29, Metric::OutputTotal), "productivity halved");
-    assert!(at(36, Metric::OutputTotal) > 0.8 * at(29, Metric::OutputTotal), "and recovered after 5 steps");
+    assert!(at(30, "output_total") < 0.6 * at(29, "output_total"), "productivity halved");
+    assert!(at(36, "output_total") > 0.8 * at(29, "output_total"), "and recovered after 5 steps");
 }
 
 /// `agora compare` runs two variants and writes the paired difference of each regime.

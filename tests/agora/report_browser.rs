@@ -12,10 +12,8 @@
 //! Without Chromium the test is skipped with a message, unless `CI` is set: `.ci/run` installs
 //! Chromium, so there its absence is a failure.
 
-mod common;
-
+use crate::common::agora;
 use agora::output::plots::{self, RunData};
-use common::agora;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

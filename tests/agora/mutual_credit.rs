@@ -1,11 +1,10 @@
 //! Mutual credit: balances sum to exactly zero after every step, limits hold, credit beats
 //! barter, and snapshots print balances exactly.
 
-mod common;
-
+use crate::common::{agora, read_csv, root};
 use agora::engine::Sim;
-use agora::scenario::{parse, Overrides, Scenario};
-use common::{agora, read_csv, root};
+use agora::plan::{parse, Plan as Scenario};
+use agora::scenario::Overrides;
 use proptest::prelude::*;
 
 fn scenario(src: &str) -> Scenario {
@@ -43,13 +42,13 @@ proptest! {
     #[test]
     fn balances_sum_to_exactly_zero_and_respect_the_limit(src in random_credit()) {
         let sc = scenario(&src);
-        let fixed = match sc.file.mutual_credit.limit {
-            agora::scenario::CreditLimit::Fixed { amount } => Some(agora::world::to_money(amount)),
-            _ => None,
-        };
-        let creditors = sc.file.mutual_credit.default_loss == agora::scenario::DefaultLoss::Creditors;
+        // The generator's own words: `limit = { kind = "fixed", amount = X }`.
+        let fixed = src.split_once("kind = \"fixed\", amount = ").map(|(_, rest)| {
+            agora::money::to_money(rest.split(' ').next().unwrap().parse::<f64>().unwrap())
+        });
+        let creditors = src.contains("default_loss = \"creditors\"");
         let mut sim = Sim::for_entry(&sc, 0, 0);
-        for _ in 0..sc.file.run.steps {
+        for _ in 0..sc.run.steps {
             sim.advance();
             let fund: i64 = sim.accounts(0).iter().map(|a| a.1).sum();
             let sum: i64 = sim.world().agents.balance.iter().sum::<i64>() + fund;
@@ -72,8 +71,8 @@ fn run_limit(amount: f64) -> (f64, f64) {
     let (mut trades, mut needs) = (0.0, 0.0);
     for _ in 0..60 {
         let row = &sim.advance()[0];
-        trades += row[agora::metrics::Metric::Trades as usize];
-        needs += row[agora::metrics::Metric::NeedsMetMean as usize];
+        trades += row[crate::common::metric(&sc, "trades")];
+        needs += row[crate::common::metric(&sc, "needs_met_mean")];
     }
     (trades, needs / 60.0)
 }

@@ -8,47 +8,79 @@
 //! and, when members leave, their accounts are settled: a debit balance is a default whose
 //! loss is shared out as the scenario says.
 
-use super::exchange::{self, apportion, Account, Credit, Orders, Terms};
-use super::{Ctx, Property, Regime, RegimeInfo};
-use crate::error::InputError;
+mod config;
+pub mod cycles;
+
+pub use config::{CreditLimit, DefaultLoss, DemurrageTo, MutualCreditConfig, Pricing};
+use cycles::{cycle_shares, Trade};
+
+use super::exchange::{self, Account, Credit, Orders, Terms};
+use super::shared::{TRADES, VELOCITY};
+use super::{Ctx, Regime, RegimeInfo};
 use crate::metrics::inequality::SortBuffer;
-use crate::metrics::{set, Metric, MoneyKind};
+use crate::metrics::{MetricDef, RegimeOut};
+use crate::money::{apportion, from_money, to_money, MONEY_UNIT};
+use crate::reduce::chunk_sum;
 use crate::rng::CHUNK;
-use crate::scenario::validate::{at_least, count, share};
-use crate::scenario::{CreditLimit, DefaultLoss, DemurrageTo, MutualCreditConfig, Pricing, PropertyKind, ScenarioFile};
-use crate::world::{from_money, to_money, World, MONEY_UNIT};
+use crate::world::World;
 use rayon::prelude::*;
+
+/// Share of members at their credit limit.
+pub const CREDIT_AT_LIMIT: MetricDef =
+    MetricDef::new("credit_at_limit_share", "share", "share of members at their credit limit");
+/// Gini of credit capacity.
+pub const BALANCE_GINI: MetricDef =
+    MetricDef::new("balance_gini", "index", "Gini of credit capacity (balance plus credit limit)");
+/// Defaults this step.
+pub const DEFAULTS: MetricDef = MetricDef::new("defaults", "count", "members who left with a debit balance this step");
+/// Debt written off this step.
+pub const DEFAULT_VOLUME: MetricDef = MetricDef::new("default_volume", "unit of account", "debt written off this step");
+/// Trade volume closing in 2-cycles.
+pub const CYCLE_SHARE_2: MetricDef =
+    MetricDef::new("cycle_share_2", "share", "share of recent trade volume closing in 2-cycles");
+/// Trade volume closing in 3-cycles.
+pub const CYCLE_SHARE_3: MetricDef =
+    MetricDef::new("cycle_share_3", "share", "share of recent trade volume closing in 3-cycles");
 
 /// Registry entry.
 pub const INFO: RegimeInfo = RegimeInfo {
     name: "mutual_credit",
     summary: "buyers pay by going into debit, sellers are credited: balances sum to zero, within credit limits",
-    validate,
-    build: |cfg| Box::new(MutualCredit::new(&cfg.mutual_credit)),
+    table: Some("mutual_credit"),
+    configure: super::configure::<MutualCreditConfig>,
+    metrics: &[TRADES, VELOCITY, CREDIT_AT_LIMIT, BALANCE_GINI, DEFAULTS, DEFAULT_VOLUME, CYCLE_SHARE_2, CYCLE_SHARE_3],
+    examples: &[
+        ("fixed", ""),
+        ("turnover", "mutual_credit.limit = { kind = \"turnover\", factor = 2.0, window = 3, floor = 0.5 }\nmutual_credit.cycles = true\nmutual_credit.cycle_window = 3"),
+        ("hours", "mutual_credit.pricing = \"hours\"\nmutual_credit.demurrage = 0.02"),
+        ("fund", "mutual_credit.demurrage = 0.02\nmutual_credit.demurrage_to = \"fund\"\nmutual_credit.default_loss = \"everyone\"\nmutual_credit.property = \"proprietary\""),
+    ],
 };
 
-fn validate(f: &ScenarioFile) -> Result<(), InputError> {
-    let m = &f.mutual_credit;
-    match m.limit {
-        CreditLimit::Fixed { amount } => at_least("mutual_credit.limit.amount", amount, 0.0)?,
-        CreditLimit::Turnover { factor, window, floor } => {
-            at_least("mutual_credit.limit.factor", factor, 0.0)?;
-            count("mutual_credit.limit.window", window, 1, 1000, None)?;
-            at_least("mutual_credit.limit.floor", floor, 0.0)?;
-        }
-    }
-    at_least("mutual_credit.min_price", m.min_price, 1e-6)?;
-    at_least("mutual_credit.initial_price", m.initial_price, m.min_price)?;
-    share("mutual_credit.price_adjust", m.price_adjust)?;
-    at_least("mutual_credit.keep", m.keep, 0.0)?;
-    at_least("mutual_credit.stock_target", m.stock_target, 1.0)?;
-    share("mutual_credit.demurrage", m.demurrage)?;
-    count("mutual_credit.cycle_window", m.cycle_window, 1, 1000, None)?;
-    Ok(())
+/// What one step measured, until recorded.
+#[derive(Debug, Clone)]
+struct Measured {
+    trades: f64,
+    velocity: f64,
+    cycles: Option<(f64, f64)>,
+    at_limit: f64,
+    balance_gini: f64,
+    /// Defaults and the debt written off (money units) at the last settlement this step.
+    defaults: Option<(u64, i64)>,
 }
 
-/// One bilateral trade: buyer, seller, money units.
-type Trade = (u32, u32, i64);
+impl Default for Measured {
+    fn default() -> Self {
+        Measured {
+            trades: f64::NAN,
+            velocity: f64::NAN,
+            cycles: None,
+            at_limit: f64::NAN,
+            balance_gini: f64::NAN,
+            defaults: None,
+        }
+    }
+}
 
 /// The mutual-credit regime's state.
 #[derive(Debug, Clone)]
@@ -68,6 +100,7 @@ pub struct MutualCredit {
     shares: Vec<i64>,
     sort: SortBuffer,
     trades: Vec<Vec<Trade>>,
+    measured: Measured,
 }
 
 impl MutualCredit {
@@ -85,6 +118,7 @@ impl MutualCredit {
             shares: Vec::new(),
             sort: SortBuffer::default(),
             trades: Vec::new(),
+            measured: Measured::default(),
         }
     }
 
@@ -170,10 +204,8 @@ impl MutualCredit {
         }
     }
 
-    fn record_cycles(&self, row: &mut [f64]) {
-        let (two, three) = cycle_shares(self.trades.iter().flatten().copied());
-        set(row, Metric::CycleShare2, two);
-        set(row, Metric::CycleShare3, three);
+    fn record_cycles(&mut self) {
+        self.measured.cycles = Some(cycle_shares(self.trades.iter().flatten().copied()));
     }
 
     /// Members of `slot` that are not in `leaving` (sorted), as apportion weights: 1 each, or
@@ -190,85 +222,11 @@ impl MutualCredit {
                 1.0
             }
         }));
-        crate::engine::chunk_sum(&self.weights)
+        chunk_sum(&self.weights)
     }
-}
-
-/// Shares of trade volume that close in 2-cycles and, of the rest, in 3-cycles, cancelling
-/// greedily in a fixed order. `NaN` when there was no trade.
-pub fn cycle_shares(trades: impl Iterator<Item = Trade>) -> (f64, f64) {
-    let mut edges: Vec<Trade> = trades.collect();
-    edges.sort_unstable_by_key(|e| (e.0, e.1));
-    // Merge repeated pairs.
-    let mut merged: Vec<Trade> = Vec::with_capacity(edges.len());
-    for e in edges {
-        match merged.last_mut() {
-            Some(last) if last.0 == e.0 && last.1 == e.1 => last.2 += e.2,
-            _ => merged.push(e),
-        }
-    }
-    let total: i64 = merged.iter().map(|e| e.2).sum();
-    if total == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let find = |m: &[Trade], a: u32, b: u32| m.binary_search_by_key(&(a, b), |e| (e.0, e.1)).ok();
-    let mut w: Vec<i64> = merged.iter().map(|e| e.2).collect();
-    let mut two = 0i64;
-    for k in 0..merged.len() {
-        let (a, b, _) = merged[k];
-        if a < b {
-            if let Some(r) = find(&merged, b, a) {
-                let m = w[k].min(w[r]);
-                w[k] -= m;
-                w[r] -= m;
-                two += 2 * m;
-            }
-        }
-    }
-    let mut three = 0i64;
-    // Edges out of each agent start at the first index with that buyer.
-    for k in 0..merged.len() {
-        let (a, b, _) = merged[k];
-        if a >= b || w[k] == 0 {
-            continue;
-        }
-        let lo = merged.partition_point(|e| e.0 < b);
-        let hi = merged.partition_point(|e| e.0 <= b);
-        for j in lo..hi {
-            let c = merged[j].1;
-            if c <= a || w[j] == 0 || w[k] == 0 {
-                continue;
-            }
-            if let Some(r) = find(&merged, c, a) {
-                let m = w[k].min(w[j]).min(w[r]);
-                if m > 0 {
-                    w[k] -= m;
-                    w[j] -= m;
-                    w[r] -= m;
-                    three += 3 * m;
-                }
-            }
-        }
-    }
-    (two as f64 / total as f64, three as f64 / total as f64)
 }
 
 impl Regime for MutualCredit {
-    fn name(&self) -> &'static str {
-        "mutual_credit"
-    }
-
-    fn money(&self) -> MoneyKind {
-        MoneyKind::Balance
-    }
-
-    fn property(&self) -> Property {
-        match self.cfg.property {
-            PropertyKind::Open => Property::Open,
-            PropertyKind::Proprietary => Property::Proprietary,
-        }
-    }
-
     fn init(&mut self, world: &mut World, ctx: &Ctx) {
         let n = world.len();
         self.prices = match self.cfg.pricing {
@@ -288,7 +246,7 @@ impl Regime for MutualCredit {
         }
     }
 
-    fn allocate(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+    fn allocate(&mut self, world: &mut World, ctx: &Ctx) {
         let hours = self.cfg.pricing == Pricing::Hours;
         if hours {
             self.update_labour(world, ctx.slot);
@@ -336,15 +294,15 @@ impl Regime for MutualCredit {
             self.log_trades(world, ctx.slot, ctx.step);
             // Once per window, over the window's trades (the search costs too much to slide it).
             if ctx.step.is_multiple_of(self.cfg.cycle_window) {
-                self.record_cycles(row);
+                self.record_cycles();
             }
         }
 
-        set(row, Metric::Trades, cleared.purchases as f64);
-        set(row, Metric::Velocity, if positive > 0 { cleared.total_paid() as f64 / positive as f64 } else { f64::NAN });
+        self.measured.trades = cleared.purchases as f64;
+        self.measured.velocity = if positive > 0 { cleared.total_paid() as f64 / positive as f64 } else { f64::NAN };
     }
 
-    fn policy(&mut self, world: &mut World, ctx: &Ctx, row: &mut [f64]) {
+    fn policy(&mut self, world: &mut World, ctx: &Ctx) {
         let slot = ctx.slot;
         if self.cfg.demurrage > 0.0 {
             let d = self.cfg.demurrage;
@@ -392,20 +350,18 @@ impl Regime for MutualCredit {
             })
             .reduce(|| (0, 0), |x, y| (x.0 + y.0, x.1 + y.1));
         if members > 0 {
-            set(row, Metric::CreditAtLimitShare, at_limit as f64 / members as f64);
+            self.measured.at_limit = at_limit as f64 / members as f64;
             let mut sort = std::mem::take(&mut self.sort);
             let this = &*self;
             let capacity = |i: usize| (a.member[i] == slot).then(|| from_money(a.balance[i] + this.limit(i)));
-            set(row, Metric::BalanceGini, sort.sort_where(a.len(), capacity).gini());
+            let gini = sort.sort_where(a.len(), capacity).gini();
             self.sort = sort;
+            self.measured.balance_gini = gini;
         }
-        if row[Metric::Defaults as usize].is_nan() {
-            set(row, Metric::Defaults, 0.0);
-            set(row, Metric::DefaultVolume, 0.0);
-        }
+        self.measured.defaults.get_or_insert((0, 0));
     }
 
-    fn depart(&mut self, world: &mut World, ctx: &Ctx, leaving: &[u32], row: &mut [f64]) {
+    fn depart(&mut self, world: &mut World, ctx: &Ctx, leaving: &[u32]) {
         let slot = ctx.slot;
         let (mut defaults, mut loss, mut forfeited) = (0u64, 0i64, 0i64);
         for &i in leaving {
@@ -450,8 +406,24 @@ impl Regime for MutualCredit {
                 self.fund += forfeited;
             }
         }
-        set(row, Metric::Defaults, defaults as f64);
-        set(row, Metric::DefaultVolume, loss as f64 / MONEY_UNIT as f64);
+        // The settlement's count replaces an earlier one of the same step.
+        self.measured.defaults = Some((defaults, loss));
+    }
+
+    fn record(&mut self, out: &mut RegimeOut) {
+        let m = std::mem::take(&mut self.measured);
+        out.set(&TRADES, m.trades);
+        out.set(&VELOCITY, m.velocity);
+        if let Some((two, three)) = m.cycles {
+            out.set(&CYCLE_SHARE_2, two);
+            out.set(&CYCLE_SHARE_3, three);
+        }
+        out.set(&CREDIT_AT_LIMIT, m.at_limit);
+        out.set(&BALANCE_GINI, m.balance_gini);
+        if let Some((count, loss)) = m.defaults {
+            out.set(&DEFAULTS, count as f64);
+            out.set(&DEFAULT_VOLUME, loss as f64 / MONEY_UNIT as f64);
+        }
     }
 
     fn accounts(&self) -> Vec<(&'static str, i64)> {
@@ -464,21 +436,5 @@ impl Regime for MutualCredit {
 
     fn prices(&self) -> Option<&[f64]> {
         Some(&self.prices)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cycles_are_found_and_cancelled_once() {
-        // 0 -> 1 -> 0 (two-cycle of 5), 0 -> 1 -> 2 -> 0 (three-cycle of 2 on the residue).
-        let trades = [(0u32, 1u32, 7i64), (1, 0, 5), (1, 2, 2), (2, 0, 2), (3, 4, 10)];
-        let (two, three) = cycle_shares(trades.into_iter());
-        let total = 26.0;
-        assert!((two - 10.0 / total).abs() < 1e-12, "{two}");
-        assert!((three - 6.0 / total).abs() < 1e-12, "{three}");
-        assert!(cycle_shares(std::iter::empty()).0.is_nan());
     }
 }

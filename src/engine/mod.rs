@@ -1,0 +1,111 @@
+//! The step loop: the phases of `MODEL.md`, in order, over one world ([`Sim`]); and the run,
+//! which drives every (regime entry, replicate) world in parallel and collects their records.
+//!
+//! Each phase is a function over the world's columns ([`phases`]). Work is split into fixed
+//! chunks of [`crate::rng::CHUNK`] agents; chunks decide in parallel and their partial sums are
+//! added in chunk order, so results never depend on the number of threads.
+
+pub mod phases;
+mod record;
+mod sim;
+pub mod snapshot;
+
+pub use sim::Sim;
+pub use snapshot::{AgentRows, Snapshot};
+
+use crate::error::Result;
+use crate::metrics::Layout;
+use crate::plan::Plan;
+use crate::rng::Streams;
+use crate::scenario::Mode;
+use crate::world;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Worlds at least this large run one after another, each using every core inside; smaller
+/// worlds run side by side, one per core. Either way the results are the same.
+pub const LARGE_WORLD: usize = 65_536;
+
+/// The record of one regime entry in one replicate: `steps + 1` rows (row 0 is the initial
+/// state) of [`Layout::width`] values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The regime entry as listed in the scenario.
+    pub label: String,
+    /// Replicate number.
+    pub replicate: u64,
+    /// Rows of metric values, step after step.
+    pub rows: Vec<f64>,
+}
+
+/// Everything a run produces for the output stage.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// The metric columns.
+    pub layout: Layout,
+    /// One series per (entry, replicate), entries in scenario order, replicates ascending.
+    pub series: Vec<Series>,
+    /// Agent-steps simulated (agents times steps, summed over worlds).
+    pub agent_steps: u64,
+}
+
+/// Receives progress and snapshots while a run goes on. The engine knows nothing of files or
+/// terminals; the output stage and the CLI implement this.
+pub trait Observer: Sync {
+    /// `steps` more world-steps are done.
+    fn progress(&self, _steps: u64) {}
+    /// A block of a regime's agents at a snapshot step (blocks come in agent order).
+    fn snapshot(&self, _snapshot: &Snapshot) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+impl Observer for Quiet {}
+
+/// Runs the plan: every replicate of every regime entry.
+pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<RunOutput> {
+    let replicates = plan.run.replicates;
+    let n = plan.run.agents as usize;
+    let large = n >= LARGE_WORLD;
+    let per_replicate = |rep: u64| -> Result<Vec<Series>> {
+        let streams = Streams::new(plan.run.seed, rep);
+        let network = Arc::new(world::build_network(&plan.world, &streams));
+        match plan.mode {
+            Mode::Compare => {
+                // Entries share the replicate's network unless a variant asks for another.
+                let networks: Vec<Arc<world::network::Network>> = plan
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        if e.world.population.network == plan.world.population.network {
+                            network.clone()
+                        } else {
+                            Arc::new(world::build_network(&e.world, &streams))
+                        }
+                    })
+                    .collect();
+                let one = |e: usize| Sim::compare(plan, e, rep, networks[e].clone()).run(observer);
+                let per_entry: Vec<Vec<Series>> = if large {
+                    (0..plan.entries.len()).map(one).collect::<Result<_>>()?
+                } else {
+                    (0..plan.entries.len()).into_par_iter().map(one).collect::<Result<_>>()?
+                };
+                Ok(per_entry.into_iter().flatten().collect())
+            }
+            Mode::Coexist => Ok(Sim::coexist(plan, rep, network).run(observer)?),
+        }
+    };
+    let per_rep: Vec<Vec<Series>> = if large {
+        (0..replicates).map(per_replicate).collect::<Result<_>>()?
+    } else {
+        (0..replicates).into_par_iter().map(per_replicate).collect::<Result<_>>()?
+    };
+    // Reorder from (replicate, entry) to (entry, replicate).
+    let mut series: Vec<Series> = per_rep.into_iter().flatten().collect();
+    let order: Vec<&str> = plan.entries.iter().map(|e| e.label.as_str()).collect();
+    series.sort_by_key(|s| (order.iter().position(|l| *l == s.label).unwrap_or(usize::MAX), s.replicate));
+    let agent_steps = plan.worlds() * replicates * plan.run.steps * n as u64;
+    Ok(RunOutput { layout: plan.layout.clone(), series, agent_steps })
+}

@@ -1,0 +1,100 @@
+//! `[gift]`: the settings of the gift regime, with their defaults and checks.
+
+use super::Gift;
+use crate::error::InputError;
+use crate::regimes::{BuildEnv, PropertyKind, Regime, Table, Traits};
+use crate::scenario::validate::{at_least, count, positive, share};
+use serde::{Deserialize, Serialize};
+
+/// Which gift model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GiftModel {
+    /// Surplus goods given through the social network.
+    #[default]
+    Network,
+    /// The pure indirect-reciprocity donation game (no goods).
+    Donation,
+}
+
+/// `[gift]`: the gift economy.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GiftConfig {
+    /// `network` (goods given through the network, the default) or `donation` (the game).
+    pub model: GiftModel,
+    /// Holdings above `keep` times need are surplus, given away.
+    pub keep: f64,
+    /// Probability per step that a giver also considers one random non-neighbour in need.
+    pub strangers: f64,
+    /// Probability that an act is seen (and a recipient's reputation known) by others.
+    pub observe: f64,
+    /// Probability that a reciprocator who does not know a recipient's reputation takes it as good.
+    pub prior_good: f64,
+    /// Weight of one observed act in a reputation: giving moves it that share toward 1,
+    /// refusing someone in good standing that share toward 0.
+    pub reputation_step: f64,
+    /// Preference for those who gave before (Mauss's obligation to return): a past donor's
+    /// need counts `1 + reciprocity` times.
+    pub reciprocity: f64,
+    /// Past donors each agent remembers.
+    pub memory: u64,
+    /// Donation game: cost to the donor.
+    pub cost: f64,
+    /// Donation game: benefit to the recipient.
+    pub benefit: f64,
+    /// Donation game: encounters per agent per step (as donor, and as recipient).
+    pub encounters: u64,
+    /// Who may use members' knowledge: `open` (the default) or `proprietary`.
+    pub property: PropertyKind,
+}
+
+impl Default for GiftConfig {
+    fn default() -> Self {
+        GiftConfig {
+            model: GiftModel::Network,
+            keep: 1.5,
+            strangers: 0.0,
+            observe: 0.5,
+            prior_good: 0.5,
+            reputation_step: 0.5,
+            reciprocity: 0.0,
+            memory: 4,
+            cost: 1.0,
+            benefit: 3.0,
+            encounters: 4,
+            property: PropertyKind::Open,
+        }
+    }
+}
+
+impl Table for GiftConfig {
+    fn check(&self) -> Result<(), InputError> {
+        let g = self;
+        at_least("gift.keep", g.keep, 0.0)?;
+        share("gift.strangers", g.strangers)?;
+        share("gift.observe", g.observe)?;
+        share("gift.prior_good", g.prior_good)?;
+        share("gift.reputation_step", g.reputation_step)?;
+        at_least("gift.reciprocity", g.reciprocity, 0.0)?;
+        count("gift.memory", g.memory, 0, 64, None)?;
+        at_least("gift.cost", g.cost, 0.0)?;
+        positive("gift.benefit", g.benefit)?;
+        count("gift.encounters", g.encounters, 1, 64, None)?;
+        Ok(())
+    }
+
+    fn traits(&self) -> Traits {
+        let game = self.model == GiftModel::Donation;
+        Traits {
+            material: !game,
+            money: crate::money::MoneyKind::None,
+            property: self.property.property(),
+            payoff_wellbeing: game,
+        }
+    }
+
+    fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
+        Box::new(Gift::new(self))
+    }
+}

@@ -1,0 +1,147 @@
+//! `[mutual_credit]`: the settings of the mutual-credit regime, with their defaults and checks.
+
+use super::MutualCredit;
+use crate::error::InputError;
+use crate::money::MoneyKind;
+use crate::regimes::{BuildEnv, PropertyKind, Regime, Table, Traits};
+use crate::scenario::validate::{at_least, count, share};
+use serde::{Deserialize, Serialize};
+
+/// A mutual-credit limit, as a table with a `kind` key.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CreditLimit {
+    /// The same limit for everyone.
+    Fixed {
+        /// How far below zero a balance may go (unit of account).
+        amount: f64,
+    },
+    /// A multiple of the member's sales over recent steps, never below a floor (as Sardex and
+    /// the WIR bank set them).
+    Turnover {
+        /// Limit per unit of recent sales.
+        factor: f64,
+        /// Steps of sales counted.
+        window: u64,
+        /// The lowest limit (unit of account).
+        floor: f64,
+    },
+}
+
+/// How mutual-credit prices are set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pricing {
+    /// One price per good, moved by excess demand as in the market.
+    Market,
+    /// Time-bank pricing: a unit costs the labour time its producer spent on it.
+    Hours,
+}
+
+/// Where demurrage on positive balances goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemurrageTo {
+    /// Shared equally among all members.
+    Equal,
+    /// Into a community fund, which covers defaults first.
+    Fund,
+}
+
+/// Who bears the loss when a debtor leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultLoss {
+    /// Members with credit balances, in proportion to them.
+    Creditors,
+    /// All remaining members, equally.
+    Everyone,
+}
+
+/// `[mutual_credit]`: money created at the moment of trade.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MutualCreditConfig {
+    /// The credit limit: `{ kind = "fixed", amount = ... }` or
+    /// `{ kind = "turnover", factor = ..., window = ..., floor = ... }`.
+    pub limit: CreditLimit,
+    /// `market` (excess-demand prices) or `hours` (time-bank pricing).
+    pub pricing: Pricing,
+    /// Starting price of every good under `market` pricing (unit of account per unit).
+    pub initial_price: f64,
+    /// Price response to excess demand under `market` pricing.
+    pub price_adjust: f64,
+    /// Lowest price sellers accept under `market` pricing.
+    pub min_price: f64,
+    /// Holdings up to `keep` times need are kept, not sold.
+    pub keep: f64,
+    /// Buyers with credit left after meeting needs stock up to `stock_target` times need.
+    pub stock_target: f64,
+    /// Share of every positive balance removed per step (0 = none).
+    pub demurrage: f64,
+    /// Where demurrage goes: `equal` or `fund`.
+    pub demurrage_to: DemurrageTo,
+    /// Who bears the loss when a debtor leaves: `creditors` or `everyone`.
+    pub default_loss: DefaultLoss,
+    /// Whether to record the share of trade volume closing in 2- and 3-cycles (costs time).
+    pub cycles: bool,
+    /// Steps of trades the cycle statistic covers; it is recorded every `cycle_window` steps.
+    pub cycle_window: u64,
+    /// Who may use members' knowledge: `open` (the default) or `proprietary`.
+    pub property: PropertyKind,
+}
+
+impl Default for MutualCreditConfig {
+    fn default() -> Self {
+        MutualCreditConfig {
+            limit: CreditLimit::Fixed { amount: 5.0 },
+            pricing: Pricing::Market,
+            initial_price: 1.0,
+            price_adjust: 0.1,
+            min_price: 0.01,
+            keep: 1.0,
+            stock_target: 2.0,
+            demurrage: 0.0,
+            demurrage_to: DemurrageTo::Equal,
+            default_loss: DefaultLoss::Creditors,
+            cycles: false,
+            cycle_window: 10,
+            property: PropertyKind::Open,
+        }
+    }
+}
+
+impl Table for MutualCreditConfig {
+    fn check(&self) -> Result<(), InputError> {
+        let m = self;
+        match m.limit {
+            CreditLimit::Fixed { amount } => at_least("mutual_credit.limit.amount", amount, 0.0)?,
+            CreditLimit::Turnover { factor, window, floor } => {
+                at_least("mutual_credit.limit.factor", factor, 0.0)?;
+                count("mutual_credit.limit.window", window, 1, 1000, None)?;
+                at_least("mutual_credit.limit.floor", floor, 0.0)?;
+            }
+        }
+        at_least("mutual_credit.min_price", m.min_price, 1e-6)?;
+        at_least("mutual_credit.initial_price", m.initial_price, m.min_price)?;
+        share("mutual_credit.price_adjust", m.price_adjust)?;
+        at_least("mutual_credit.keep", m.keep, 0.0)?;
+        at_least("mutual_credit.stock_target", m.stock_target, 1.0)?;
+        share("mutual_credit.demurrage", m.demurrage)?;
+        count("mutual_credit.cycle_window", m.cycle_window, 1, 1000, None)?;
+        Ok(())
+    }
+
+    fn traits(&self) -> Traits {
+        Traits {
+            material: true,
+            money: MoneyKind::Balance,
+            property: self.property.property(),
+            payoff_wellbeing: false,
+        }
+    }
+
+    fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
+        Box::new(MutualCredit::new(self))
+    }
+}

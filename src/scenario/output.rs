@@ -1,0 +1,67 @@
+//! `[output]`: what a run writes where.
+
+use serde::de::{self, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+/// `[output]`: what is written where.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// Output folder, inside the project's `output/`; default `output/<name>`.
+    pub dir: String,
+    /// Plot formats: a list of `png` and `svg`, or `false` for none.
+    pub plots: PlotFormats,
+    /// Whether to write `report.html`.
+    pub report: bool,
+    /// Steps at which to write one row per agent (`agents_step<T>.csv`); default the last step.
+    pub snapshots: Option<Vec<u64>>,
+    /// How many replicates' agents the snapshots include (0 = all).
+    pub snapshot_replicates: u64,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: String::new(),
+            plots: PlotFormats(vec![PlotFormat::Png, PlotFormat::Svg]),
+            report: true,
+            snapshots: None,
+            snapshot_replicates: 1,
+        }
+    }
+}
+
+/// An image format for plots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlotFormat {
+    /// Raster, for slides and documents.
+    Png,
+    /// Vector, for papers and the HTML report.
+    Svg,
+}
+
+/// The plot formats to write; `plots = false` is the empty list, `true` both formats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct PlotFormats(pub Vec<PlotFormat>);
+
+impl<'de> Deserialize<'de> for PlotFormats {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PlotFormats;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of formats (\"png\", \"svg\"), or true, or false")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<PlotFormats, E> {
+                Ok(PlotFormats(if v { vec![PlotFormat::Png, PlotFormat::Svg] } else { vec![] }))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PlotFormats, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(PlotFormats)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

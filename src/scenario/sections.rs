@@ -1,0 +1,203 @@
+//! The sections that define the world every regime shares: `[run]`, `[population]`,
+//! `[resource]`, `[knowledge]` and `[adapt]`.
+
+use super::values::{Distribution, NeedSpec};
+use serde::{Deserialize, Serialize};
+
+/// `[run]`: size, length and seed.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Number of agents (at least 2).
+    pub agents: u64,
+    /// Number of steps (periods) to simulate.
+    pub steps: u64,
+    /// Independent replicates, each with its own population and random numbers.
+    pub replicates: u64,
+    /// Master seed; every random number of the run derives from it.
+    pub seed: u64,
+    /// Worker threads; 0 means every core. Results never depend on it.
+    pub threads: u64,
+    /// Steps left out of the summaries (the transient).
+    pub warmup: u64,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig { agents: 1000, steps: 200, replicates: 10, seed: 1, threads: 0, warmup: 50 }
+    }
+}
+
+/// `[population]`: goods, needs, skills, strategies and the social network.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PopulationConfig {
+    /// Names of the rival material goods (each agent produces one, its specialty).
+    pub goods: Vec<String>,
+    /// Units of each good consumed per step to meet basic needs: one number for all goods,
+    /// or a table `{ food = 1.0, ... }`.
+    pub need: NeedSpec,
+    /// Units of its specialty an agent of skill 1 produces per step with no knowledge.
+    pub base_output: f64,
+    /// Distribution of skill (productivity); every draw must be positive.
+    pub skill: Distribution,
+    /// Initial shares of the three strategies; they must sum to 1.
+    pub strategies: StrategyShares,
+    /// The social network: `ring`, `small_world`, `scale_free` or `complete`.
+    pub network: NetworkSpec,
+    /// Initial stock of every good, as a multiple of the need for it.
+    pub initial_stock: f64,
+    /// Share of every stock that perishes per step.
+    pub decay: f64,
+    /// Needs-met share below which a step counts as destitute.
+    pub destitute_threshold: f64,
+    /// Destitute steps in a row after which productivity falls.
+    pub destitute_after: u64,
+    /// Share of productivity lost while destitute past `destitute_after` steps.
+    pub destitute_penalty: f64,
+    /// Destitute steps in a row after which an agent leaves the world (0 = never).
+    pub exit_after: u64,
+}
+
+impl Default for PopulationConfig {
+    fn default() -> Self {
+        PopulationConfig {
+            goods: vec!["food".into(), "energy".into(), "shelter".into()],
+            need: NeedSpec::All(1.0),
+            base_output: 3.0,
+            skill: Distribution::Lognormal { median: 1.0, sigma: 0.5 },
+            strategies: StrategyShares::default(),
+            network: NetworkSpec::default(),
+            initial_stock: 1.0,
+            decay: 0.1,
+            destitute_threshold: 0.5,
+            destitute_after: 5,
+            destitute_penalty: 0.5,
+            exit_after: 0,
+        }
+    }
+}
+
+/// Initial shares of the strategies.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StrategyShares {
+    /// Give to anyone in need, contribute to knowledge, keep the rules.
+    pub cooperator: f64,
+    /// Give only to those of good reputation; otherwise like cooperators.
+    pub reciprocator: f64,
+    /// Never give, contribute or restrain, but accept and draw.
+    pub free_rider: f64,
+}
+
+impl Default for StrategyShares {
+    fn default() -> Self {
+        StrategyShares { cooperator: 0.6, reciprocator: 0.3, free_rider: 0.1 }
+    }
+}
+
+/// The social network generator, as a table with a `kind` key.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NetworkSpec {
+    /// Each agent linked to its `degree` nearest neighbours on a circle (`degree` even).
+    Ring {
+        /// Links per agent (even).
+        degree: u64,
+    },
+    /// Watts-Strogatz: a ring whose links are rewired to random agents with probability `rewire`.
+    SmallWorld {
+        /// Links per agent before rewiring (even).
+        degree: u64,
+        /// Probability that a link is rewired.
+        rewire: f64,
+    },
+    /// Barabasi-Albert preferential attachment; each newcomer brings `degree / 2` links.
+    ScaleFree {
+        /// Mean links per agent (even).
+        degree: u64,
+    },
+    /// Everyone linked to everyone; no links are stored.
+    Complete {},
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec::SmallWorld { degree: 8, rewire: 0.1 }
+    }
+}
+
+/// `[resource]`: the renewable common-pool resource (CPR), in units per agent.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourceConfig {
+    /// Carrying capacity per agent of the initial population (the world's is this times `agents`).
+    pub capacity: f64,
+    /// Logistic regrowth rate per step.
+    pub regrowth: f64,
+    /// Initial stock as a share of capacity.
+    pub initial: f64,
+    /// Resource units used per unit of output.
+    pub intensity: f64,
+}
+
+impl Default for ResourceConfig {
+    fn default() -> Self {
+        ResourceConfig { capacity: 100.0, regrowth: 0.1, initial: 1.0, intensity: 0.05 }
+    }
+}
+
+/// `[knowledge]`: the non-rival knowledge good (peer production).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KnowledgeConfig {
+    /// Share of effort that contributors (cooperators, reciprocators) give to knowledge.
+    pub contribution: f64,
+    /// Productivity gain: `A = 1 + tech_gain * ln(1 + K)`.
+    pub tech_gain: f64,
+    /// Initial shared pool, per agent.
+    pub initial: f64,
+    /// Share of every knowledge stock that becomes obsolete per step.
+    pub obsolescence: f64,
+    /// Contributor share below which the shared pool cannot sustain itself (0 = no threshold).
+    pub critical_mass: f64,
+    /// Mean steps a proprietary contribution stays private before it enters the pool.
+    pub patent_life: f64,
+    /// Whether agents use the whole pool (`true`: a scale effect, bigger worlds know more) or
+    /// the pool per agent (`false`: results do not depend on the number of agents).
+    pub scale_effect: bool,
+}
+
+impl Default for KnowledgeConfig {
+    fn default() -> Self {
+        KnowledgeConfig {
+            contribution: 0.1,
+            tech_gain: 0.05,
+            initial: 0.0,
+            obsolescence: 0.02,
+            critical_mass: 0.0,
+            patent_life: 20.0,
+            scale_effect: false,
+        }
+    }
+}
+
+/// `[adapt]`: strategy imitation (and regime migration in coexist mode).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdaptConfig {
+    /// Probability per step that an agent compares itself with a random neighbour.
+    pub imitate: f64,
+    /// Noise of the Fermi rule: `1 / (1 + exp(-(w_other - w_self) / temperature))`.
+    pub temperature: f64,
+    /// Weight of the latest step in the wellbeing moving average.
+    pub smoothing: f64,
+    /// Probability per step that an agent tries a random strategy (exploration).
+    pub explore: f64,
+}
+
+impl Default for AdaptConfig {
+    fn default() -> Self {
+        AdaptConfig { imitate: 0.05, temperature: 0.1, smoothing: 0.2, explore: 0.0 }
+    }
+}

@@ -1,0 +1,14 @@
+//! The integration tests, in one binary (one link step instead of one per file): the real
+//! `agora` binary end to end, and the library on scenarios in `tests/data/`.
+
+mod cli;
+mod common;
+mod commons;
+mod compare;
+mod gift;
+mod market;
+mod mutual_credit;
+mod plots;
+mod registry;
+mod report_browser;
+mod scenario_input;
