@@ -106,6 +106,7 @@ pub fn run() -> Result<()> {
         Command::Run { scenario, overrides, quiet } => run_scenario(&scenario, &overrides, quiet),
         Command::Validate { scenario, overrides } => {
             let s = plan::load(&scenario, &overrides.overrides())?;
+            warn(&s, false);
             print!("{}", s.resolved_toml);
             eprintln!(
                 "{}: valid; {} regime entr{}, {} agents x {} steps x {} replicates -> {}",
@@ -166,6 +167,7 @@ fn plot(dir: &Path, format: &[String], quiet: bool) -> Result<()> {
 
 fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
     let scenario: Plan = plan::load(path, &args.overrides())?;
+    warn(&scenario, quiet);
     if args.threads.is_some_and(|t| t > 4096) {
         return Err(InputError::at("--threads", "must be at most 4096").into());
     }
@@ -195,6 +197,8 @@ fn compare(first: &Path, second: &Path, args: &OverrideArgs, quiet: bool) -> Res
     plain.out = None;
     let a = plan::load(first, &plain)?;
     let b = plan::load(second, &plain)?;
+    warn(&a, quiet);
+    warn(&b, quiet);
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("output/{}_vs_{}", a.name, b.name)));
     let options = RunOptions { threads: args.threads, command_line: std::env::args().collect() };
     let worlds = |s: &Plan| s.worlds() * s.run.replicates * s.run.steps;
@@ -241,6 +245,15 @@ fn print_comparison(path: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Prints the plan's warnings (settings that act on nothing) to stderr, unless `quiet`.
+fn warn(plan: &Plan, quiet: bool) {
+    if !quiet {
+        for w in &plan.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
 }
 
 /// A bar on a terminal; nothing when stderr is not a terminal, under CI, or with --quiet.

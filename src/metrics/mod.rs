@@ -117,49 +117,6 @@ pub static POLICY: &[MetricDef] = &[
     MetricDef::new("treasury", "unit of account", "funds the treasury holds after paying basic income"),
 ];
 
-/// The order of the columns before the regimes' metrics were declared in their own files
-/// (engine 0.1, commit 1ad122c), kept so that the restructuring changes no output byte.
-const LEGACY_ORDER: &[&str] = &[
-    "agents",
-    "regime_share",
-    "needs_met_mean",
-    "needs_met_p10",
-    "destitute_share",
-    "wellbeing_mean",
-    "wealth_mean",
-    "gini_wealth",
-    "theil_wealth",
-    "palma_wealth",
-    "gini_consumption",
-    "gini_money",
-    "output_total",
-    "resource_stock",
-    "harvest",
-    "knowledge_pool",
-    "cooperator_share",
-    "reciprocator_share",
-    "free_rider_share",
-    "trades",
-    "gifts",
-    "gift_volume",
-    "reputation_mean",
-    "cooperation_rate",
-    "velocity",
-    "money_total",
-    "credit_at_limit_share",
-    "balance_gini",
-    "defaults",
-    "default_volume",
-    "cycle_share_2",
-    "cycle_share_3",
-    "sanctions",
-    "excluded_share",
-    "platform_capture",
-    "tax_revenue",
-    "basic_income_paid",
-    "treasury",
-];
-
 /// The columns of a run: metric definitions in column order, then `price_<good>` per good.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
@@ -183,8 +140,6 @@ impl Layout {
             }
         }
         metrics.extend(POLICY.iter().copied());
-        let rank = |name: &str| LEGACY_ORDER.iter().position(|n| *n == name).unwrap_or(LEGACY_ORDER.len());
-        metrics.sort_by_key(|m| rank(m.name));
         let col = |name: &str| metrics.iter().position(|m| m.name == name).unwrap_or(usize::MAX);
         let common = COMMON.iter().map(|d| col(d.name)).collect();
         let policy = POLICY.iter().map(|d| col(d.name)).collect();

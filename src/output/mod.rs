@@ -157,6 +157,8 @@ pub struct RunInfo {
     pub entries: Vec<EntryInfo>,
     /// Every metric column: name, unit, meaning and chart title.
     pub metrics: Vec<MetricInfo>,
+    /// Settings the plan accepted but that act on nothing here, each naming its key.
+    pub warnings: Vec<String>,
 }
 
 /// What the charts need to know of a regime entry, so that they never read a regime's
@@ -232,6 +234,7 @@ impl RunInfo {
             complete: false,
             entries,
             metrics,
+            warnings: scenario.warnings.iter().map(|w| w.to_string()).collect(),
         }
     }
 

@@ -81,6 +81,8 @@ pub struct Plan {
     pub path: Option<PathBuf>,
     /// The folder the run writes into.
     pub output_dir: PathBuf,
+    /// Settings that were accepted but act on nothing in this scenario, each naming its key.
+    pub warnings: Vec<InputError>,
 }
 
 impl Plan {
@@ -165,9 +167,27 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
             });
         }
     }
-    // The regimes' tables as written, read and checked.
+    // The regimes listed, in registry order; their tables as written, read and checked. A
+    // table of a regime that is not listed acts on nothing: a warning names it.
+    let listed: Vec<&'static RegimeInfo> =
+        regimes::REGIMES.iter().filter(|r| file.regimes.iter().any(|e| kind_of(e) == r.name)).collect();
+    let mut warnings = Vec::new();
+    for name in file.tables.keys() {
+        if !listed.iter().any(|r| r.table == Some(name.as_str())) {
+            let owner = regimes::REGIMES.iter().find(|r| r.table == Some(name.as_str())).map_or("", |r| r.name);
+            warnings.push(
+                src.locate(
+                    InputError::at(
+                        name.as_str(),
+                        format!("the `[{name}]` table is ignored: no `{owner}` entry is listed in `regimes`"),
+                    )
+                    .help(format!("add \"{owner}\" to `regimes`, or remove the table")),
+                ),
+            );
+        }
+    }
     let mut base: BTreeMap<&'static str, Box<dyn RegimeConfig>> = BTreeMap::new();
-    for info in regimes::REGIMES {
+    for info in &listed {
         if let Some(table) = info.table {
             let cfg = (info.configure)(file.tables.get(table)).map_err(|e| config_error(text, table, e))?;
             base.insert(table, cfg);
@@ -197,7 +217,10 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
         let (cfg, config) = match listed.split_once(':') {
             None => {
                 let config = match info.table {
-                    Some(t) => base[t].clone(),
+                    Some(t) => base
+                        .get(t)
+                        .cloned()
+                        .ok_or_else(|| InputError::new("internal: a listed regime without its table"))?,
                     None => (info.configure)(None).map_err(|e| config_error(text, "", e))?,
                 };
                 (file.clone(), config)
@@ -250,9 +273,8 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
         entry_files.push(cfg);
     }
     let coexist = money_and_coexist(&file, &entries, &entry_files)?;
-    // Every registered regime's metrics have a column (the layout before regimes declared
-    // their own metrics listed them all).
-    let regime_metrics: Vec<&MetricDef> = regimes::REGIMES.iter().flat_map(|r| r.metrics.iter()).collect();
+    // The listed regimes' metrics have columns, in registry order.
+    let regime_metrics: Vec<&MetricDef> = listed.iter().flat_map(|r| r.metrics.iter()).collect();
     let layout = Layout::new(regime_metrics, &file.population.goods);
     for e in &mut entries {
         e.columns = layout.regime_columns(e.info.metrics);
@@ -279,6 +301,7 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
         resolved_toml,
         path: src.path.clone(),
         output_dir,
+        warnings,
     })
 }
 
