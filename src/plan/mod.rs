@@ -332,6 +332,15 @@ fn money_and_coexist(
     if file.mode != Mode::Coexist {
         return Ok(None);
     }
+    // One world measures wellbeing as needs met: a model without goods (a money-exchange null
+    // model, the donation game) has no needs to compare, so its members could not migrate.
+    if let Some((i, e)) = entries.iter().enumerate().find(|(_, e)| !e.traits.material) {
+        return Err(InputError::at(
+            format!("regimes[{i}]"),
+            format!("`{}` has no goods, so it cannot share a world with other regimes", e.label),
+        )
+        .help("coexist mode compares needs met; run money-exchange models and the donation game in compare mode"));
+    }
     if entries.len() > MAX_SLOTS {
         return Err(InputError::at("regimes", format!("coexist mode hosts at most {MAX_SLOTS} regimes")));
     }

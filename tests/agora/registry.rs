@@ -27,7 +27,10 @@ enum Layer {
 fn examples() -> Vec<(String, String)> {
     REGIMES
         .iter()
-        .flat_map(|r| r.examples.iter().map(move |(label, toml)| (format!("{}:{label}", r.name), toml.to_string())))
+        // Labels are unique across regimes: `gift:gift_network`, `barter:barter_network`.
+        .flat_map(|r| {
+            r.examples.iter().map(move |(label, toml)| (format!("{0}:{0}_{label}", r.name), toml.to_string()))
+        })
         .collect()
 }
 
@@ -70,25 +73,28 @@ fn plan(src: &str) -> Plan {
     parse(src, None, &Overrides::default()).unwrap_or_else(|e| panic!("{e}\n{src}"))
 }
 
-/// The examples whose members hold money or credit.
-fn money_examples() -> Vec<(String, String)> {
+/// The examples whose planned entry satisfies `keep`.
+fn examples_where(keep: impl Fn(&Traits) -> bool) -> Vec<(String, String)> {
     let all = examples();
-    let p = plan(&scenario("money", "compare", &all, Layer::Plain));
-    all.into_iter().zip(&p.entries).filter(|(_, e)| e.traits.money != MoneyKind::None).map(|(x, _)| x).collect()
+    let p = plan(&scenario("all", "compare", &all, Layer::Plain));
+    all.into_iter().zip(&p.entries).filter(|(_, e)| keep(&e.traits)).map(|(x, _)| x).collect()
 }
 
 /// Every scenario of the matrix: (name, source).
 fn matrix() -> Vec<(String, String)> {
     let all = examples();
-    let money = money_examples();
+    let money = examples_where(|t| t.money != MoneyKind::None);
+    // Coexist mode hosts goods regimes only (it compares needs met).
+    let goods = examples_where(|t| t.material);
+    let goods_money = examples_where(|t| t.material && t.money != MoneyKind::None);
     let mut out = Vec::new();
     for (mode, layer, entries) in [
         ("compare", Layer::Plain, &all),
         ("compare", Layer::GoodsPolicy, &all),
         ("compare", Layer::MoneyPolicy, &money),
-        ("coexist", Layer::Plain, &all),
-        ("coexist", Layer::GoodsPolicy, &all),
-        ("coexist", Layer::MoneyPolicy, &money),
+        ("coexist", Layer::Plain, &goods),
+        ("coexist", Layer::GoodsPolicy, &goods),
+        ("coexist", Layer::MoneyPolicy, &goods_money),
     ] {
         let name = format!("{mode}_{}", ["plain", "goods_policy", "money_policy"][layer as usize]);
         out.push((name.clone(), scenario(&name, mode, entries, layer)));
