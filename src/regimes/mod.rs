@@ -8,6 +8,7 @@
 //! one line to [`REGIMES`].
 
 pub mod autarky;
+pub mod barter;
 pub mod commons;
 pub mod exchange;
 pub mod gift;
@@ -24,7 +25,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Every regime the engine knows, in the order `agora list` shows them.
-pub static REGIMES: &[RegimeInfo] = &[autarky::INFO, market::INFO, mutual_credit::INFO, gift::INFO, commons::INFO];
+pub static REGIMES: &[RegimeInfo] =
+    &[autarky::INFO, market::INFO, mutual_credit::INFO, gift::INFO, commons::INFO, barter::INFO];
 
 /// The registry entry for a regime name.
 pub fn find(name: &str) -> Option<&'static RegimeInfo> {

@@ -1,6 +1,7 @@
 //! The integration tests, in one binary (one link step instead of one per file): the real
 //! `agora` binary end to end, and the library on scenarios in `tests/data/`.
 
+mod barter;
 mod cli;
 mod common;
 mod commons;
