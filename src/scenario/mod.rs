@@ -10,6 +10,7 @@ mod file;
 pub mod output;
 pub mod policy;
 pub mod sections;
+pub mod settings;
 pub mod source;
 pub mod validate;
 pub mod values;
