@@ -8,7 +8,7 @@
 //! the lookers, their neighbour draws and their acceptance draws are the same in every regime
 //! of a replicate, which keeps regimes on common random numbers.
 
-use crate::rng::{unit_f64, Purpose, Streams, CHUNK};
+use crate::rng::{stream, unit_f64, Key, Purpose, Streams, CHUNK};
 use crate::scenario::AdaptConfig;
 use crate::world::{Strategy, World, LEFT};
 use rand::Rng;
@@ -46,7 +46,7 @@ pub fn imitate(world: &mut World, cfg: &AdaptConfig, streams: &Streams, step: u6
     next.par_chunks_mut(CHUNK).enumerate().for_each_init(init, |(lookers, partners), (c, out)| {
         let base = c * CHUNK;
         if cfg.imitate > 0.0 {
-            let mut rng = streams.rng(Purpose::Adapt, 0, step, c);
+            let mut rng = streams.rng(Key::engine(Purpose::Adapt, stream::IMITATION, 0), step, c);
             lookers.clear();
             let mut k = gap(&mut rng, cfg.imitate);
             while k < out.len() {
@@ -70,7 +70,7 @@ pub fn imitate(world: &mut World, cfg: &AdaptConfig, streams: &Streams, step: u6
             }
         }
         if cfg.explore > 0.0 {
-            let mut rng = streams.rng(Purpose::Adapt, 2, step, c);
+            let mut rng = streams.rng(Key::engine(Purpose::Adapt, stream::EXPLORATION, 0), step, c);
             let mut k = gap(&mut rng, cfg.explore);
             while k < out.len() {
                 let e = rng.next_u64();
@@ -118,7 +118,7 @@ pub fn migrations(world: &World, migrate: f64, temperature: f64, streams: &Strea
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(c, member)| {
-            let mut rng = streams.rng(Purpose::Adapt, 1, step, c);
+            let mut rng = streams.rng(Key::engine(Purpose::Adapt, stream::MIGRATION, 0), step, c);
             let mut out = Vec::new();
             let mut k = gap(&mut rng, migrate);
             while k < member.len() {

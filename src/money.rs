@@ -104,6 +104,43 @@ pub fn apportion(total: i64, weights: &[f64], rotate: usize, out: &mut Vec<i64>)
     apportion_strided(total, weights, 1, 0, weight_total, rotate, out);
 }
 
+/// Splits `total` over `weights` as [`apportion`] does, but no share exceeds `caps[i]`: a
+/// share that would is held at its cap, and what is left is split again among the others
+/// (water-filling, in index order). Writes the shares into `out` and returns what nobody could
+/// bear (positive when the caps together fall short of the total).
+pub fn apportion_capped(total: i64, weights: &[f64], caps: &[i64], rotate: usize, out: &mut Vec<i64>) -> i64 {
+    let n = weights.len();
+    out.clear();
+    out.resize(n, 0);
+    let mut w: Vec<f64> = weights.iter().zip(caps).map(|(&w, &c)| if c > 0 && w > 0.0 { w } else { 0.0 }).collect();
+    let mut left = total;
+    let mut shares = Vec::new();
+    while left > 0 {
+        let wt = chunk_sum(&w);
+        if wt <= 0.0 {
+            break;
+        }
+        let mut capped = false;
+        for i in 0..n {
+            if w[i] > 0.0 && left as f64 * (w[i] / wt) >= caps[i] as f64 {
+                out[i] = caps[i];
+                left -= caps[i];
+                w[i] = 0.0;
+                capped = true;
+            }
+        }
+        if !capped {
+            // Every proportional share is below its cap, so floors plus one unit fit too.
+            apportion(left, &w, rotate, &mut shares);
+            for (o, s) in out.iter_mut().zip(&shares) {
+                *o += s;
+            }
+            left = 0;
+        }
+    }
+    left.max(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +157,33 @@ mod tests {
             for (o, x) in out.iter().zip(&w) {
                 assert!((*o as f64 - total as f64 * x / wt).abs() <= 1.0 + 1e-6);
             }
+        }
+    }
+
+    #[test]
+    fn capped_shares_never_pass_their_caps_and_sum_to_what_was_borne() {
+        let mut out = Vec::new();
+        let w = [1.0, 1.0, 1.0, 1.0];
+        // Equal shares of 100 would be 25; the second can bear only 5, the last nothing.
+        let left = apportion_capped(100, &w, &[1000, 5, 1000, 0], 0, &mut out);
+        assert_eq!(left, 0);
+        assert_eq!(out[1], 5);
+        assert_eq!(out[3], 0);
+        assert_eq!(out.iter().sum::<i64>(), 100);
+        assert!((out[0] - out[2]).abs() <= 1);
+        // Caps below the total: everyone pays its cap and the rest is left over.
+        let left = apportion_capped(100, &w, &[10, 20, 30, 0], 3, &mut out);
+        assert_eq!((left, out.clone()), (40, vec![10, 20, 30, 0]));
+        // Many random cases: within caps, exact.
+        for seed in 0..200u64 {
+            let r = |k: u64| crate::rng::splitmix64(seed * 31 + k);
+            let n = 1 + (r(0) % 30) as usize;
+            let w: Vec<f64> = (0..n).map(|i| (r(i as u64 + 1) % 5) as f64).collect();
+            let caps: Vec<i64> = (0..n).map(|i| (r(i as u64 + 100) % 50) as i64).collect();
+            let total = (r(999) % 600) as i64;
+            let left = apportion_capped(total, &w, &caps, seed as usize, &mut out);
+            assert!(out.iter().zip(&caps).all(|(o, c)| *o >= 0 && o <= c), "{out:?} over {caps:?}");
+            assert_eq!(out.iter().sum::<i64>() + left, total);
         }
     }
 

@@ -1,13 +1,17 @@
-//! Phase 6, policy: shocks, and a basic income funded by a tax, for any regime.
+//! Phase 6, policy: shocks, demurrage on money, and a basic income funded by a tax, for any
+//! regime.
 //!
-//! Each regime of a world has its own treasury. Every step it collects the tax (and any
-//! policy demurrage), pays the basic income out of what it holds, and keeps the rest: tax
-//! collected always equals income paid plus the change in the treasury, exactly for money
+//! Demurrage is a charge on money: every member of a regime with money or credit pays
+//! `demurrage` of its positive holding, and the proceeds go straight back to all the members
+//! in equal shares the same step (a dividend), so money moves from those who hold it to
+//! everyone and none is lost. Each regime of a world has its own treasury for the tax: every
+//! step it collects the tax, pays the basic income out of what it holds, and keeps the rest:
+//! tax collected always equals income paid plus the change in the treasury, exactly for money
 //! (integer units) and to rounding for goods. The treasury's goods do not perish.
 
 use crate::metrics::record::SlotView;
 use crate::money::{apportion, from_money, to_money, MoneyKind, MONEY_UNIT};
-use crate::rng::{unit_f64, Purpose, Streams, CHUNK};
+use crate::rng::{stream, unit_f64, Key, Purpose, Streams, CHUNK};
 use crate::scenario::{PaidIn, PolicyConfig, Shock, TaxBase};
 use crate::world::{World, LEFT};
 use rand::Rng;
@@ -63,7 +67,7 @@ pub fn shocks(world: &mut World, shocks: &[Shock], streams: &Streams, step: u64)
                     .par_chunks(CHUNK)
                     .enumerate()
                     .map(|(c, m)| {
-                        let mut rng = streams.rng(Purpose::Shocks, k as u32, step, c);
+                        let mut rng = streams.rng(Key::engine(Purpose::Shocks, stream::EXODUS, k as u32), step, c);
                         (0..m.len())
                             .filter(|&j| {
                                 let u = unit_f64(rng.next_u64());
@@ -92,11 +96,44 @@ pub struct PolicyReport {
     pub basic_income_paid: f64,
     /// What the treasury holds after paying.
     pub treasury: f64,
+    /// Demurrage collected (and paid back as a dividend), in units of account; `NaN` where
+    /// there is none.
+    pub demurrage: f64,
 }
 
-/// Collects the tax (and policy demurrage) from the members of `slot` and pays the basic
-/// income; `None` when no policy is set (or none can act: a money policy where members hold
-/// no money).
+/// Charges demurrage on the money (or positive credit balances) of the members of `slot` and
+/// pays it back to them in equal shares; returns the money units collected.
+fn demurrage(world: &mut World, slot: u8, money: MoneyKind, rate: f64, treasury: &mut Treasury, step: u64) -> i64 {
+    let a = &mut world.agents;
+    let column = match money {
+        MoneyKind::Money => &mut a.money,
+        MoneyKind::Balance => &mut a.balance,
+        MoneyKind::None => return 0,
+    };
+    let collected: i64 = (column.par_chunks_mut(CHUNK), a.member.par_chunks(CHUNK))
+        .into_par_iter()
+        .map(|(held, member)| {
+            let mut got = 0i64;
+            for (h, &m) in held.iter_mut().zip(member) {
+                if m == slot && *h > 0 {
+                    let fee = (rate * *h as f64).floor() as i64;
+                    *h -= fee;
+                    got += fee;
+                }
+            }
+            got
+        })
+        .sum();
+    treasury.weights.clear();
+    treasury.weights.extend(a.member.iter().map(|&m| if m == slot { 1.0 } else { 0.0 }));
+    apportion(collected, &treasury.weights, (step as usize).wrapping_mul(104_729), &mut treasury.shares);
+    column.par_iter_mut().zip(treasury.shares.par_iter()).for_each(|(h, s)| *h += s);
+    collected
+}
+
+/// Charges demurrage, collects the tax from the members of `slot` and pays the basic income;
+/// `None` when no policy is set (or none can act: a money policy where members hold no
+/// money).
 pub fn tax_and_transfer(
     world: &mut World,
     view: SlotView,
@@ -110,11 +147,24 @@ pub fn tax_and_transfer(
     if !active {
         return None;
     }
+    let charged = if cfg.demurrage > 0.0 && money != MoneyKind::None {
+        from_money(demurrage(world, slot, money, cfg.demurrage, treasury, step))
+    } else {
+        f64::NAN
+    };
     let goods = world.goods;
     let a = &mut world.agents;
     let members = a.member.iter().filter(|&&m| m == slot).count();
     let rate = cfg.tax.rate;
     let on = cfg.tax.on;
+    if bi.amount <= 0.0 && rate <= 0.0 {
+        return Some(PolicyReport {
+            tax_revenue: f64::NAN,
+            basic_income_paid: f64::NAN,
+            treasury: f64::NAN,
+            demurrage: charged,
+        });
+    }
     match bi.paid_in {
         PaidIn::Goods => {
             // Tax in goods.
@@ -176,7 +226,12 @@ pub fn tax_and_transfer(
                     paid += out;
                 }
             }
-            Some(PolicyReport { tax_revenue: revenue, basic_income_paid: paid, treasury: treasury.goods.iter().sum() })
+            Some(PolicyReport {
+                tax_revenue: revenue,
+                basic_income_paid: paid,
+                treasury: treasury.goods.iter().sum(),
+                demurrage: charged,
+            })
         }
         PaidIn::Money => {
             let column = match money {
@@ -184,7 +239,6 @@ pub fn tax_and_transfer(
                 MoneyKind::Balance => &mut a.balance,
                 MoneyKind::None => return None,
             };
-            let demurrage = cfg.demurrage;
             let revenue: i64 = (
                 column.par_chunks_mut(CHUNK),
                 a.member.par_chunks(CHUNK),
@@ -205,7 +259,7 @@ pub fn tax_and_transfer(
                             }
                             TaxBase::Wealth => positive,
                         };
-                        let t = ((rate * base).floor() + (demurrage * positive).floor()).min(positive) as i64;
+                        let t = (rate * base).floor().min(positive) as i64;
                         held[k] -= t;
                         got += t;
                     }
@@ -227,6 +281,7 @@ pub fn tax_and_transfer(
                 tax_revenue: from_money(revenue),
                 basic_income_paid: from_money(paid),
                 treasury: from_money(treasury.money),
+                demurrage: charged,
             })
         }
     }

@@ -34,6 +34,7 @@ impl Sim<'_> {
                 row[layout.policy(Policy::TaxRevenue)] = p.tax_revenue;
                 row[layout.policy(Policy::BasicIncomePaid)] = p.basic_income_paid;
                 row[layout.policy(Policy::Treasury)] = p.treasury;
+                row[layout.policy(Policy::Demurrage)] = p.demurrage;
             }
             let columns = &plan.entries[s.entry].columns;
             s.regime.record(&mut RegimeOut::new(row, columns));

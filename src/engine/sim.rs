@@ -9,8 +9,8 @@ use crate::error::Result;
 use crate::metrics::record::{Scratch, SlotView};
 use crate::plan::Plan;
 use crate::policy::{self, PolicyReport, Treasury};
-use crate::regimes::{Ctx, Regime, Traits};
-use crate::rng::{Purpose, Streams, CHUNK};
+use crate::regimes::{Ctx, Leaving, Regime, Traits};
+use crate::rng::{stream, Key, Purpose, Streams, CHUNK};
 use crate::scenario::{AdaptConfig, PolicyConfig, Shock};
 use crate::world::{self, network::Network, Property, Strategy, World, LEFT};
 use rayon::prelude::*;
@@ -131,12 +131,13 @@ impl<'a> Sim<'a> {
         for (k, s) in slots.iter_mut().enumerate() {
             s.regime.init(&mut sim.world, &Ctx { slot: k as u8, step: 0, streams });
         }
-        // Members of pure money-exchange regimes hold no goods.
+        // Members of pure money-exchange regimes hold no goods, and so no wealth in goods.
         let goods = sim.world.goods;
         let a = &mut sim.world.agents;
-        for (stock, &m) in a.stock.chunks_exact_mut(goods).zip(&a.member) {
+        for ((stock, holdings), &m) in a.stock.chunks_exact_mut(goods).zip(a.holdings.iter_mut()).zip(&a.member) {
             if !sim.kinds.material[m as usize] {
                 stock.fill(0.0);
+                *holdings = 0.0;
             }
         }
         sim.slots = slots;
@@ -159,7 +160,7 @@ impl<'a> Sim<'a> {
         let mut world = World::new(&plan.world, &streams, network);
         let shares: Vec<f64> = plan.coexist.as_ref().map(|c| c.shares.clone()).unwrap_or_default();
         world.agents.member.par_chunks_mut(CHUNK).enumerate().for_each(|(c, member)| {
-            let mut rng = streams.rng(Purpose::Population, 2, 0, c);
+            let mut rng = streams.rng(Key::engine(Purpose::Population, stream::MEMBERSHIP, 0), 0, c);
             for m in member.iter_mut() {
                 let u = crate::rng::unit_f64(rand::Rng::next_u64(&mut rng));
                 let mut acc = 0.0;
@@ -326,7 +327,7 @@ impl<'a> Sim<'a> {
                 leaving.iter().copied().filter(|&i| self.world.agents.member[i as usize] == k as u8).collect();
             if !mine.is_empty() {
                 let ctx = self.ctx(k, step);
-                self.slots[k].regime.depart(&mut self.world, &ctx, &mine);
+                self.slots[k].regime.depart(&mut self.world, &ctx, &mine, Leaving::World);
             }
         }
         let goods = self.world.goods;
@@ -336,6 +337,7 @@ impl<'a> Sim<'a> {
             let stock = &mut a.stock[i * goods..(i + 1) * goods];
             self.world.ledger.departed += stock.iter().sum::<f64>();
             stock.fill(0.0);
+            a.left_from[i] = a.member[i];
             a.member[i] = LEFT;
             a.output[i] = 0.0;
             a.consumed[i] = 0.0;
@@ -353,7 +355,7 @@ impl<'a> Sim<'a> {
                 moves.iter().filter(|m| self.world.agents.member[m.0 as usize] == k as u8).map(|m| m.0).collect();
             if !mine.is_empty() {
                 let ctx = self.ctx(k, step);
-                self.slots[k].regime.depart(&mut self.world, &ctx, &mine);
+                self.slots[k].regime.depart(&mut self.world, &ctx, &mine, Leaving::Regime);
             }
         }
         for &(i, to) in moves {
@@ -369,6 +371,14 @@ impl<'a> Sim<'a> {
             accounts.push(("treasury", self.slots[slot].treasury.money));
         }
         accounts
+    }
+
+    /// The first broken invariant of any of the world's regimes, if any (for tests).
+    pub fn broken_invariant(&self) -> Option<String> {
+        self.slots
+            .iter()
+            .enumerate()
+            .find_map(|(k, s)| s.regime.broken_invariant(&self.world, k as u8).map(|e| format!("{}: {e}", s.label)))
     }
 
     /// Goods held by agents and by the policy treasuries.

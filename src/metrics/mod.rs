@@ -46,6 +46,8 @@ pub enum Common {
     NeedsMetMean,
     NeedsMetP10,
     DestituteShare,
+    NeedsMetPresent,
+    DepartedShare,
     WellbeingMean,
     WealthMean,
     GiniWealth,
@@ -70,12 +72,26 @@ pub static COMMON: &[MetricDef] = &[
     MetricDef::new("agents", "agents", "members present at the end of the step"),
     MetricDef::new("regime_share", "share", "share of present agents in this regime (coexist mode)")
         .titled("Regime share"),
-    MetricDef::new("needs_met_mean", "share", "mean over members of the share of needs met this step")
-        .titled("Needs met, mean"),
-    MetricDef::new("needs_met_p10", "share", "10th percentile of needs met: how the worst-off fare")
-        .titled("Needs met, 10th percentile"),
-    MetricDef::new("destitute_share", "share", "share of members with needs met below the destitution threshold")
-        .titled("Destitute share"),
+    MetricDef::new(
+        "needs_met_mean",
+        "share",
+        "mean share of needs met this step over the regime's population (members who left meet none)",
+    )
+    .titled("Needs met, mean"),
+    MetricDef::new(
+        "needs_met_p10",
+        "share",
+        "10th percentile of needs met over the population (members who left meet none): how the worst-off fare",
+    )
+    .titled("Needs met, 10th percentile"),
+    MetricDef::new(
+        "destitute_share",
+        "share",
+        "share of the population with needs met below the destitution threshold (members who left count)",
+    )
+    .titled("Destitute share"),
+    MetricDef::new("needs_met_present", "share", "mean share of needs met over the members present only"),
+    MetricDef::new("departed_share", "share", "share of the regime's population that has left the world"),
     MetricDef::new("wellbeing_mean", "share", "mean of the moving average of needs met that agents compare"),
     MetricDef::new(
         "wealth_mean",
@@ -85,7 +101,12 @@ pub static COMMON: &[MetricDef] = &[
     MetricDef::new("gini_wealth", "index", "mean-difference Gini of wealth").titled("Gini of wealth"),
     MetricDef::new("theil_wealth", "index", "Theil T index of wealth (empty if any wealth is negative)"),
     MetricDef::new("palma_wealth", "ratio", "wealth share of the top 10% over that of the bottom 40%"),
-    MetricDef::new("gini_consumption", "index", "Gini of units consumed this step"),
+    MetricDef::new(
+        "gini_consumption",
+        "index",
+        "Gini of units consumed this step over the population (members who left consume none)",
+    )
+    .titled("Gini of consumption"),
     MetricDef::new("gini_money", "index", "Gini of money holdings (money regimes)").titled("Gini of money"),
     MetricDef::new("output_total", "units", "units of goods produced this step"),
     MetricDef::new("resource_stock", "share of capacity", "common-pool resource stock over its carrying capacity")
@@ -108,6 +129,7 @@ pub enum Policy {
     TaxRevenue,
     BasicIncomePaid,
     Treasury,
+    Demurrage,
 }
 
 /// Metrics of the policy phase (basic income, tax, treasury).
@@ -115,6 +137,11 @@ pub static POLICY: &[MetricDef] = &[
     MetricDef::new("tax_revenue", "unit of account", "tax collected this step"),
     MetricDef::new("basic_income_paid", "unit of account", "basic income paid this step"),
     MetricDef::new("treasury", "unit of account", "funds the treasury holds after paying basic income"),
+    MetricDef::new(
+        "demurrage",
+        "unit of account",
+        "demurrage charged on money this step (paid back as an equal dividend)",
+    ),
 ];
 
 /// The columns of a run: metric definitions in column order, then `price_<good>` per good.

@@ -4,7 +4,7 @@
 use super::inequality::{self, SortBuffer};
 use super::{Common, Layout, MoneyKind};
 use crate::money::from_money;
-use crate::world::World;
+use crate::world::{World, LEFT};
 use rayon::prelude::*;
 
 /// Where the common metrics of one regime go in its row.
@@ -50,6 +50,7 @@ pub struct Scratch {
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
     members: usize,
+    departed: usize,
     needs_met: f64,
     destitute: usize,
     wellbeing: f64,
@@ -62,6 +63,7 @@ struct Tally {
 impl Tally {
     fn add(mut self, o: Tally) -> Tally {
         self.members += o.members;
+        self.departed += o.departed;
         self.needs_met += o.needs_met;
         self.destitute += o.destitute;
         self.wellbeing += o.wellbeing;
@@ -103,6 +105,7 @@ pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mu
             let mut t = Tally::default();
             for i in c * chunk..((c + 1) * chunk).min(n) {
                 if a.member[i] != slot {
+                    t.departed += (a.member[i] == LEFT && a.left_from[i] == slot) as usize;
                     continue;
                 }
                 t.members += 1;
@@ -136,6 +139,27 @@ pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mu
         out.set(Common::ResourceStock, world.resource.stock / world.resource.capacity);
         out.set(Common::KnowledgePool, if present == 0 { f64::NAN } else { world.knowledge.pool / present as f64 });
     }
+    // The regime's population: its members and those who left the world from it, who count
+    // as meeting none of their needs (a regime cannot improve its averages by losing people).
+    let population = m + tally.departed;
+    if view.material && population > 0 {
+        let pf = population as f64;
+        let counted = |i: usize| {
+            if a.member[i] == slot {
+                Some(a.needs_met[i] as f64)
+            } else {
+                (a.member[i] == LEFT && a.left_from[i] == slot).then_some(0.0)
+            }
+        };
+        out.set(Common::NeedsMetMean, tally.needs_met / pf);
+        out.set(Common::NeedsMetP10, inequality::quantile_where(n, 0.1, counted));
+        out.set(Common::DestituteShare, (tally.destitute + tally.departed) as f64 / pf);
+        out.set(Common::DepartedShare, tally.departed as f64 / pf);
+        let consumed = |i: usize| counted(i).map(|_| if a.member[i] == slot { a.consumed[i] as f64 } else { 0.0 });
+        out.set(Common::GiniConsumption, scratch.sort_consumption.sort_where(n, consumed).gini());
+        out.set(Common::OutputTotal, tally.output);
+        out.set(Common::Harvest, world.resource.harvest / world.initial_agents as f64);
+    }
     if m == 0 {
         return;
     }
@@ -165,14 +189,7 @@ pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mu
         out.set(Common::WellbeingMean, tally.wellbeing / mf);
     }
     if view.material {
-        let g = scratch.sort_consumption.sort_where(n, |i| member(i).then(|| a.consumed[i] as f64)).gini();
-        out.set(Common::GiniConsumption, g);
-        let p10 = inequality::quantile_where(n, 0.1, |i| member(i).then(|| a.needs_met[i] as f64));
-        out.set(Common::NeedsMetMean, tally.needs_met / mf);
-        out.set(Common::NeedsMetP10, p10);
-        out.set(Common::DestituteShare, tally.destitute as f64 / mf);
+        out.set(Common::NeedsMetPresent, tally.needs_met / mf);
         out.set(Common::WellbeingMean, tally.wellbeing / mf);
-        out.set(Common::OutputTotal, tally.output);
-        out.set(Common::Harvest, world.resource.harvest / world.initial_agents as f64);
     }
 }

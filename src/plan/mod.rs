@@ -4,6 +4,8 @@
 //! its metric layout and its resolved TOML. The engine and the regimes read the plan, never
 //! the file.
 
+mod inactive;
+
 use crate::error::{Error, InputError};
 use crate::metrics::{Layout, MetricDef};
 use crate::regimes::{self, BuildEnv, ConfigError, RegimeConfig, RegimeInfo, Traits};
@@ -273,6 +275,7 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
         entry_files.push(cfg);
     }
     let coexist = money_and_coexist(&file, &entries, &entry_files)?;
+    warnings.extend(inactive::warnings(&file, &entries, src));
     // The listed regimes' metrics have columns, in registry order.
     let regime_metrics: Vec<&MetricDef> = listed.iter().flat_map(|r| r.metrics.iter()).collect();
     let layout = Layout::new(regime_metrics, &file.population.goods);

@@ -16,7 +16,7 @@ use super::{BuildEnv, Ctx, PropertyKind, Regime, RegimeInfo, Table, Traits};
 use crate::error::InputError;
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::money::MoneyKind;
-use crate::rng::{Purpose, CHUNK};
+use crate::rng::CHUNK;
 use crate::scenario::validate::{at_least, count};
 use crate::world::network::scale_u32;
 use crate::world::{World, LEFT};
@@ -43,6 +43,15 @@ pub const INFO: RegimeInfo = RegimeInfo {
         ("network", "barter.partners = \"network\"\nbarter.rounds = 2\nbarter.stock_target = 1.0"),
     ],
 };
+
+/// Barter's random streams (index: the round).
+#[repr(u8)]
+enum Stream {
+    /// The order (and, with random partners, the pairs) of a round.
+    Matching,
+    /// Which neighbour each member asks.
+    Partners,
+}
 
 /// Whom members meet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -91,7 +100,13 @@ impl Table for BarterConfig {
     }
 
     fn traits(&self) -> Traits {
-        Traits { material: true, money: MoneyKind::None, property: self.property.property(), payoff_wellbeing: false }
+        Traits {
+            material: true,
+            money: MoneyKind::None,
+            property: self.property.property(),
+            payoff_wellbeing: false,
+            network: self.partners == Partners::Network,
+        }
     }
 
     fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
@@ -119,8 +134,8 @@ pub struct Barter {
 impl Barter {
     /// Pairs of this round: a random matching, or greedy neighbour matching in random order.
     fn match_pairs(&mut self, world: &World, ctx: &Ctx, round: u64) {
-        let step = ctx.step * 64 + round;
-        let order = self.pairing.draw(world, ctx.slot, &ctx.streams, step);
+        let key = ctx.key(Stream::Matching as u8, round as u32);
+        let order = self.pairing.draw(world, ctx.slot, &ctx.streams, key, ctx.step);
         self.pairs.clear();
         match self.cfg.partners {
             Partners::Random => self.pairs.extend_from_slice(&order[..order.len() / 2 * 2]),
@@ -129,7 +144,7 @@ impl Barter {
                 let member = &world.agents.member;
                 self.matched.clear();
                 self.matched.resize(world.len(), false);
-                let mut rng = ctx.streams.rng(Purpose::Allocate, 4000 + ctx.slot as u32, step, 0);
+                let mut rng = ctx.rng(Stream::Partners as u8, round as u32, 0);
                 for &i in order {
                     let i = i as usize;
                     if self.matched[i] {

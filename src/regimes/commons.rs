@@ -24,7 +24,7 @@ use super::{BuildEnv, Ctx, Regime, RegimeInfo, Table, Traits};
 use crate::error::InputError;
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::money::MoneyKind;
-use crate::rng::{unit_f64, Purpose, CHUNK};
+use crate::rng::{unit_f64, CHUNK};
 use crate::scenario::validate::{at_least, count, share};
 use crate::world::{Property, Strategy, World};
 use rand::Rng;
@@ -175,13 +175,39 @@ impl Table for CommonsConfig {
             License::Copyleft => Property::Open,
             License::Permissive => Property::Permissive { capture: self.capture },
         };
-        Traits { material: true, money: MoneyKind::None, property, payoff_wellbeing: false }
+        Traits { material: true, money: MoneyKind::None, property, payoff_wellbeing: false, network: false }
+    }
+
+    fn inactive(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        if self.harvest == HarvestRule::OpenAccess {
+            out.push(("quota", "acts only with harvest = \"quota\" or \"ostrom\""));
+        }
+        if self.harvest != HarvestRule::Ostrom {
+            for k in ["monitor", "sanctions", "exclude_after", "exclude_for", "vote", "vote_every"] {
+                out.push((k, "acts only with harvest = \"ostrom\""));
+            }
+        } else {
+            if !self.vote {
+                out.push(("vote_every", "acts only with vote = true"));
+            }
+            if self.exclude_after == 0 {
+                out.push(("exclude_for", "acts only with exclude_after above 0"));
+            }
+        }
+        if self.license == License::Copyleft {
+            out.push(("capture", "acts only with license = \"permissive\""));
+        }
+        out
     }
 
     fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
         Box::new(Commons::new(self))
     }
 }
+
+/// The commons' one random stream: who is seen by monitors.
+const MONITORING: u8 = 0;
 
 /// Multipliers of the quota a vote can reach.
 const VOTE_RANGE: (f64, f64) = (0.05, 1.0);
@@ -289,7 +315,7 @@ impl Regime for Commons {
             .into_par_iter()
             .enumerate()
             .map(|(c, (want, offences, until, fine))| {
-                let mut rng = ctx.streams.rng(Purpose::Allocate, 3000 + slot as u32, step, c);
+                let mut rng = ctx.rng(MONITORING, 0, c);
                 let mut sanctioned = 0u64;
                 for k in 0..want.len() {
                     let i = c * CHUNK + k;

@@ -10,14 +10,14 @@
 use super::exchange::{self, Account, Credit, Orders, Terms};
 use super::pairing::Pairing;
 use super::shared::{TRADES, VELOCITY};
-use super::{BuildEnv, Ctx, PropertyKind, ReferenceLaw, Regime, RegimeInfo, Table, Traits};
+use super::{BuildEnv, Ctx, Leaving, PropertyKind, ReferenceLaw, Regime, RegimeInfo, Table, Traits};
 use crate::error::InputError;
 use crate::metrics::RegimeOut;
 use crate::money::{apportion, to_money, MoneyKind};
-use crate::rng::{unit_f64, Purpose, CHUNK};
+use crate::rng::{stream, unit_f64, Key, Purpose, CHUNK};
 use crate::scenario::validate::{at_least, distribution, range, share};
 use crate::scenario::Amount;
-use crate::world::{Sampler, World};
+use crate::world::{Sampler, World, LEFT};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -119,7 +119,26 @@ impl Table for MarketConfig {
             money: MoneyKind::Money,
             property: self.property.property(),
             payoff_wellbeing: false,
+            network: false,
         }
+    }
+
+    fn inactive(&self) -> Vec<(&'static str, &'static str)> {
+        const GOODS: &str = "acts only with model = \"goods\"";
+        let mut out = Vec::new();
+        if self.model != MarketModel::Goods {
+            for k in ["initial_price", "price_adjust", "min_price", "keep", "stock_target", "property"] {
+                out.push((k, GOODS));
+            }
+        }
+        if self.model != MarketModel::Kinetic {
+            out.push(("saving", "acts only with model = \"kinetic\""));
+        }
+        if self.model != MarketModel::YardSale {
+            out.push(("bet", "acts only with model = \"yard_sale\""));
+            out.push(("redistribute", "acts only with model = \"yard_sale\""));
+        }
+        out
     }
 
     fn build(&self, env: &BuildEnv) -> Box<dyn Regime> {
@@ -129,6 +148,13 @@ impl Table for MarketConfig {
     fn reference_law(&self) -> Option<ReferenceLaw> {
         (self.model == MarketModel::Kinetic && self.saving == 0.0).then_some(ReferenceLaw::Exponential)
     }
+}
+
+/// The market's random streams (the money-exchange models' matching and coins).
+#[repr(u8)]
+enum Stream {
+    Matching,
+    Exchange,
 }
 
 /// Checks an initial money amount or distribution.
@@ -152,7 +178,7 @@ pub fn endow(world: &mut World, ctx: &Ctx, amount: &Amount, everyone: bool) {
     let a = &mut world.agents;
     (a.money.par_chunks_mut(CHUNK), a.member.par_chunks(CHUNK)).into_par_iter().enumerate().for_each(
         |(c, (money, member))| {
-            let mut rng = streams.rng(Purpose::Population, 1, 0, c);
+            let mut rng = streams.rng(Key::engine(Purpose::Population, stream::ENDOWMENT, 0), 0, c);
             for (m, &s) in money.iter_mut().zip(member) {
                 let x = sampler.sample(&mut rng);
                 if s == slot || (everyone && s != crate::world::LEFT) {
@@ -177,6 +203,8 @@ pub struct Market {
     /// This step's trades and velocity, until recorded.
     trades: f64,
     velocity: f64,
+    /// Money left by members who departed when no member remained to share it.
+    estate: i64,
 }
 
 impl Market {
@@ -192,6 +220,7 @@ impl Market {
             shares: Vec::new(),
             trades: f64::NAN,
             velocity: f64::NAN,
+            estate: 0,
         }
     }
 
@@ -222,35 +251,35 @@ impl Market {
 
     fn kinetic(&mut self, world: &mut World, ctx: &Ctx) {
         let lambda = self.cfg.saving;
-        self.pairing.draw(world, ctx.slot, &ctx.streams, ctx.step);
-        let pairs =
-            self.pairing.exchange(&mut world.agents.money, &ctx.streams, ctx.slot as u32, ctx.step, |a, b, r| {
-                // Each keeps `lambda` of its own money; the rest is pooled and split at random.
-                let total = *a + *b;
-                let keep_a = (lambda * *a as f64).round() as i64;
-                let keep_b = (lambda * *b as f64).round() as i64;
-                let pool = total - keep_a - keep_b;
-                *a = keep_a + (unit_f64(r) * pool as f64).floor() as i64;
-                *b = total - *a;
-            });
+        self.pairing.draw(world, ctx.slot, &ctx.streams, ctx.key(Stream::Matching as u8, 0), ctx.step);
+        let key = ctx.key(Stream::Exchange as u8, 0);
+        let pairs = self.pairing.exchange(&mut world.agents.money, &ctx.streams, key, ctx.step, |a, b, r| {
+            // Each keeps `lambda` of its own money; the rest is pooled and split at random.
+            let total = *a + *b;
+            let keep_a = (lambda * *a as f64).round() as i64;
+            let keep_b = (lambda * *b as f64).round() as i64;
+            let pool = total - keep_a - keep_b;
+            *a = keep_a + (unit_f64(r) * pool as f64).floor() as i64;
+            *b = total - *a;
+        });
         self.trades = pairs as f64;
     }
 
     fn yard_sale(&mut self, world: &mut World, ctx: &Ctx) {
         let bet = self.cfg.bet;
-        self.pairing.draw(world, ctx.slot, &ctx.streams, ctx.step);
-        let pairs =
-            self.pairing.exchange(&mut world.agents.money, &ctx.streams, ctx.slot as u32, ctx.step, |a, b, r| {
-                // A fair coin decides who wins `bet` times the poorer one's money.
-                let stake = (bet * (*a).min(*b) as f64).floor() as i64;
-                if r >> 63 == 0 {
-                    *a += stake;
-                    *b -= stake;
-                } else {
-                    *a -= stake;
-                    *b += stake;
-                }
-            });
+        self.pairing.draw(world, ctx.slot, &ctx.streams, ctx.key(Stream::Matching as u8, 0), ctx.step);
+        let key = ctx.key(Stream::Exchange as u8, 0);
+        let pairs = self.pairing.exchange(&mut world.agents.money, &ctx.streams, key, ctx.step, |a, b, r| {
+            // A fair coin decides who wins `bet` times the poorer one's money.
+            let stake = (bet * (*a).min(*b) as f64).floor() as i64;
+            if r >> 63 == 0 {
+                *a += stake;
+                *b -= stake;
+            } else {
+                *a -= stake;
+                *b += stake;
+            }
+        });
         self.trades = pairs as f64;
         let chi = self.cfg.redistribute;
         if chi > 0.0 {
@@ -300,6 +329,48 @@ impl Regime for Market {
             MarketModel::Goods => self.goods(world, ctx),
             MarketModel::Kinetic => self.kinetic(world, ctx),
             MarketModel::YardSale => self.yard_sale(world, ctx),
+        }
+    }
+
+    /// Money stays in the market: a member who leaves it (out of the world, or to another
+    /// regime of a world without cross-trade) leaves its money to the members who stay, in
+    /// equal shares, so that the money the market's members hold changes only by policy.
+    /// With cross-trade everyone keeps its money when changing regime: it is good everywhere.
+    fn depart(&mut self, world: &mut World, ctx: &Ctx, leaving: &[u32], to: Leaving) {
+        if self.everyone && to == Leaving::Regime {
+            return;
+        }
+        let a = &mut world.agents;
+        let mut estate = std::mem::take(&mut self.estate);
+        for &i in leaving {
+            estate += std::mem::take(&mut a.money[i as usize]);
+        }
+        if estate == 0 {
+            return;
+        }
+        let (slot, everyone) = (ctx.slot, self.everyone);
+        self.weights.clear();
+        self.weights.extend((0..a.len()).map(|i| {
+            let stays = if everyone { a.member[i] != LEFT } else { a.member[i] == slot };
+            if stays && leaving.binary_search(&(i as u32)).is_err() {
+                1.0
+            } else {
+                0.0
+            }
+        }));
+        if self.weights.iter().all(|&w| w == 0.0) {
+            self.estate = estate;
+            return;
+        }
+        apportion(estate, &self.weights, (ctx.step as usize).wrapping_mul(7919), &mut self.shares);
+        a.money.par_iter_mut().zip(self.shares.par_iter()).for_each(|(m, s)| *m += s);
+    }
+
+    fn accounts(&self) -> Vec<(&'static str, i64)> {
+        if self.estate != 0 {
+            vec![("estate", self.estate)]
+        } else {
+            Vec::new()
         }
     }
 

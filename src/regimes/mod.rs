@@ -19,7 +19,7 @@ pub mod pairing;
 use crate::error::InputError;
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::money::MoneyKind;
-use crate::rng::Streams;
+use crate::rng::{Key, Streams};
 use crate::world::{Property, World};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -79,11 +79,19 @@ pub struct Traits {
     pub property: Property,
     /// Whether members' wellbeing is a game payoff the regime sets (no goods to measure).
     pub payoff_wellbeing: bool,
+    /// Whether the regime reads the social network (beyond imitation and migration).
+    pub network: bool,
 }
 
 impl Default for Traits {
     fn default() -> Self {
-        Traits { material: true, money: MoneyKind::None, property: Property::Open, payoff_wellbeing: false }
+        Traits {
+            material: true,
+            money: MoneyKind::None,
+            property: Property::Open,
+            payoff_wellbeing: false,
+            network: false,
+        }
     }
 }
 
@@ -128,6 +136,11 @@ pub trait RegimeConfig: std::fmt::Debug + Send + Sync {
     fn reference_law(&self) -> Option<ReferenceLaw> {
         None
     }
+    /// Keys of its table (dotted below the table, such as `limit.amount`) that act on nothing
+    /// with the other settings as they are, and why.
+    fn inactive(&self) -> Vec<(&'static str, &'static str)>;
+    /// The default configuration as a TOML value (to tell a key set from its default).
+    fn default_value(&self) -> toml::Value;
 }
 
 impl Clone for Box<dyn RegimeConfig> {
@@ -148,6 +161,11 @@ pub trait Table: Serialize + DeserializeOwned + Default + Clone + std::fmt::Debu
     /// The distribution theory predicts for its money, if any.
     fn reference_law(&self) -> Option<ReferenceLaw> {
         None
+    }
+    /// Keys (below the table) that act on nothing with the other settings as they are, and
+    /// why: the plan warns about each one set to other than its default.
+    fn inactive(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
     }
 }
 
@@ -170,6 +188,12 @@ impl<T: Table> RegimeConfig for T {
     }
     fn reference_law(&self) -> Option<ReferenceLaw> {
         Table::reference_law(self)
+    }
+    fn inactive(&self) -> Vec<(&'static str, &'static str)> {
+        Table::inactive(self)
+    }
+    fn default_value(&self) -> toml::Value {
+        toml::Value::try_from(T::default()).unwrap_or_else(|_| toml::Value::Table(toml::Table::new()))
     }
 }
 
@@ -204,6 +228,15 @@ impl PropertyKind {
     }
 }
 
+/// Where members who depart are going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaving {
+    /// Out of the world (destitution, an exodus).
+    World,
+    /// To another regime of the same world (migration, coexist mode).
+    Regime,
+}
+
 /// What a regime sees of the step it runs in.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx {
@@ -213,6 +246,18 @@ pub struct Ctx {
     pub step: u64,
     /// The replicate's random streams.
     pub streams: Streams,
+}
+
+impl Ctx {
+    /// The key of the regime's own stream `stream` (its own numbering), `index` within it.
+    pub fn key(&self, stream: u8, index: u32) -> Key {
+        Key::regime(self.slot, stream, index)
+    }
+
+    /// The regime's stream `stream`, `index` within it, at this step, for `chunk`.
+    pub fn rng(&self, stream: u8, index: u32, chunk: usize) -> rand_chacha::ChaCha8Rng {
+        self.streams.rng(self.key(stream, index), self.step, chunk)
+    }
 }
 
 /// One allocation regime in one world. Its `allocate` is phase 2; the other methods, all
@@ -232,13 +277,19 @@ pub trait Regime: Send {
     /// Phase 6: the regime's own rules after consumption (demurrage, sanctions, ...).
     fn policy(&mut self, _world: &mut World, _ctx: &Ctx) {}
 
-    /// Phase 6 and 7: members `leaving` are about to leave the world or the regime
-    /// (destitution, exodus, migration); settle what they owe or are owed. They are still
+    /// Phase 6 and 7: members `leaving` are about to leave the world (destitution, exodus)
+    /// or the regime (migration, `to`); settle what they owe or are owed. They are still
     /// members during the call.
-    fn depart(&mut self, _world: &mut World, _ctx: &Ctx, _leaving: &[u32]) {}
+    fn depart(&mut self, _world: &mut World, _ctx: &Ctx, _leaving: &[u32], _to: Leaving) {}
 
     /// Phase 8: writes the metrics the regime declared for this step, then forgets them.
     fn record(&mut self, _out: &mut RegimeOut) {}
+
+    /// A description of the first of the regime's own invariants that does not hold (a
+    /// balance below its credit limit, ...), if any: for tests.
+    fn broken_invariant(&self, _world: &World, _slot: u8) -> Option<String> {
+        None
+    }
 
     /// Accounts held outside the agents (a community fund), for snapshots: name and balance in
     /// money units.

@@ -5,7 +5,7 @@
 //! in parallel on a copy of the paired values laid out pair by pair (gather, exchange, scatter),
 //! so no two threads ever touch the same agent.
 
-use crate::rng::{Purpose, Streams, CHUNK};
+use crate::rng::{Key, Streams, CHUNK};
 use crate::world::World;
 use rand::{Rng, RngExt};
 use rayon::prelude::*;
@@ -18,12 +18,12 @@ pub struct Pairing {
 }
 
 impl Pairing {
-    /// Draws this step's matching of the members of `slot`: after the call, agents
-    /// `order[2k]` and `order[2k + 1]` meet.
-    pub fn draw(&mut self, world: &World, slot: u8, streams: &Streams, step: u64) -> &[u32] {
+    /// Draws this step's matching of the members of `slot` from stream `key`: after the
+    /// call, agents `order[2k]` and `order[2k + 1]` meet.
+    pub fn draw(&mut self, world: &World, slot: u8, streams: &Streams, key: Key, step: u64) -> &[u32] {
         self.order.clear();
         self.order.extend((0..world.len() as u32).filter(|&i| world.agents.member[i as usize] == slot));
-        let mut rng = streams.rng(Purpose::Allocate, 1000 + slot as u32, step, 0);
+        let mut rng = streams.rng(key, step, 0);
         for i in (1..self.order.len()).rev() {
             let j = rng.random_range(0..=i as u32) as usize;
             self.order.swap(i, j);
@@ -33,8 +33,8 @@ impl Pairing {
 
     /// Applies `exchange(a, b, random)` to the integer column `column` of every pair of the
     /// last drawn matching, in parallel, where `a` and `b` are the two agents' values and
-    /// `random` a fresh 64-bit draw. Returns the number of pairs.
-    pub fn exchange<F>(&mut self, column: &mut [i64], streams: &Streams, sub: u32, step: u64, exchange: F) -> usize
+    /// `random` a fresh 64-bit draw from stream `key`. Returns the number of pairs.
+    pub fn exchange<F>(&mut self, column: &mut [i64], streams: &Streams, key: Key, step: u64, exchange: F) -> usize
     where
         F: Fn(&mut i64, &mut i64, u64) + Sync,
     {
@@ -44,7 +44,7 @@ impl Pairing {
         self.values.resize(order.len(), 0);
         self.values.par_iter_mut().zip(order.par_iter()).for_each(|(v, &i)| *v = column[i as usize]);
         self.values.par_chunks_mut(2 * CHUNK).enumerate().for_each(|(c, chunk)| {
-            let mut rng = streams.rng(Purpose::Allocate, sub, step, c);
+            let mut rng = streams.rng(key, step, c);
             for pair in chunk.chunks_exact_mut(2) {
                 let (a, b) = pair.split_at_mut(1);
                 exchange(&mut a[0], &mut b[0], rng.next_u64());
@@ -80,12 +80,12 @@ mod tests {
         let mut world = World::new(&sc, &streams, net);
         world.agents.member[7] = crate::world::LEFT;
         let mut p = Pairing::default();
-        let mut order = p.draw(&world, 0, &streams, 1).to_vec();
+        let mut order = p.draw(&world, 0, &streams, Key::regime(0, 0, 0), 1).to_vec();
         assert_eq!(order.len(), 1000);
         let first = order.clone();
         order.sort_unstable();
         assert!(order.iter().zip((0..1001u32).filter(|&i| i != 7)).all(|(a, b)| *a == b));
-        assert_ne!(first, p.draw(&world, 0, &streams, 2).to_vec(), "a new matching every step");
+        assert_ne!(first, p.draw(&world, 0, &streams, Key::regime(0, 0, 0), 2).to_vec(), "a new matching every step");
     }
 
     #[test]
@@ -95,9 +95,9 @@ mod tests {
         let net = Arc::new(crate::world::build_network(&sc, &streams));
         let world = World::new(&sc, &streams, net);
         let mut p = Pairing::default();
-        p.draw(&world, 0, &streams, 1);
+        p.draw(&world, 0, &streams, Key::regime(0, 0, 0), 1);
         let mut col = vec![0i64; 9999];
-        let pairs = p.exchange(&mut col, &streams, 0, 1, |a, b, _| {
+        let pairs = p.exchange(&mut col, &streams, Key::regime(0, 1, 0), 1, |a, b, _| {
             *a += 1;
             *b += 1;
         });

@@ -12,7 +12,7 @@ use crate::error::InputError;
 
 /// Groups of keys whose values are shares that sum to 1, and the defaults of their members
 /// when the file does not write them.
-fn group_of(path: &[&str]) -> Option<Vec<(String, f64)>> {
+fn group_of(path: &[&str]) -> Option<Members> {
     let n = path.len();
     if n >= 2 && path[n - 2] == "strategies" && (n == 3 && path[0] == "population" || is_variant_group(path)) {
         let d = StrategyShares::default();
@@ -33,19 +33,23 @@ fn is_variant_group(path: &[&str]) -> bool {
     path.len() == 5 && path[0] == "variant" && path[2] == "population"
 }
 
+/// The members of a share group and their values.
+type Members = Vec<(String, f64)>;
+
 /// Lays `settings` over the scenario document `doc`, each a dotted key and a value.
 pub fn apply(doc: &mut toml::Table, settings: &[(String, toml::Value)]) -> Result<(), InputError> {
     // Plain keys first; share-group members are collected per group.
-    let mut groups: Vec<(Vec<String>, Vec<(String, f64)>)> = Vec::new();
+    let mut groups: Vec<(Vec<String>, Members)> = Vec::new();
     for (key, value) in settings {
         let path: Vec<&str> = key.split('.').collect();
         if path.iter().any(|p| p.is_empty()) {
             return Err(InputError::at(key.as_str(), "is not a dotted key such as `run.agents`"));
         }
         if group_of(&path).is_some() {
-            let share = value.as_float().or_else(|| value.as_integer().map(|i| i as f64)).ok_or_else(|| {
-                InputError::at(key.as_str(), format!("must be a number (a share), got {value}"))
-            })?;
+            let share = value
+                .as_float()
+                .or_else(|| value.as_integer().map(|i| i as f64))
+                .ok_or_else(|| InputError::at(key.as_str(), format!("must be a number (a share), got {value}")))?;
             let table: Vec<String> = path[..path.len() - 1].iter().map(|s| s.to_string()).collect();
             let member = path[path.len() - 1].to_string();
             match groups.iter_mut().find(|g| g.0 == table) {
@@ -64,7 +68,7 @@ pub fn apply(doc: &mut toml::Table, settings: &[(String, toml::Value)]) -> Resul
         let defaults = group_of(&probe).unwrap_or_default();
         // Current members: as written, else the defaults.
         let written = get_table(doc, &path);
-        let mut members: Vec<(String, f64)> = match written {
+        let mut members: Members = match written {
             Some(t) if !t.is_empty() => t
                 .iter()
                 .map(|(k, v)| (k.clone(), v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).unwrap_or(0.0)))
@@ -116,9 +120,9 @@ fn set(doc: &mut toml::Table, path: &[&str], value: toml::Value, key: &str) -> R
     let mut t = doc;
     for p in parents {
         let entry = t.entry(p.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        t = entry
-            .as_table_mut()
-            .ok_or_else(|| InputError::at(key, format!("`{p}` holds a value, not a table, so `{key}` cannot be set")))?;
+        t = entry.as_table_mut().ok_or_else(|| {
+            InputError::at(key, format!("`{p}` holds a value, not a table, so `{key}` cannot be set"))
+        })?;
     }
     t.insert(last.to_string(), value);
     Ok(())
@@ -147,7 +151,11 @@ mod tests {
         let mut d = doc("[population]\nstrategies = { cooperator = 0.5, reciprocator = 0.3, free_rider = 0.2 }\n");
         apply(&mut d, &[("population.strategies.free_rider".into(), 0.6.into())]).unwrap();
         let s = &d["population"]["strategies"];
-        let (c, r, f) = (s["cooperator"].as_float().unwrap(), s["reciprocator"].as_float().unwrap(), s["free_rider"].as_float().unwrap());
+        let (c, r, f) = (
+            s["cooperator"].as_float().unwrap(),
+            s["reciprocator"].as_float().unwrap(),
+            s["free_rider"].as_float().unwrap(),
+        );
         assert_eq!(f, 0.6);
         assert!((c - 0.25).abs() < 1e-12 && (r - 0.15).abs() < 1e-12, "{c} {r}");
         // Unwritten groups start from the defaults (0.6, 0.3, 0.1).
@@ -157,7 +165,10 @@ mod tests {
         assert!((s["cooperator"].as_float().unwrap() - 0.4).abs() < 1e-12);
         assert!((s["reciprocator"].as_float().unwrap() - 0.2).abs() < 1e-12);
         // Members set together beyond 1 are refused.
-        let too_much = [("population.strategies.free_rider".into(), 0.7.into()), ("population.strategies.cooperator".into(), 0.5.into())];
+        let too_much = [
+            ("population.strategies.free_rider".into(), 0.7.into()),
+            ("population.strategies.cooperator".into(), 0.5.into()),
+        ];
         assert!(apply(&mut doc(""), &too_much).is_err());
     }
 }

@@ -7,7 +7,7 @@
 
 pub mod network;
 
-use crate::rng::{Purpose, Streams, CHUNK};
+use crate::rng::{stream, Key, Purpose, Streams, CHUNK};
 use crate::scenario::{Distribution, KnowledgeConfig, NeedSpec, PopulationConfig, ResourceConfig, StrategyShares};
 use network::Network;
 use rand::RngExt;
@@ -100,6 +100,9 @@ pub struct Agents {
     pub strategy: Vec<Strategy>,
     /// Which regime slot of the world the agent belongs to, or [`LEFT`].
     pub member: Vec<u8>,
+    /// For an agent that has left the world, the slot it left from (it still counts in that
+    /// regime's population, meeting none of its needs); [`LEFT`] for the others.
+    pub left_from: Vec<u8>,
     /// Holdings of each good, agent-major: `stock[i * goods + g]`.
     pub stock: Vec<f64>,
     /// Money (market), in [`crate::money::MONEY_UNIT`]s.
@@ -143,6 +146,7 @@ impl Agents {
             + size_of_val(&self.specialty[..])
             + size_of_val(&self.strategy[..])
             + size_of_val(&self.member[..])
+            + size_of_val(&self.left_from[..])
             + size_of_val(&self.stock[..])
             + size_of_val(&self.money[..])
             + size_of_val(&self.balance[..])
@@ -270,6 +274,7 @@ impl World {
             specialty: vec![0; n],
             strategy: vec![Strategy::Cooperator; n],
             member: vec![0; n],
+            left_from: vec![LEFT; n],
             stock: vec![0.0; n * goods],
             money: vec![0; n],
             balance: vec![0; n],
@@ -292,7 +297,7 @@ impl World {
             .into_par_iter()
             .enumerate()
             .for_each(|(c, (skill, specialty, strategy))| {
-                let mut rng = streams.rng(Purpose::Population, 0, 0, c);
+                let mut rng = streams.rng(Key::engine(Purpose::Population, stream::ATTRIBUTES, 0), 0, c);
                 for k in 0..skill.len() {
                     skill[k] = skill_dist.sample(&mut rng);
                     specialty[k] = rng.random_range(0..goods as u32) as u8;
@@ -369,7 +374,7 @@ impl World {
 
 /// Builds the network of one replicate from the spec's population section.
 pub fn build_network(cfg: &WorldSpec, streams: &Streams) -> Network {
-    let mut rng = streams.rng(Purpose::Network, 0, 0, 0);
+    let mut rng = streams.rng(Key::engine(Purpose::Network, stream::NETWORK, 0), 0, 0);
     Network::build(&cfg.population.network, cfg.agents, &mut rng)
 }
 

@@ -192,6 +192,9 @@ fn invariants_hold_every_step_for_every_regime() {
                 }
                 assert_eq!(a.money.iter().sum::<i64>() + money_side, money0, "{at}: money not conserved");
                 assert_eq!(a.balance.iter().sum::<i64>() + credit_side, 0, "{at}: balances do not sum to zero");
+                if let Some(e) = sim.broken_invariant() {
+                    panic!("{at}: {e}");
+                }
                 let l = w.ledger;
                 let expected = goods0 + l.produced - l.consumed - l.decayed - l.departed;
                 assert!(

@@ -91,7 +91,25 @@ impl Table for GiftConfig {
             money: crate::money::MoneyKind::None,
             property: self.property.property(),
             payoff_wellbeing: game,
+            network: !game,
         }
+    }
+
+    fn inactive(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        if self.model == GiftModel::Network {
+            for k in ["cost", "benefit", "encounters"] {
+                out.push((k, "acts only in the donation game (model = \"donation\")"));
+            }
+            if self.reciprocity == 0.0 {
+                out.push(("memory", "acts only with reciprocity above 0 (past donors are weighted up)"));
+            }
+        } else {
+            for k in ["keep", "strangers", "reciprocity", "memory", "property"] {
+                out.push((k, "acts only with goods (model = \"network\")"));
+            }
+        }
+        out
     }
 
     fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {

@@ -2,9 +2,9 @@
 //! regime's validation model, with no goods. Each step `encounters` rounds of random pairs;
 //! in each pair each is donor to the other and may pay `cost` to give `benefit`.
 
-use super::{Gift, GOOD_STANDING};
+use super::{Gift, Stream, GOOD_STANDING};
 use crate::regimes::Ctx;
-use crate::rng::{unit_f64, Purpose, CHUNK};
+use crate::rng::{unit_f64, CHUNK};
 use crate::world::{Strategy, World};
 use rand::Rng;
 use rayon::prelude::*;
@@ -18,14 +18,15 @@ impl Gift {
         self.payoff.iter_mut().for_each(|p| *p = 0.0);
         let (mut gave_total, mut chances) = (0u64, 0u64);
         for round in 0..cfg.encounters {
-            let order = self.pairing.draw(world, ctx.slot, &ctx.streams, ctx.step * 64 + round).to_vec();
+            let key = ctx.key(Stream::Matching as u8, round as u32);
+            let order = self.pairing.draw(world, ctx.slot, &ctx.streams, key, ctx.step).to_vec();
             let a = &world.agents;
             // Decide in parallel from this round's reputations; apply in pair order.
             let decisions: Vec<u8> = order
                 .par_chunks(2 * CHUNK)
                 .enumerate()
                 .flat_map_iter(|(c, chunk)| {
-                    let mut rng = ctx.streams.rng(Purpose::Allocate, 2000 + ctx.slot as u32, ctx.step * 64 + round, c);
+                    let mut rng = ctx.rng(Stream::Donation as u8, round as u32, c);
                     let mut out = Vec::with_capacity(chunk.len() / 2);
                     for pair in chunk.chunks_exact(2) {
                         let mut flags = 0u8;

@@ -22,7 +22,7 @@ pub use config::{GiftConfig, GiftModel};
 use super::pairing::Pairing;
 use super::{Ctx, Regime, RegimeInfo};
 use crate::metrics::{MetricDef, RegimeOut};
-use crate::rng::{unit_f64, Purpose, CHUNK};
+use crate::rng::{unit_f64, CHUNK};
 use crate::world::network::{reverse_links, scale_u32, Network};
 use crate::world::{Strategy, World};
 use rand::Rng;
@@ -68,6 +68,19 @@ impl Default for Measured {
     fn default() -> Self {
         Measured { gifts: f64::NAN, volume: f64::NAN, cooperation: f64::NAN, reputation: f64::NAN }
     }
+}
+
+/// The gift regime's random streams.
+#[repr(u8)]
+pub(super) enum Stream {
+    /// Whom givers consider, and what reciprocators see (index: the good).
+    Giving,
+    /// Which acts are observed.
+    Reputation,
+    /// The donation game's pairs (index: the round).
+    Matching,
+    /// The donation game's decisions (index: the round).
+    Donation,
 }
 
 /// A reputation at or above this is good standing.
@@ -165,7 +178,7 @@ impl Gift {
             .into_par_iter()
             .enumerate()
             .map(|(c, offers)| {
-                let mut rng = ctx.streams.rng(Purpose::Allocate, ((slot as u32) << 8) | g as u32, ctx.step, c);
+                let mut rng = ctx.rng(Stream::Giving as u8, g as u32, c);
                 let base_edge = net.row(c * CHUNK).start;
                 let mut strangers = Vec::new();
                 let lo = c * CHUNK;
@@ -357,7 +370,7 @@ impl Gift {
 
     /// Observed acts move reputations: giving toward 1, refusing someone in good standing
     /// toward 0 (image scoring with standing).
-    fn update_reputation(&mut self, world: &mut World, ctx: &Ctx, sub: u32) -> (u64, u64) {
+    fn update_reputation(&mut self, world: &mut World, ctx: &Ctx) -> (u64, u64) {
         let (observe, step_size) = (self.cfg.observe, self.cfg.reputation_step as f32);
         let slot = ctx.slot;
         let a = &mut world.agents;
@@ -366,7 +379,7 @@ impl Gift {
             .into_par_iter()
             .enumerate()
             .map(|(c, (rep, member))| {
-                let mut rng = ctx.streams.rng(Purpose::Allocate, sub, ctx.step, c);
+                let mut rng = ctx.rng(Stream::Reputation as u8, 0, c);
                 let (mut gave, mut chances) = (0u64, 0u64);
                 for k in 0..rep.len() {
                     let seen = unit_f64(rng.next_u64()) < observe;
@@ -398,7 +411,7 @@ impl Gift {
             gifts += k;
             volume += v;
         }
-        let (gave, chances) = self.update_reputation(world, ctx, ((ctx.slot as u32) << 8) | 0xFF);
+        let (gave, chances) = self.update_reputation(world, ctx);
         self.measured.gifts = gifts as f64;
         self.measured.volume = volume;
         self.measured.cooperation = if chances > 0 { gave as f64 / chances as f64 } else { f64::NAN };

@@ -138,7 +138,21 @@ impl Table for MutualCreditConfig {
             money: MoneyKind::Balance,
             property: self.property.property(),
             payoff_wellbeing: false,
+            network: false,
         }
+    }
+
+    fn inactive(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        if self.pricing == Pricing::Hours {
+            for k in ["initial_price", "price_adjust", "min_price"] {
+                out.push((k, "acts only with pricing = \"market\" (time-bank prices are labour time)"));
+            }
+        }
+        if !self.cycles {
+            out.push(("cycle_window", "acts only with cycles = true"));
+        }
+        out
     }
 
     fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {

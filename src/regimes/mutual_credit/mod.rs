@@ -16,10 +16,10 @@ use cycles::{cycle_shares, Trade};
 
 use super::exchange::{self, Account, Credit, Orders, Terms};
 use super::shared::{TRADES, VELOCITY};
-use super::{Ctx, Regime, RegimeInfo};
+use super::{Ctx, Leaving, Regime, RegimeInfo};
 use crate::metrics::inequality::SortBuffer;
 use crate::metrics::{MetricDef, RegimeOut};
-use crate::money::{apportion, from_money, to_money, MONEY_UNIT};
+use crate::money::{apportion, apportion_capped, from_money, to_money, MONEY_UNIT};
 use crate::reduce::chunk_sum;
 use crate::rng::CHUNK;
 use crate::world::World;
@@ -96,6 +96,9 @@ pub struct MutualCredit {
     labour: Vec<f64>,
     /// Community fund (demurrage to `fund`), money units.
     fund: i64,
+    /// Defaulted debt nobody could bear (money units, 0 or less): the community's write-off,
+    /// which keeps balances, fund and write-off summing to zero.
+    written_off: i64,
     weights: Vec<f64>,
     shares: Vec<i64>,
     sort: SortBuffer,
@@ -114,6 +117,7 @@ impl MutualCredit {
             sales: Vec::new(),
             labour: Vec::new(),
             fund: 0,
+            written_off: 0,
             weights: Vec::new(),
             shares: Vec::new(),
             sort: SortBuffer::default(),
@@ -165,11 +169,14 @@ impl MutualCredit {
             }
         });
         let sales = &self.sales;
+        let balance = &world.agents.balance;
         self.limits.par_chunks_mut(CHUNK).enumerate().for_each(|(c, lim)| {
             for (k, l) in lim.iter_mut().enumerate() {
                 let i = c * CHUNK + k;
                 let recent: f64 = (0..window).map(|w| sales[w * n + i] as f64).sum();
-                *l = to_money((factor * recent).max(floor));
+                // A limit that shrinks with sales never falls below a debt already run up: the
+                // debt stays, but no new debit is possible until sales raise the limit again.
+                *l = to_money((factor * recent).max(floor)).max(-balance[i]);
             }
         });
     }
@@ -206,6 +213,41 @@ impl MutualCredit {
 
     fn record_cycles(&mut self) {
         self.measured.cycles = Some(cycle_shares(self.trades.iter().flatten().copied()));
+    }
+
+    /// Charges `loss` to the members of `slot` not in `leaving`: by credit (weights and caps
+    /// their positive balances) or equally (caps: their room above the limit). Returns what
+    /// they could not bear.
+    fn share_loss(
+        &mut self,
+        world: &mut World,
+        slot: u8,
+        leaving: &[u32],
+        loss: i64,
+        by_credit: bool,
+        rotate: usize,
+    ) -> i64 {
+        if loss <= 0 {
+            return 0;
+        }
+        self.remaining_weights(world, slot, leaving, by_credit);
+        let a = &world.agents;
+        let caps: Vec<i64> = (0..a.len())
+            .map(|i| {
+                if self.weights[i] <= 0.0 {
+                    0
+                } else if by_credit {
+                    a.balance[i].max(0)
+                } else {
+                    (a.balance[i] + self.limit(i)).max(0)
+                }
+            })
+            .collect();
+        let left = apportion_capped(loss, &self.weights, &caps, rotate, &mut self.shares);
+        for (b, s) in world.agents.balance.iter_mut().zip(&self.shares) {
+            *b -= s;
+        }
+        left
     }
 
     /// Members of `slot` that are not in `leaving` (sorted), as apportion weights: 1 each, or
@@ -361,7 +403,7 @@ impl Regime for MutualCredit {
         self.measured.defaults.get_or_insert((0, 0));
     }
 
-    fn depart(&mut self, world: &mut World, ctx: &Ctx, leaving: &[u32]) {
+    fn depart(&mut self, world: &mut World, ctx: &Ctx, leaving: &[u32], _to: Leaving) {
         let slot = ctx.slot;
         let (mut defaults, mut loss, mut forfeited) = (0u64, 0i64, 0i64);
         for &i in leaving {
@@ -383,15 +425,16 @@ impl Regime for MutualCredit {
         let uncovered = loss - netted - covered;
 
         if uncovered > 0 {
-            let by_credit = self.cfg.default_loss == DefaultLoss::Creditors;
-            let total = self.remaining_weights(world, slot, leaving, by_credit);
-            if by_credit && total == 0.0 {
-                self.remaining_weights(world, slot, leaving, false);
+            // The loss goes to those who can bear it: creditors (in proportion to their credit,
+            // each at most its credit) or everyone (equally, each at most its room above its
+            // limit); creditors' shortfall falls on everyone; what nobody can bear is written
+            // off. No balance is ever pushed below its limit.
+            let mut left = uncovered;
+            if self.cfg.default_loss == DefaultLoss::Creditors {
+                left = self.share_loss(world, slot, leaving, left, true, rotate);
             }
-            apportion(uncovered, &self.weights, rotate, &mut self.shares);
-            for (b, s) in world.agents.balance.iter_mut().zip(&self.shares) {
-                *b -= s;
-            }
+            left = self.share_loss(world, slot, leaving, left, false, rotate);
+            self.written_off -= left;
         }
         // A leaver's credit is forfeited: to the fund, or shared among those who stay.
         if forfeited > 0 {
@@ -406,8 +449,10 @@ impl Regime for MutualCredit {
                 self.fund += forfeited;
             }
         }
-        // The settlement's count replaces an earlier one of the same step.
-        self.measured.defaults = Some((defaults, loss));
+        // Every settlement of the step counts (an exodus, exits and migrations may coincide).
+        let d = self.measured.defaults.get_or_insert((0, 0));
+        d.0 += defaults;
+        d.1 += loss;
     }
 
     fn record(&mut self, out: &mut RegimeOut) {
@@ -427,11 +472,24 @@ impl Regime for MutualCredit {
     }
 
     fn accounts(&self) -> Vec<(&'static str, i64)> {
+        let mut accounts = Vec::new();
         if self.cfg.demurrage_to == DemurrageTo::Fund || self.fund != 0 {
-            vec![("fund", self.fund)]
-        } else {
-            Vec::new()
+            accounts.push(("fund", self.fund));
         }
+        if self.written_off != 0 {
+            accounts.push(("written_off", self.written_off));
+        }
+        accounts
+    }
+
+    fn broken_invariant(&self, world: &World, slot: u8) -> Option<String> {
+        let a = &world.agents;
+        if self.fund < 0 {
+            return Some(format!("the fund is negative ({})", self.fund));
+        }
+        (0..a.len()).find(|&i| a.member[i] == slot && a.balance[i] < -self.limit(i)).map(|i| {
+            format!("agent {i}: balance {} below its limit -{}", from_money(a.balance[i]), from_money(self.limit(i)))
+        })
     }
 
     fn prices(&self) -> Option<&[f64]> {
