@@ -1,5 +1,5 @@
-//! The gift regime: the donation game's q > c/b threshold, conservation of goods, and
-//! results that do not depend on the number of threads.
+//! The gift regime: conservation of goods and results that do not depend on the number of
+//! threads. The donation game's q > c/b threshold is a case of `agora check` (tests/agora/check.rs).
 
 use crate::common::metric;
 use agora::engine::Sim;
@@ -15,60 +15,6 @@ use std::sync::Arc;
 
 fn scenario(src: &str) -> Scenario {
     parse(src, None, &Overrides::default()).unwrap_or_else(|e| panic!("{e}\n{src}"))
-}
-
-/// Mean cooperation rate over the last 100 steps of entry `entry` of the bundled donation game.
-fn cooperation(entry: usize) -> f64 {
-    let src =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/donation.toml")).unwrap();
-    let sc = parse(&src, None, &Overrides { agents: Some(1000), steps: Some(300), ..Default::default() }).unwrap();
-    let mut sim = Sim::for_entry(&sc, entry, 0);
-    let mut sum = 0.0;
-    for step in 1..=300 {
-        let rate = sim.advance()[0][metric(&sc, "cooperation_rate")];
-        if step > 200 {
-            sum += rate;
-        }
-    }
-    sum / 100.0
-}
-
-/// Nowak and Sigmund (2005): discriminators keep cooperation when the probability q of
-/// knowing a reputation exceeds c/b (here 1/3), and lose it well below.
-#[test]
-fn donation_game_cooperation_holds_above_q_equals_c_over_b_and_collapses_below() {
-    let informed = cooperation(0); // q = 0.9
-    let uninformed = cooperation(1); // q = 0.1
-    assert!(informed > 0.8, "q = 0.9 > c/b: cooperation {informed}");
-    assert!(uninformed < 0.2, "q = 0.1 < c/b: cooperation {uninformed}");
-}
-
-/// The transition lies near q = c/b: a sweep of q, longer than the unit tests allow.
-#[test]
-#[ignore = "validation sweep: cargo test --release -- --ignored"]
-fn donation_game_threshold_sweep() {
-    let src =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/donation.toml")).unwrap();
-    let mut rates = Vec::new();
-    for q in [0.1, 0.2, 0.5, 0.7, 0.9] {
-        let s = src
-            .replace("observe = 0.5           # q", &format!("observe = {q}           # q"))
-            .replace("regimes = [\"gift:informed\", \"gift:uninformed\"]", "regimes = [\"gift\"]");
-        let s = s[..s.find("[variant.informed]").unwrap()].to_string() + &s[s.find("[adapt]").unwrap()..];
-        let sc = scenario(&s);
-        let mut sim = Sim::for_entry(&sc, 0, 0);
-        let mut sum = 0.0;
-        for step in 1..=400 {
-            let rate = sim.advance()[0][metric(&sc, "cooperation_rate")];
-            if step > 300 {
-                sum += rate;
-            }
-        }
-        rates.push((q, sum / 100.0));
-    }
-    eprintln!("q -> cooperation: {rates:?}");
-    assert!(rates.iter().filter(|(q, _)| *q < 1.0 / 3.0).all(|(_, r)| *r < 0.3), "{rates:?}");
-    assert!(rates.iter().filter(|(q, _)| *q > 0.5).all(|(_, r)| *r > 0.8), "{rates:?}");
 }
 
 fn random_gift() -> impl Strategy<Value = (String, u64)> {

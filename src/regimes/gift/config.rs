@@ -17,6 +17,18 @@ pub enum GiftModel {
     Donation,
 }
 
+/// How a refusal to give is judged by those who see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assessment {
+    /// Refusing someone in good standing lowers the refuser's reputation; refusing someone
+    /// in bad standing is justified and does not (Sugden 1986; Leimar and Hammerstein 2001).
+    #[default]
+    Standing,
+    /// Every refusal lowers the refuser's image score (Nowak and Sigmund 1998).
+    ImageScoring,
+}
+
 /// `[gift]`: the gift economy.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -27,8 +39,14 @@ pub struct GiftConfig {
     pub keep: f64,
     /// Probability per step that a giver also considers one random non-neighbour in need.
     pub strangers: f64,
-    /// Probability that an act is seen (and a recipient's reputation known) by others.
+    /// Probability `q` that a reciprocator knows a recipient's reputation when deciding.
     pub observe: f64,
+    /// Probability that an act (a gift, a refusal) is seen, and so changes the actor's
+    /// reputation.
+    pub witness: f64,
+    /// How refusals are judged: `standing` (refusing someone in bad standing is justified,
+    /// Sugden 1986) or `image_scoring` (every refusal lowers the image, Nowak and Sigmund 1998).
+    pub assessment: Assessment,
     /// Probability that a reciprocator who does not know a recipient's reputation takes it as good.
     pub prior_good: f64,
     /// Weight of one observed act in a reputation: giving moves it that share toward 1,
@@ -56,6 +74,8 @@ impl Default for GiftConfig {
             keep: 1.5,
             strangers: 0.0,
             observe: 0.5,
+            witness: 1.0,
+            assessment: Assessment::Standing,
             prior_good: 0.5,
             reputation_step: 0.5,
             reciprocity: 0.0,
@@ -74,6 +94,7 @@ impl Table for GiftConfig {
         at_least("gift.keep", g.keep, 0.0)?;
         share("gift.strangers", g.strangers)?;
         share("gift.observe", g.observe)?;
+        share("gift.witness", g.witness)?;
         share("gift.prior_good", g.prior_good)?;
         share("gift.reputation_step", g.reputation_step)?;
         at_least("gift.reciprocity", g.reciprocity, 0.0)?;

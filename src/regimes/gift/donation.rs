@@ -2,9 +2,9 @@
 //! regime's validation model, with no goods. Each step `encounters` rounds of random pairs;
 //! in each pair each is donor to the other and may pay `cost` to give `benefit`.
 
-use super::{Gift, Stream, GOOD_STANDING};
+use super::{Assessment, Gift, Stream, GOOD_STANDING};
 use crate::regimes::Ctx;
-use crate::rng::{unit_f64, CHUNK};
+use crate::rng::CHUNK;
 use crate::world::{Strategy, World};
 use rand::Rng;
 use rayon::prelude::*;
@@ -33,10 +33,10 @@ impl Gift {
                         for (side, (donor, recipient)) in
                             [(pair[0], pair[1]), (pair[1], pair[0])].into_iter().enumerate()
                         {
+                            // Three independent 21-bit uniforms from one draw.
                             let r = rng.next_u64();
-                            let knows = unit_f64(r) < cfg.observe;
-                            let seen = ((r >> 8) as u32 as f64 / 4_294_967_296.0) < cfg.observe;
-                            let prior = (r as u8 as f64 / 256.0) < cfg.prior_good;
+                            let u = |k: u32| ((r >> (21 * k)) & 0x1F_FFFF) as f64 / (1u64 << 21) as f64;
+                            let (knows, seen, prior) = (u(0) < cfg.observe, u(1) < cfg.witness, u(2) < cfg.prior_good);
                             let good = a.reputation[recipient as usize] >= GOOD_STANDING;
                             let gives = match a.strategy[donor as usize] {
                                 Strategy::Cooperator => true,
@@ -49,8 +49,9 @@ impl Gift {
                                     }
                                 }
                             };
-                            // bit 0: gives; bit 1: refused someone in good standing; bit 2: seen.
-                            let f = gives as u8 | ((!gives && good) as u8) << 1 | (seen as u8) << 2;
+                            // bit 0: gives; bit 1: a refusal others hold against the donor; bit 2: seen.
+                            let judged = !gives && (good || cfg.assessment == Assessment::ImageScoring);
+                            let f = gives as u8 | (judged as u8) << 1 | (seen as u8) << 2;
                             flags |= f << (4 * side);
                         }
                         out.push(flags);

@@ -17,7 +17,7 @@
 mod config;
 mod donation;
 
-pub use config::{GiftConfig, GiftModel};
+pub use config::{Assessment, GiftConfig, GiftModel};
 
 use super::pairing::Pairing;
 use super::{Ctx, Regime, RegimeInfo};
@@ -197,7 +197,7 @@ impl Gift {
                     }
                     let strategy = a.strategy[i];
                     candidates.clear();
-                    let mut snubbed_good = false;
+                    let (mut snubbed_good, mut snubbed_any) = (false, false);
                     let mut bits = BitSource::default();
                     let mut consider = |j: u32,
                                         link: usize,
@@ -222,8 +222,9 @@ impl Gift {
                         if willing {
                             let weight = if this.is_donor(i, j) { 1.0 + this.cfg.reciprocity } else { 1.0 };
                             candidates.push((this.need[ju] * weight, j, link));
-                        } else if good {
-                            snubbed_good = true;
+                        } else {
+                            snubbed_any = true;
+                            snubbed_good |= good;
                         }
                     };
                     if net.is_complete() {
@@ -243,7 +244,13 @@ impl Gift {
                             }
                         }
                     }
-                    let chance = !candidates.is_empty() || snubbed_good;
+                    let chance = !candidates.is_empty() || snubbed_any;
+                    // The refusal others judge: of anyone (image scoring), or of someone in good
+                    // standing only (standing).
+                    let snubbed = match this.cfg.assessment {
+                        Assessment::ImageScoring => snubbed_any,
+                        Assessment::Standing => snubbed_good,
+                    };
                     // Most needy first (past donors weighted up); ties by agent number.
                     candidates.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
                     let mut left = surplus;
@@ -265,7 +272,7 @@ impl Gift {
                         }
                     }
                     acts[i - lo] =
-                        (gave as u8 * GAVE) | ((snubbed_good && left > 0.0) as u8 * REFUSED) | (chance as u8 * CHANCE);
+                        (gave as u8 * GAVE) | ((snubbed && left > 0.0) as u8 * REFUSED) | (chance as u8 * CHANCE);
                 }
                 (strangers, acts)
             })
@@ -371,7 +378,7 @@ impl Gift {
     /// Observed acts move reputations: giving toward 1, refusing someone in good standing
     /// toward 0 (image scoring with standing).
     fn update_reputation(&mut self, world: &mut World, ctx: &Ctx) -> (u64, u64) {
-        let (observe, step_size) = (self.cfg.observe, self.cfg.reputation_step as f32);
+        let (witness, step_size) = (self.cfg.witness, self.cfg.reputation_step as f32);
         let slot = ctx.slot;
         let a = &mut world.agents;
         let acts = &self.acts;
@@ -382,7 +389,7 @@ impl Gift {
                 let mut rng = ctx.rng(Stream::Reputation as u8, 0, c);
                 let (mut gave, mut chances) = (0u64, 0u64);
                 for k in 0..rep.len() {
-                    let seen = unit_f64(rng.next_u64()) < observe;
+                    let seen = unit_f64(rng.next_u64()) < witness;
                     if member[k] != slot {
                         continue;
                     }
