@@ -20,16 +20,18 @@
 //! times need) go into the pool, which is shared out at once among members in good
 //! standing; free riders put nothing in but draw their share. Goods are moved, never created.
 
-use super::{BuildEnv, Ctx, Regime, RegimeInfo, Table, Traits};
-use crate::error::InputError;
+mod config;
+mod public_goods;
+
+pub use config::{Allocation, CommonsConfig, CommonsModel, HarvestRule, License, Quota};
+pub use public_goods::{CONTRIBUTION, PUNISHMENTS};
+
+use super::{Ctx, Regime, RegimeInfo};
 use crate::metrics::{MetricDef, RegimeOut};
-use crate::money::MoneyKind;
 use crate::rng::{unit_f64, CHUNK};
-use crate::scenario::validate::{at_least, count, share};
-use crate::world::{Property, Strategy, World};
+use crate::world::{Strategy, World};
 use rand::Rng;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// Sanctions imposed this step.
 pub const SANCTIONS: MetricDef = MetricDef::new("sanctions", "count", "sanctions imposed on members this step");
@@ -43,168 +45,14 @@ pub const INFO: RegimeInfo = RegimeInfo {
     summary: "surplus pooled and shared by need, equally or by contribution; the resource governed by open access, quota or Ostrom's rules",
     table: Some("commons"),
     configure: super::configure::<CommonsConfig>,
-    metrics: &[SANCTIONS, EXCLUDED_SHARE],
+    metrics: &[SANCTIONS, EXCLUDED_SHARE, CONTRIBUTION, PUNISHMENTS],
     examples: &[
         ("ostrom", "commons.harvest = \"ostrom\"\ncommons.exclude_after = 2\ncommons.exclude_for = 3"),
         ("quota", "commons.harvest = \"quota\"\ncommons.allocation = \"equal\"\ncommons.quota = { kind = \"share_of_regrowth\", share = 0.8 }"),
         ("permissive", "commons.license = \"permissive\"\ncommons.allocation = \"contribution\""),
+        ("public_goods", "commons.model = \"public_goods\"\ncommons.punish = true"),
     ],
 };
-
-/// How the common pool is shared out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Allocation {
-    /// By shortfall: needs first, pro rata if the pool falls short.
-    Need,
-    /// Equal shares.
-    Equal,
-    /// In proportion to each member's recent contributions.
-    Contribution,
-}
-
-/// The common-pool resource harvest rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HarvestRule {
-    /// Each producer takes what its production calls for.
-    OpenAccess,
-    /// A total quota per step, split equally among members.
-    Quota,
-    /// Quota, monitoring, graduated sanctions, exclusion, and a members' vote on the quota.
-    Ostrom,
-}
-
-/// The total harvest quota per step.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Quota {
-    /// The maximum sustainable yield `regrowth * capacity / 4`.
-    Msy {},
-    /// A share of the current logistic regrowth `r S (1 - S / K)`.
-    ShareOfRegrowth {
-        /// The share.
-        share: f64,
-    },
-}
-
-/// Who may enclose the knowledge commons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum License {
-    /// Contributions and what is built on them stay in the pool.
-    Copyleft,
-    /// A platform may enclose a share `capture` of the productivity gain.
-    Permissive,
-}
-
-/// `[commons]`: pooled production under common governance.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CommonsConfig {
-    /// `need`, `equal` or `contribution`.
-    pub allocation: Allocation,
-    /// Holdings above `keep` times need go into the pool (contributors only).
-    pub keep: f64,
-    /// `open_access`, `quota` or `ostrom`.
-    pub harvest: HarvestRule,
-    /// `{ kind = "msy" }` or `{ kind = "share_of_regrowth", share = ... }`.
-    pub quota: Quota,
-    /// Ostrom: probability that an over-harvest is seen by monitors.
-    pub monitor: f64,
-    /// Ostrom: the k-th sanction takes `sanctions[k-1]` of that step's output (0 = a warning);
-    /// later offences use the last entry.
-    pub sanctions: Vec<f64>,
-    /// Ostrom: offences after which a member is excluded (0 = never).
-    pub exclude_after: u64,
-    /// Ostrom: steps an exclusion lasts (0 = for good); afterwards the record is cleared.
-    pub exclude_for: u64,
-    /// Ostrom: whether members vote on the quota every `vote_every` steps.
-    pub vote: bool,
-    /// Ostrom: steps between votes.
-    pub vote_every: u64,
-    /// `copyleft` (knowledge stays in the pool) or `permissive` (a platform may enclose it).
-    pub license: License,
-    /// Share of the knowledge gain a platform captures under `permissive`.
-    pub capture: f64,
-}
-
-impl Default for CommonsConfig {
-    fn default() -> Self {
-        CommonsConfig {
-            allocation: Allocation::Need,
-            keep: 1.0,
-            harvest: HarvestRule::OpenAccess,
-            quota: Quota::Msy {},
-            monitor: 0.5,
-            sanctions: vec![0.0, 0.5, 1.0],
-            exclude_after: 3,
-            exclude_for: 20,
-            vote: true,
-            vote_every: 10,
-            license: License::Copyleft,
-            capture: 0.3,
-        }
-    }
-}
-
-impl Table for CommonsConfig {
-    fn check(&self) -> Result<(), InputError> {
-        let c = self;
-        at_least("commons.keep", c.keep, 0.0)?;
-        if let Quota::ShareOfRegrowth { share: s } = c.quota {
-            at_least("commons.quota.share", s, 0.0)?;
-        }
-        share("commons.monitor", c.monitor)?;
-        if c.sanctions.is_empty() {
-            return Err(InputError::at("commons.sanctions", "lists no sanction")
-                .help("for example [0.0, 0.5, 1.0]: a warning, then fines of half and all of a step's output"));
-        }
-        for (i, s) in c.sanctions.iter().enumerate() {
-            share(&format!("commons.sanctions[{i}]"), *s)?;
-        }
-        count("commons.exclude_after", c.exclude_after, 0, 255, None)?;
-        count("commons.exclude_for", c.exclude_for, 0, u32::MAX as u64 / 2, None)?;
-        count("commons.vote_every", c.vote_every, 1, 1_000_000, None)?;
-        share("commons.capture", c.capture)?;
-        Ok(())
-    }
-
-    fn traits(&self) -> Traits {
-        let property = match self.license {
-            License::Copyleft => Property::Open,
-            License::Permissive => Property::Permissive { capture: self.capture },
-        };
-        Traits { material: true, money: MoneyKind::None, property, payoff_wellbeing: false, network: false }
-    }
-
-    fn inactive(&self) -> Vec<(&'static str, &'static str)> {
-        let mut out = Vec::new();
-        if self.harvest == HarvestRule::OpenAccess {
-            out.push(("quota", "acts only with harvest = \"quota\" or \"ostrom\""));
-        }
-        if self.harvest != HarvestRule::Ostrom {
-            for k in ["monitor", "sanctions", "exclude_after", "exclude_for", "vote", "vote_every"] {
-                out.push((k, "acts only with harvest = \"ostrom\""));
-            }
-        } else {
-            if !self.vote {
-                out.push(("vote_every", "acts only with vote = true"));
-            }
-            if self.exclude_after == 0 {
-                out.push(("exclude_for", "acts only with exclude_after above 0"));
-            }
-        }
-        if self.license == License::Copyleft {
-            out.push(("capture", "acts only with license = \"permissive\""));
-        }
-        out
-    }
-
-    fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
-        Box::new(Commons::new(self))
-    }
-}
 
 /// The commons' one random stream: who is seen by monitors.
 const MONITORING: u8 = 0;
