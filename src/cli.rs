@@ -52,6 +52,8 @@ enum Command {
     },
     /// List the bundled scenarios and the regimes.
     List,
+    /// Run the validation suite: each case of scenarios/validation/ against its published number.
+    Check(CheckArgs),
     /// Redraw the plots and report of a finished run from its CSV files.
     Plot {
         /// The run's output folder (such as output/showcase).
@@ -63,6 +65,28 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+}
+
+#[derive(Args, Debug, Clone)]
+struct CheckArgs {
+    /// Run the long variants: more replicates, finer thresholds (several minutes).
+    #[arg(long)]
+    long: bool,
+    /// Run only this case (repeatable); `agora check --list` names them.
+    #[arg(long = "case", value_name = "NAME")]
+    cases: Vec<String>,
+    /// List the cases and exit.
+    #[arg(long)]
+    list: bool,
+    /// Worker threads (0 = every core); results do not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Print the table as Markdown.
+    #[arg(long)]
+    markdown: bool,
+    /// No progress on the terminal; only the table.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -126,7 +150,37 @@ pub fn run() -> Result<()> {
         }
         Command::Compare { first, second, overrides, quiet } => compare(&first, &second, &overrides, quiet),
         Command::Plot { dir, format, quiet } => plot(&dir, &format, quiet),
+        Command::Check(args) => check(&args),
     }
+}
+
+/// Runs the validation suite and prints its table; fails (exit 1) if any outcome fails.
+fn check(args: &CheckArgs) -> Result<()> {
+    use agora::check;
+    if args.list {
+        for c in check::CASES {
+            println!("{:<14} {:<40} {}", c.name, c.file, c.what);
+        }
+        return Ok(());
+    }
+    let bar = progress_bar(0, args.quiet);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let options = check::CheckOptions { long: args.long, only: args.cases.clone(), threads: args.threads };
+    let started = |c: &check::Case| bar.set_message(format!("{} ({})", c.name, c.file));
+    let results = check::run(&options, &started)?;
+    bar.finish_and_clear();
+    print!("{}", check::table(&results, args.markdown));
+    let total: usize = results.iter().map(|r| r.outcomes.len()).sum();
+    let failed: usize = results.iter().map(|r| r.outcomes.iter().filter(|o| !o.pass).count()).sum();
+    let times: Vec<String> = results.iter().map(|r| format!("{} {:.1} s", r.name, r.seconds)).collect();
+    eprintln!("{} of {total} passed ({})", total - failed, times.join(", "));
+    if failed > 0 {
+        return Err(Error::Run(format!("{failed} of {total} validation outcomes failed")));
+    }
+    Ok(())
 }
 
 /// Redraws a run's plots and report from its files, as `[output]` of its resolved scenario

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod adapt;
+pub mod check;
 pub mod engine;
 pub mod error;
 pub mod metrics;
