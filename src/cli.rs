@@ -276,7 +276,7 @@ fn compare(first: &Path, second: &Path, args: &OverrideArgs, quiet: bool) -> Res
 fn print_comparison(path: &Path) -> Result<()> {
     let mut reader =
         csv::Reader::from_path(path).map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
-    let wanted = ["needs_met_mean", "needs_met_p10", "gini_wealth", "destitute_share", "resource_stock"];
+    let wanted = ["needs_met_mean", "needs_met_p10", "gini_consumption", "destitute_share", "resource_stock"];
     println!(
         "{:<24} {:<16} {:>10} {:>10} {:>22} {:>8}",
         "regime", "metric", "first", "second", "difference (95% CI)", "p"
@@ -330,7 +330,10 @@ fn print_headline(dir: &Path) -> Result<()> {
     let path = dir.join("summary.csv");
     let mut reader =
         csv::Reader::from_path(&path).map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
-    let wanted = ["needs_met_mean", "needs_met_p10", "destitute_share", "gini_wealth", "resource_stock", "gini_money"];
+    // Measures defined the same way in every goods regime; regime-specific wealth measures
+    // (money at market prices, credit balances, goods in units) stay in summary.csv.
+    let wanted =
+        ["needs_met_mean", "needs_met_p10", "destitute_share", "gini_consumption", "resource_stock", "gini_money"];
     let mut table: Vec<(String, Vec<String>)> = Vec::new();
     for rec in reader.records().flatten() {
         let (regime, metric, mean, lo, hi) = (&rec[0], &rec[1], &rec[2], &rec[4], &rec[5]);

@@ -4,7 +4,12 @@
 //! Each member offers its holdings above `keep` times its need, and asks for its shortfall
 //! of the goods it does not offer, cheapest first, as far as its budget reaches; with budget
 //! left it asks for more, to stock up to `target` times its need (demand that falls as prices
-//! rise, so that a surplus of a perishable good does not drive its price to zero).
+//! rise, so that a surplus of a perishable good does not drive its price to zero). Beyond
+//! that, a buyer is a buffer-stock saver (Deaton 1991; Carroll 1997): it keeps a reserve of
+//! `reserve` steps' needs at current prices of its own money (never of its credit) and spends
+//! a share `spend` of what it holds above the reserve on the goods it does not offer, in equal
+//! money shares. Those goods are consumed at once, beyond needs: they raise no needs-met
+//! share (satiation), and they give money a use for those whose needs are met.
 //! Per good,
 //! `V = min(D, S)` units change hands: every buyer gets `V / D` of its demand and every seller
 //! sells `V / S` of its offer. Buyers pay the floor of what they bought at the price, in money
@@ -30,6 +35,7 @@ pub enum Account {
 pub struct Orders {
     offer: Vec<f64>,
     demand: Vec<f64>,
+    luxury: Vec<f64>,
     revenue: Vec<i64>,
     paid: Vec<i64>,
 }
@@ -62,6 +68,8 @@ pub struct Cleared {
     pub weights: Vec<f64>,
     /// Purchases (buyer-good pairs with a positive quantity).
     pub purchases: u64,
+    /// Units bought beyond needs and consumed at once.
+    pub luxury: Vec<f64>,
 }
 
 impl Cleared {
@@ -107,6 +115,10 @@ pub struct Terms<'a> {
     pub keep: f64,
     /// Buyers who have covered their needs stock up to `target` times need, budget allowing.
     pub target: f64,
+    /// Own money kept back, in steps' needs at current prices, before spending beyond needs.
+    pub reserve: f64,
+    /// Share of own money above the reserve spent per step beyond needs (0 = none).
+    pub spend: f64,
     /// The paying column.
     pub account: Account,
     /// Credit on top of the account: a buyer may spend down to minus this.
@@ -140,7 +152,9 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
     let need = world.need.clone();
     orders.offer.resize(n * goods, 0.0);
     orders.demand.resize(n * goods, 0.0);
+    orders.luxury.resize(n * goods, 0.0);
     orders.revenue.resize(n * goods, 0);
+    let need_value: f64 = need.iter().zip(terms.prices).map(|(n, p)| n * p).sum();
     // Goods in order of price, cheapest first, for spending budgets.
     let mut order: Vec<usize> = (0..goods).collect();
     order.sort_by(|&a, &b| terms.prices[a].total_cmp(&terms.prices[b]).then(a.cmp(&b)));
@@ -152,51 +166,73 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         Account::Money => &a.money,
         Account::Balance => &a.balance,
     };
-    let totals: Vec<(Vec<f64>, Vec<f64>)> =
-        (orders.offer.par_chunks_mut(CHUNK * goods), orders.demand.par_chunks_mut(CHUNK * goods))
-            .into_par_iter()
-            .enumerate()
-            .map(|(c, (offer, demand))| {
-                let mut s = vec![0.0; goods];
-                let mut d = vec![0.0; goods];
-                for k in 0..offer.len() / goods {
-                    let i = c * CHUNK + k;
-                    let (of, de) = (&mut offer[k * goods..(k + 1) * goods], &mut demand[k * goods..(k + 1) * goods]);
-                    if !terms.takes_part(a.member[i]) {
-                        of.fill(0.0);
-                        de.fill(0.0);
-                        continue;
-                    }
-                    let x = &a.stock[i * goods..(i + 1) * goods];
-                    for g in 0..goods {
-                        of[g] = (x[g] - terms.keep * need[g]).max(0.0);
-                        de[g] = 0.0;
-                        s[g] += of[g];
-                    }
-                    let mut budget = terms.credit.budget(i, holdings[i]) as f64 / unit;
-                    // First needs, then stocks up to the target, cheapest goods first each time.
-                    for level in [1.0, terms.target] {
-                        for &g in &order {
-                            if budget <= 0.0 {
-                                break;
-                            }
-                            let short = level * need[g] - x[g] - de[g];
-                            if of[g] > 0.0 || short <= 0.0 {
-                                continue;
-                            }
-                            let p = terms.prices[g];
-                            let q = if p > 0.0 { short.min(budget / p) } else { short };
-                            de[g] += q;
-                            budget -= q * p;
+    let totals: Vec<(Vec<f64>, Vec<f64>)> = (
+        orders.offer.par_chunks_mut(CHUNK * goods),
+        orders.demand.par_chunks_mut(CHUNK * goods),
+        orders.luxury.par_chunks_mut(CHUNK * goods),
+    )
+        .into_par_iter()
+        .enumerate()
+        .map(|(c, (offer, demand, luxury))| {
+            let mut s = vec![0.0; goods];
+            let mut d = vec![0.0; goods];
+            for k in 0..offer.len() / goods {
+                let i = c * CHUNK + k;
+                let (of, de) = (&mut offer[k * goods..(k + 1) * goods], &mut demand[k * goods..(k + 1) * goods]);
+                let lu = &mut luxury[k * goods..(k + 1) * goods];
+                lu.fill(0.0);
+                if !terms.takes_part(a.member[i]) {
+                    of.fill(0.0);
+                    de.fill(0.0);
+                    continue;
+                }
+                let x = &a.stock[i * goods..(i + 1) * goods];
+                for g in 0..goods {
+                    of[g] = (x[g] - terms.keep * need[g]).max(0.0);
+                    de[g] = 0.0;
+                    s[g] += of[g];
+                }
+                let start = terms.credit.budget(i, holdings[i]) as f64 / unit;
+                let mut budget = start;
+                // First needs, then stocks up to the target, cheapest goods first each time.
+                for level in [1.0, terms.target] {
+                    for &g in &order {
+                        if budget <= 0.0 {
+                            break;
                         }
-                    }
-                    for g in 0..goods {
-                        d[g] += de[g];
+                        let short = level * need[g] - x[g] - de[g];
+                        if of[g] > 0.0 || short <= 0.0 {
+                            continue;
+                        }
+                        let p = terms.prices[g];
+                        let q = if p > 0.0 { short.min(budget / p) } else { short };
+                        de[g] += q;
+                        budget -= q * p;
                     }
                 }
-                (s, d)
-            })
-            .collect();
+                // Beyond needs: a share of own money above the reserve, in equal money shares
+                // over the goods not offered.
+                let own = holdings[i] as f64 / unit - (start - budget);
+                let excess = (own - terms.reserve * need_value).min(budget);
+                if terms.spend > 0.0 && excess > 0.0 {
+                    let wanted = (0..goods).filter(|&g| of[g] <= 0.0 && terms.prices[g] > 0.0).count();
+                    if wanted > 0 {
+                        let each = terms.spend * excess / wanted as f64;
+                        for g in 0..goods {
+                            if of[g] <= 0.0 && terms.prices[g] > 0.0 {
+                                lu[g] = each / terms.prices[g];
+                                de[g] += lu[g];
+                            }
+                        }
+                    }
+                }
+                for g in 0..goods {
+                    d[g] += de[g];
+                }
+            }
+            (s, d)
+        })
+        .collect();
     let mut out = Cleared {
         supply: vec![0.0; goods],
         demand: vec![0.0; goods],
@@ -204,6 +240,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         paid: vec![0; goods],
         weights: vec![0.0; goods],
         purchases: 0,
+        luxury: vec![0.0; goods],
     };
     for (s, d) in &totals {
         for g in 0..goods {
@@ -226,19 +263,21 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         Account::Money => &mut a.money,
         Account::Balance => &mut a.balance,
     };
-    let partials: Vec<(Vec<i64>, Vec<f64>, u64)> = (
+    let partials: Vec<(Vec<i64>, Vec<f64>, u64, Vec<f64>)> = (
         a.stock.par_chunks_mut(CHUNK * goods),
         orders.offer.par_chunks_mut(CHUNK * goods),
         orders.demand.par_chunks_mut(CHUNK * goods),
+        orders.luxury.par_chunks(CHUNK * goods),
         column.par_chunks_mut(CHUNK),
         a.member.par_chunks(CHUNK),
     )
         .into_par_iter()
         .enumerate()
-        .map(|(c, (stock, offer, demand, account, member))| {
+        .map(|(c, (stock, offer, demand, luxury, account, member))| {
             let mut paid = vec![0i64; goods];
             let mut weight = vec![0.0; goods];
             let mut purchases = 0u64;
+            let mut consumed = vec![0.0; goods];
             for k in 0..member.len() {
                 if !terms.takes_part(member[k]) {
                     continue;
@@ -256,7 +295,10 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                         account[k] -= pay;
                         paid[g] += pay;
                         demand[idx] = pay as f64;
-                        stock[idx] += bought;
+                        // What was bought beyond needs is consumed at once.
+                        let beyond = luxury[idx] * buy_ratio[g];
+                        stock[idx] += bought - beyond;
+                        consumed[g] += beyond;
                         purchases += 1;
                     }
                     let sold = offer[idx] * sell_ratio[g];
@@ -266,14 +308,15 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                     weight[g] += w;
                 }
             }
-            (paid, weight, purchases)
+            (paid, weight, purchases, consumed)
         })
         .collect();
     let mut weight_total = vec![0.0; goods];
-    for (p, w, k) in &partials {
+    for (p, w, k, l) in &partials {
         for g in 0..goods {
             out.paid[g] += p[g];
             weight_total[g] += w[g];
+            out.luxury[g] += l[g];
         }
         out.purchases += k;
     }

@@ -9,7 +9,7 @@
 
 use super::exchange::{self, Account, Credit, Orders, Terms};
 use super::pairing::Pairing;
-use super::shared::{TRADES, VELOCITY};
+use super::shared::{LUXURY, TRADES, VELOCITY};
 use super::{BuildEnv, Ctx, Leaving, PropertyKind, ReferenceLaw, Regime, RegimeInfo, Table, Traits};
 use crate::error::InputError;
 use crate::metrics::RegimeOut;
@@ -27,7 +27,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
     summary: "goods sold for money at prices set by excess demand (or the kinetic and yard-sale money models)",
     table: Some("market"),
     configure: super::configure::<MarketConfig>,
-    metrics: &[TRADES, VELOCITY],
+    metrics: &[TRADES, VELOCITY, LUXURY],
     examples: &[
         ("goods", ""),
         ("open", "market.property = \"open\"\nmarket.initial_money = { dist = \"exponential\", mean = 10 }"),
@@ -67,6 +67,10 @@ pub struct MarketConfig {
     pub keep: f64,
     /// Buyers with money left after meeting needs stock up to `stock_target` times need.
     pub stock_target: f64,
+    /// Own money kept as a precautionary reserve, in steps' needs at current prices.
+    pub reserve: f64,
+    /// Share of money above the reserve spent per step on goods beyond needs (consumed at once).
+    pub spend: f64,
     /// Who may use members' knowledge: `proprietary` (the default) or `open`.
     pub property: PropertyKind,
     /// Kinetic model: share of its money each agent keeps out of an exchange, in [0, 1).
@@ -84,10 +88,12 @@ impl Default for MarketConfig {
             initial_money: Amount::Fixed(10.0),
             initial_price: 1.0,
             price_adjust: 0.1,
-            min_price: 0.01,
+            min_price: 1e-4,
 
             keep: 1.0,
             stock_target: 2.0,
+            reserve: 2.0,
+            spend: 0.5,
             property: PropertyKind::Proprietary,
 
             saving: 0.0,
@@ -107,6 +113,8 @@ impl Table for MarketConfig {
         share("market.price_adjust", m.price_adjust)?;
         at_least("market.keep", m.keep, 0.0)?;
         at_least("market.stock_target", m.stock_target, 1.0)?;
+        at_least("market.reserve", m.reserve, 0.0)?;
+        share("market.spend", m.spend)?;
 
         range("market.saving", m.saving, 0.0, 0.999_999)?;
         share("market.bet", m.bet)?;
@@ -127,7 +135,9 @@ impl Table for MarketConfig {
         const GOODS: &str = "acts only with model = \"goods\"";
         let mut out = Vec::new();
         if self.model != MarketModel::Goods {
-            for k in ["initial_price", "price_adjust", "min_price", "keep", "stock_target", "property"] {
+            for k in
+                ["initial_price", "price_adjust", "min_price", "keep", "stock_target", "reserve", "spend", "property"]
+            {
                 out.push((k, GOODS));
             }
         }
@@ -203,6 +213,7 @@ pub struct Market {
     /// This step's trades and velocity, until recorded.
     trades: f64,
     velocity: f64,
+    luxury: f64,
     /// Money left by members who departed when no member remained to share it.
     estate: i64,
 }
@@ -220,6 +231,7 @@ impl Market {
             shares: Vec::new(),
             trades: f64::NAN,
             velocity: f64::NAN,
+            luxury: f64::NAN,
             estate: 0,
         }
     }
@@ -232,6 +244,8 @@ impl Market {
             prices: &self.prices,
             keep: self.cfg.keep,
             target: self.cfg.stock_target,
+            reserve: self.cfg.reserve,
+            spend: self.cfg.spend,
             account: Account::Money,
             credit: Credit::None,
             seller_weight: None,
@@ -239,6 +253,10 @@ impl Market {
             log_trades: false,
         };
         let cleared = exchange::clear(world, &terms, &mut self.orders);
+        let luxury: f64 = cleared.luxury.iter().sum();
+        world.ledger.consumed += luxury;
+        let members = world.agents.member.iter().filter(|&&m| m == ctx.slot).count();
+        self.luxury = if members > 0 { luxury / members as f64 } else { f64::NAN };
         for (g, p) in self.prices.iter_mut().enumerate() {
             let (d, s) = (cleared.demand[g], cleared.supply[g]);
             if d + s > 0.0 {
@@ -377,6 +395,7 @@ impl Regime for Market {
     fn record(&mut self, out: &mut RegimeOut) {
         out.set(&TRADES, std::mem::replace(&mut self.trades, f64::NAN));
         out.set(&VELOCITY, std::mem::replace(&mut self.velocity, f64::NAN));
+        out.set(&LUXURY, std::mem::replace(&mut self.luxury, f64::NAN));
     }
 
     fn prices(&self) -> Option<&[f64]> {

@@ -313,4 +313,10 @@ pub mod shared {
     /// Money changing hands over the money stock.
     pub const VELOCITY: MetricDef =
         MetricDef::new("velocity", "per step", "money (or credit) changing hands this step over the money stock");
+    /// Goods bought beyond needs with money above the reserve, and consumed at once.
+    pub const LUXURY: MetricDef = MetricDef::new(
+        "luxury",
+        "units per member",
+        "goods bought beyond needs with own money above the reserve, and consumed at once, per member",
+    );
 }

@@ -20,7 +20,8 @@ fn rows(p: &Plan, entry: usize, steps: u64) -> Vec<Vec<f64>> {
 
 /// `[policy] demurrage` acts whatever the basic income is paid in: money holdings pay it
 /// every step and it comes back as an equal dividend, so money is conserved, and money is
-/// more equal than without it. (It was ignored with the default goods basic income, and a
+/// more equal than without it, in the market where money is hoarded (`spend = 0`) and a charge
+/// on holdings matters most. (It was ignored with the default goods basic income, and a
 /// pure sink with `in = "money"`.)
 #[test]
 fn policy_demurrage_acts_and_returns_what_it_takes() {
@@ -28,7 +29,7 @@ fn policy_demurrage_acts_and_returns_what_it_takes() {
         let src = |d: f64| {
             format!(
                 "name = \"d\"\nregimes = [\"market\"]\n[run]\nagents = 600\nsteps = 60\nreplicates = 1\nwarmup = 0\n\
-                 [policy]\ndemurrage = {d}\n{extra}"
+                 [market]\nspend = 0.0\n[policy]\ndemurrage = {d}\n{extra}"
             )
         };
         let (with, without) = (plan(&src(0.05)), plan(&src(0.0)));

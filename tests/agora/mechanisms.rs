@@ -45,7 +45,7 @@ fn market_rations_pro_rata_and_moves_prices_with_excess_demand() {
     let p = plan(
         "name = \"m\"\nregimes = [\"market\"]\n[run]\nagents = 5\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
          [population]\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
-         [market]\ninitial_money = 10\ninitial_price = 1.0\nprice_adjust = 0.1\nkeep = 1.0\nstock_target = 2.0\n",
+         [market]\ninitial_money = 10\ninitial_price = 1.0\nprice_adjust = 0.1\nkeep = 1.0\nstock_target = 2.0\nspend = 0.0\n",
     );
     let c = Strategy::Cooperator;
     let (mut w, mut market, ctx) = world(&p, &[[3.0, 1.0], [3.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]], &[c; 5]);
@@ -65,6 +65,32 @@ fn market_rations_pro_rata_and_moves_prices_with_excess_demand() {
     let prices = market.prices().unwrap();
     assert!(close(prices[0], 1.0 * (1.0 + 0.1 * (6.0 - 4.0) / (6.0 + 4.0))), "price of a {}", prices[0]);
     assert!(close(prices[1], 1.1), "price of b {}", prices[1]);
+}
+
+/// Buffer-stock spending: three satiated buyers with 10 each keep a reserve of `reserve` = 2
+/// steps' needs (2 goods at price 1: 4) and spend half of the other 6 on the two goods they do
+/// not offer, 1.5 on each; `a` is offered 4 and asked for 4.5, so each gets 4/4.5 of its ask
+/// and consumes it at once (its holding stays at need); `b` is asked for and not offered.
+#[test]
+fn satiated_buyers_spend_half_their_money_above_the_reserve_and_consume_it() {
+    let p = plan(
+        "name = \"m\"\nregimes = [\"market\"]\n[run]\nagents = 5\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
+         [population]\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
+         [market]\ninitial_money = 10\ninitial_price = 1.0\nkeep = 1.0\nstock_target = 1.0\nreserve = 2.0\nspend = 0.5\n",
+    );
+    let c = Strategy::Cooperator;
+    let (mut w, mut market, ctx) = world(&p, &[[3.0, 1.0], [3.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]], &[c; 5]);
+    w.agents.money[..2].fill(0);
+    let (money0, consumed0) = (w.agents.money.iter().sum::<i64>(), w.ledger.consumed);
+    market.allocate(&mut w, &ctx);
+    let bought: f64 = 1.5 * (4.0 / 4.5);
+    for buyer in 2..5 {
+        assert!(close(w.agents.stock[2 * buyer], 1.0), "bought beyond needs is consumed, not stored");
+        assert_eq!(w.agents.money[buyer], 10_000_000 - (bought * 1e6).floor() as i64, "pays for 4/4.5 of 1.5");
+    }
+    assert!(close(w.agents.stock[0], 1.0) && close(w.agents.stock[2], 1.0), "sellers sold their surplus");
+    assert!(close(w.ledger.consumed - consumed0, 4.0), "the four units sold beyond needs count as consumed");
+    assert_eq!(w.agents.money.iter().sum::<i64>(), money0, "money is conserved");
 }
 
 fn gift_plan(observe: f64) -> Plan {

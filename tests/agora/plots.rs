@@ -113,7 +113,9 @@ fn every_plot_is_a_valid_non_blank_image_of_its_size() {
     let data = RunData::load(&out).unwrap();
     let charts = plots::charts(&data);
     let stems: Vec<&str> = charts.iter().map(|c| c.stem.as_str()).collect();
-    for want in ["needs_met_mean", "destitute_share", "gini_wealth", "gini_money", "summary", "lorenz", "histogram"] {
+    for want in
+        ["needs_met_mean", "destitute_share", "gini_consumption", "gini_money", "summary", "lorenz", "histogram"]
+    {
         assert!(stems.contains(&want), "no {want} chart among {stems:?}");
     }
     // The last snapshot (step 30), not the first, feeds the distribution charts.
@@ -137,8 +139,8 @@ fn every_plot_is_a_valid_non_blank_image_of_its_size() {
         }
     }
     // Units on the axes.
-    let gini = String::from_utf8(files["gini_wealth.svg"].clone()).unwrap();
-    assert!(gini.contains("Gini of wealth (index)") && gini.contains("step"), "axis titles with units");
+    let gini = String::from_utf8(files["gini_consumption.svg"].clone()).unwrap();
+    assert!(gini.contains("Gini of consumption (index)") && gini.contains("step"), "axis titles with units");
     // The report inlines every chart and has the summary table.
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(report.matches("<svg").count(), charts.len());

@@ -3,12 +3,16 @@
 use super::data::{AgentSnapshot, RunData, SnapshotRegime};
 use std::collections::BTreeSet;
 
-/// The metrics charted over time and compared in the summary, in the order they appear.
+/// The metrics charted over time and compared in the summary, in the order they appear: the
+/// headline measures, defined the same way in every goods regime (wealth is valued
+/// differently per regime, so `gini_wealth` stays in the CSVs, out of the side-by-side
+/// charts), then money's Gini for the money regimes only.
 pub const KEY_METRICS: &[&str] = &[
     "needs_met_mean",
     "needs_met_p10",
     "destitute_share",
-    "gini_wealth",
+    "gini_consumption",
+    "output_total",
     "gini_money",
     "resource_stock",
     "knowledge_pool",

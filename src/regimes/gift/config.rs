@@ -57,6 +57,9 @@ pub struct GiftConfig {
     pub reciprocity: f64,
     /// Past donors each agent remembers.
     pub memory: u64,
+    /// Giving rounds per step: surplus refused or not reached in one round is offered again
+    /// to the shortfalls that remain, up to this many rounds.
+    pub rounds: u64,
     /// Donation game: cost to the donor.
     pub cost: f64,
     /// Donation game: benefit to the recipient.
@@ -80,6 +83,7 @@ impl Default for GiftConfig {
             reputation_step: 0.5,
             reciprocity: 0.0,
             memory: 4,
+            rounds: 3,
             cost: 1.0,
             benefit: 3.0,
             encounters: 4,
@@ -99,6 +103,7 @@ impl Table for GiftConfig {
         share("gift.reputation_step", g.reputation_step)?;
         at_least("gift.reciprocity", g.reciprocity, 0.0)?;
         count("gift.memory", g.memory, 0, 64, None)?;
+        count("gift.rounds", g.rounds, 1, 16, None)?;
         at_least("gift.cost", g.cost, 0.0)?;
         positive("gift.benefit", g.benefit)?;
         count("gift.encounters", g.encounters, 1, 64, None)?;
@@ -126,7 +131,7 @@ impl Table for GiftConfig {
                 out.push(("memory", "acts only with reciprocity above 0 (past donors are weighted up)"));
             }
         } else {
-            for k in ["keep", "strangers", "reciprocity", "memory", "property"] {
+            for k in ["keep", "strangers", "reciprocity", "memory", "rounds", "property"] {
                 out.push((k, "acts only with goods (model = \"network\")"));
             }
         }

@@ -148,7 +148,7 @@ impl Gift {
     }
 
     /// One good given through the network.
-    fn give_good(&mut self, world: &mut World, ctx: &Ctx, g: usize) -> (u64, f64) {
+    fn give_good(&mut self, world: &mut World, ctx: &Ctx, g: usize, round: usize) -> (u64, f64) {
         let slot = ctx.slot;
         let goods = world.goods;
         let need_g = world.need[g];
@@ -178,7 +178,7 @@ impl Gift {
             .into_par_iter()
             .enumerate()
             .map(|(c, offers)| {
-                let mut rng = ctx.rng(Stream::Giving as u8, g as u32, c);
+                let mut rng = ctx.rng(Stream::Giving as u8, (round * goods + g) as u32, c);
                 let base_edge = net.row(c * CHUNK).start;
                 let mut strangers = Vec::new();
                 let lo = c * CHUNK;
@@ -413,10 +413,18 @@ impl Gift {
     fn network(&mut self, world: &mut World, ctx: &Ctx) {
         self.acts.iter_mut().for_each(|f| *f = 0);
         let (mut gifts, mut volume) = (0u64, 0.0);
-        for g in 0..world.goods {
-            let (k, v) = self.give_good(world, ctx, g);
-            gifts += k;
-            volume += v;
+        // Round after round, surplus refused or not reached is offered again to the
+        // shortfalls that remain; a round that moves nothing ends the step's giving.
+        for round in 0..self.cfg.rounds as usize {
+            let before = gifts;
+            for g in 0..world.goods {
+                let (k, v) = self.give_good(world, ctx, g, round);
+                gifts += k;
+                volume += v;
+            }
+            if gifts == before {
+                break;
+            }
         }
         let (gave, chances) = self.update_reputation(world, ctx);
         self.measured.gifts = gifts as f64;

@@ -77,6 +77,11 @@ pub struct MutualCreditConfig {
     pub keep: f64,
     /// Buyers with credit left after meeting needs stock up to `stock_target` times need.
     pub stock_target: f64,
+    /// Own positive balance kept as a precautionary reserve, in steps' needs at current prices.
+    pub reserve: f64,
+    /// Share of the positive balance above the reserve spent per step on goods beyond needs
+    /// (consumed at once); credit is never spent this way.
+    pub spend: f64,
     /// Share of every positive balance removed per step (0 = none).
     pub demurrage: f64,
     /// Where demurrage goes: `equal` or `fund`.
@@ -98,9 +103,11 @@ impl Default for MutualCreditConfig {
             pricing: Pricing::Market,
             initial_price: 1.0,
             price_adjust: 0.1,
-            min_price: 0.01,
+            min_price: 1e-4,
             keep: 1.0,
             stock_target: 2.0,
+            reserve: 2.0,
+            spend: 0.5,
             demurrage: 0.0,
             demurrage_to: DemurrageTo::Equal,
             default_loss: DefaultLoss::Creditors,
@@ -127,6 +134,8 @@ impl Table for MutualCreditConfig {
         share("mutual_credit.price_adjust", m.price_adjust)?;
         at_least("mutual_credit.keep", m.keep, 0.0)?;
         at_least("mutual_credit.stock_target", m.stock_target, 1.0)?;
+        at_least("mutual_credit.reserve", m.reserve, 0.0)?;
+        share("mutual_credit.spend", m.spend)?;
         share("mutual_credit.demurrage", m.demurrage)?;
         count("mutual_credit.cycle_window", m.cycle_window, 1, 1000, None)?;
         Ok(())

@@ -15,7 +15,7 @@ pub use config::{CreditLimit, DefaultLoss, DemurrageTo, MutualCreditConfig, Pric
 use cycles::{cycle_shares, Trade};
 
 use super::exchange::{self, Account, Credit, Orders, Terms};
-use super::shared::{TRADES, VELOCITY};
+use super::shared::{LUXURY, TRADES, VELOCITY};
 use super::{Ctx, Leaving, Regime, RegimeInfo};
 use crate::metrics::inequality::SortBuffer;
 use crate::metrics::{MetricDef, RegimeOut};
@@ -48,7 +48,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
     summary: "buyers pay by going into debit, sellers are credited: balances sum to zero, within credit limits",
     table: Some("mutual_credit"),
     configure: super::configure::<MutualCreditConfig>,
-    metrics: &[TRADES, VELOCITY, CREDIT_AT_LIMIT, BALANCE_GINI, DEFAULTS, DEFAULT_VOLUME, CYCLE_SHARE_2, CYCLE_SHARE_3],
+    metrics: &[TRADES, VELOCITY, LUXURY, CREDIT_AT_LIMIT, BALANCE_GINI, DEFAULTS, DEFAULT_VOLUME, CYCLE_SHARE_2, CYCLE_SHARE_3],
     examples: &[
         ("fixed", ""),
         ("turnover", "mutual_credit.limit = { kind = \"turnover\", factor = 2.0, window = 3, floor = 0.5 }\nmutual_credit.cycles = true\nmutual_credit.cycle_window = 3"),
@@ -61,6 +61,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
 #[derive(Debug, Clone)]
 struct Measured {
     trades: f64,
+    luxury: f64,
     velocity: f64,
     cycles: Option<(f64, f64)>,
     at_limit: f64,
@@ -73,6 +74,7 @@ impl Default for Measured {
     fn default() -> Self {
         Measured {
             trades: f64::NAN,
+            luxury: f64::NAN,
             velocity: f64::NAN,
             cycles: None,
             at_limit: f64::NAN,
@@ -312,6 +314,8 @@ impl Regime for MutualCredit {
                 prices: &self.prices,
                 keep: self.cfg.keep,
                 target: self.cfg.stock_target,
+                reserve: self.cfg.reserve,
+                spend: self.cfg.spend,
                 account: Account::Balance,
                 credit,
                 seller_weight: hours.then_some(&self.labour[..]),
@@ -320,6 +324,10 @@ impl Regime for MutualCredit {
             };
             exchange::clear(world, &terms, &mut self.orders)
         };
+        let luxury: f64 = cleared.luxury.iter().sum();
+        world.ledger.consumed += luxury;
+        let members = world.agents.member.iter().filter(|&&m| m == ctx.slot).count();
+        self.measured.luxury = if members > 0 { luxury / members as f64 } else { f64::NAN };
         for (g, p) in self.prices.iter_mut().enumerate() {
             let (d, s) = (cleared.demand[g], cleared.supply[g]);
             match self.cfg.pricing {
@@ -459,6 +467,7 @@ impl Regime for MutualCredit {
         let m = std::mem::take(&mut self.measured);
         out.set(&TRADES, m.trades);
         out.set(&VELOCITY, m.velocity);
+        out.set(&LUXURY, m.luxury);
         if let Some((two, three)) = m.cycles {
             out.set(&CYCLE_SHARE_2, two);
             out.set(&CYCLE_SHARE_3, three);
