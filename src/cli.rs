@@ -902,7 +902,7 @@ fn slurm(path: &Path, args: &OverrideArgs, job: &SlurmArgs, quiet: bool) -> Resu
     if job.cpus == 0 || job.cpus > 4096 {
         return Err(InputError::at("--cpus", "must be from 1 to 4096").into());
     }
-    if !(job.min_task_seconds >= 0.0) {
+    if job.min_task_seconds.is_nan() || job.min_task_seconds < 0.0 {
         return Err(InputError::at("--min-task-seconds", "must be 0 or more").into());
     }
     let mut overrides = args.overrides();

@@ -3,7 +3,7 @@
 //! with nothing that changes between two sweeps with the same results.
 
 use super::plots::style::{regime_colour_hex, short_number};
-use super::plots::sweep::{write_sweep_plots, SweepChart, SweepData};
+use super::plots::sweep::{write_sweep_plots, DrawnChart, SweepData};
 use super::report::{escape, inline_svg, STYLE};
 use super::Figures;
 use crate::error::Result;
@@ -256,7 +256,7 @@ fn sensitivity_section(data: &SweepData, out: &mut String) {
 }
 
 /// The page as HTML, with `drawn` charts inlined.
-pub fn render(data: &SweepData, drawn: &[(SweepChart, Option<String>)]) -> String {
+pub fn render(data: &SweepData, drawn: &[DrawnChart]) -> String {
     let d = &data.design;
     let name = if d.name.is_empty() { "agora sweep".to_string() } else { d.name.clone() };
     let mut out =

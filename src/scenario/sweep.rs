@@ -247,7 +247,7 @@ fn walk(t: &DeTable, prefix: &str, f: &mut dyn FnMut(&str, usize)) {
     for (k, v) in t.iter() {
         let key = if prefix.is_empty() { k.get_ref().to_string() } else { format!("{prefix}.{}", k.get_ref()) };
         match v.get_ref() {
-            DeValue::Table(inner) if !is_range_de(inner) && !(prefix.is_empty() && OPTIONS.contains(&key.as_str())) => {
+            DeValue::Table(inner) if !(is_range_de(inner) || prefix.is_empty() && OPTIONS.contains(&key.as_str())) => {
                 walk(inner, &key, f)
             }
             _ => f(&key, v.span().start),

@@ -131,9 +131,7 @@ pub fn listed(p: &Parameter) -> Result<Vec<toml::Value>, InputError> {
             let integers = matches!((from, to), (toml::Value::Integer(_), toml::Value::Integer(_)));
             let mut out: Vec<toml::Value> = Vec::with_capacity(steps);
             for k in 0..steps {
-                let x = if steps == 1 {
-                    lo
-                } else if k == 0 {
+                let x = if steps == 1 || k == 0 {
                     lo
                 } else if k == steps - 1 {
                     hi

@@ -225,7 +225,9 @@ impl<'a> Results<'a> {
         let slot = &mut slots[r.replicate as usize];
         let better = match slot {
             None => true,
-            Some(old) => (!old.ok && r.ok) || (!old.ok && !r.ok && r.error < old.error),
+            Some(old) if old.ok => false,
+            Some(_) if r.ok => true,
+            Some(old) => r.error < old.error,
         };
         if better {
             *slot = Some(r);
@@ -415,8 +417,8 @@ impl<'a> Results<'a> {
         let (stopped, _) = self.stopped();
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(self.header()).map_err(csv_err)?;
-        for k in 0..upto.unwrap_or(self.unique.len()).min(self.unique.len()) {
-            if stopped[k] || !self.complete(&self.rows[self.unique[k]].point) {
+        for (k, &left_out) in stopped.iter().enumerate().take(upto.unwrap_or(self.unique.len())) {
+            if left_out || !self.complete(&self.rows[self.unique[k]].point) {
                 continue;
             }
             self.point_rows(k, &mut w)?;

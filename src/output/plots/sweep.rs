@@ -145,7 +145,10 @@ fn cell(x: &str) -> f64 {
     }
 }
 
-fn read_csv(path: &Path) -> Result<Option<(Vec<String>, Vec<Vec<String>>)>> {
+/// A CSV file's header and rows.
+type Csv = (Vec<String>, Vec<Vec<String>>);
+
+fn read_csv(path: &Path) -> Result<Option<Csv>> {
     if !path.is_file() {
         return Ok(None);
     }
@@ -400,7 +403,8 @@ where
 {
     let grid = data.design.design == "grid";
     // Per regime: (x, mean, low, high) of each point.
-    let mut by_regime: Vec<(usize, String, Vec<(f64, f64, f64, f64)>)> = Vec::new();
+    type Points = Vec<(f64, f64, f64, f64)>;
+    let mut by_regime: Vec<(usize, String, Points)> = Vec::new();
     for e in &data.design.entries {
         let pts: Vec<(f64, f64, f64, f64)> = data
             .rows
@@ -655,6 +659,9 @@ pub fn render_sweep_png(data: &SweepData, chart: &SweepChart) -> Result<Vec<u8>>
     Ok(out)
 }
 
+/// A chart drawn: its description and its SVG, if SVG was drawn.
+pub type DrawnChart = (SweepChart, Option<String>);
+
 /// Draws every sweep chart into `plots/` of the sweep folder in `formats` and removes chart
 /// files there that this drawing did not make. Returns each chart with its SVG (when SVG was
 /// drawn or `keep_svg`), and the files written.
@@ -662,7 +669,7 @@ pub fn write_sweep_plots(
     data: &SweepData,
     formats: &[PlotFormat],
     keep_svg: bool,
-) -> Result<(Vec<(SweepChart, Option<String>)>, Vec<PathBuf>)> {
+) -> Result<(Vec<DrawnChart>, Vec<PathBuf>)> {
     let list = sweep_charts(data);
     let dir = data.dir.join("plots");
     if !formats.is_empty() {
