@@ -51,6 +51,7 @@ fn facts(data: &SweepData, out: &mut String) {
     let points = data.points().len();
     let size = match d.design.as_str() {
         "lhs" => format!("Latin hypercube of {} points", d.n.unwrap_or(0)),
+        "random" => format!("{} points drawn uniformly at random", d.n.unwrap_or(0)),
         "sobol" if d.positions > d.points || d.positions == d.n.unwrap_or(0) as usize * (d.parameters.len() + 2) => {
             format!(
                 "Saltelli design on the Sobol' sequence: {} base points, {} runs per replicate",

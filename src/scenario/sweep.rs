@@ -35,7 +35,7 @@ pub const OPTIONS: &[&str] = &[
 ];
 
 /// The designs, by name.
-pub const DESIGNS: &[&str] = &["grid", "zip", "lhs", "sobol", "morris", "table"];
+pub const DESIGNS: &[&str] = &["grid", "zip", "lhs", "random", "sobol", "morris", "table"];
 
 /// Keys a sweep may not set: they define the sweep itself or how results are written, not a
 /// point's world.
@@ -67,6 +67,9 @@ pub enum DesignKind {
     Zip,
     /// A Latin hypercube of `n` points over continuous ranges (McKay et al. 1979).
     Lhs,
+    /// `n` points drawn independently and uniformly over continuous ranges (plain Monte
+    /// Carlo).
+    Random,
     /// Saltelli's scheme on the Sobol' sequence for Sobol' indices (`n` base points, `n (d + 2)`
     /// runs), or with `saltelli = false` the first `n` points of the Sobol' sequence.
     Sobol,
@@ -83,6 +86,7 @@ impl DesignKind {
             DesignKind::Grid => "grid",
             DesignKind::Zip => "zip",
             DesignKind::Lhs => "lhs",
+            DesignKind::Random => "random",
             DesignKind::Sobol => "sobol",
             DesignKind::Morris => "morris",
             DesignKind::Table => "table",
@@ -91,7 +95,23 @@ impl DesignKind {
 
     /// Whether points are drawn over continuous ranges (which then take no `steps`).
     pub fn continuous(self) -> bool {
-        matches!(self, DesignKind::Lhs | DesignKind::Sobol | DesignKind::Morris)
+        matches!(self, DesignKind::Lhs | DesignKind::Random | DesignKind::Sobol | DesignKind::Morris)
+    }
+
+    /// Every design, in the order of [`DESIGNS`].
+    pub const ALL: [DesignKind; 7] = [
+        DesignKind::Grid,
+        DesignKind::Zip,
+        DesignKind::Lhs,
+        DesignKind::Random,
+        DesignKind::Sobol,
+        DesignKind::Morris,
+        DesignKind::Table,
+    ];
+
+    /// The design of a name.
+    pub fn from_name(name: &str) -> Option<DesignKind> {
+        DESIGNS.iter().position(|d| *d == name).map(|i| DesignKind::ALL[i])
     }
 }
 
@@ -183,10 +203,10 @@ pub struct SweepConfig {
     pub design: DesignKind,
     /// The swept parameters, in the order the file writes them.
     pub parameters: Vec<Parameter>,
-    /// Points of a Latin hypercube, or base points of a Saltelli design (sequence points with
-    /// `saltelli = false`).
+    /// Points of a Latin hypercube or a random design, or base points of a Saltelli design
+    /// (sequence points with `saltelli = false`).
     pub n: Option<u64>,
-    /// Seed of the random designs (lhs, morris) and of the bootstrap of sensitivity intervals;
+    /// Seed of the random designs (lhs, random, morris) and of the bootstrap of sensitivity intervals;
     /// independent of the run's seed, so `--seed` never moves the points.
     pub design_seed: u64,
     /// Morris trajectories.
@@ -344,15 +364,8 @@ impl SweepConfig {
             Some(v) => {
                 let name =
                     v.as_str().ok_or_else(|| option_err(text, "design", format!("must be a design name (got {v})")))?;
-                match DESIGNS.iter().position(|d| *d == name) {
-                    Some(i) => [
-                        DesignKind::Grid,
-                        DesignKind::Zip,
-                        DesignKind::Lhs,
-                        DesignKind::Sobol,
-                        DesignKind::Morris,
-                        DesignKind::Table,
-                    ][i],
+                match DesignKind::from_name(name) {
+                    Some(kind) => kind,
                     None => {
                         let e = option_err(text, "design", format!("unknown design `{name}`"));
                         let list = DESIGNS.join(", ");
@@ -377,14 +390,14 @@ impl SweepConfig {
             }
             Ok(())
         };
-        only_for("n", &[DesignKind::Lhs, DesignKind::Sobol])?;
+        only_for("n", &[DesignKind::Lhs, DesignKind::Random, DesignKind::Sobol])?;
         only_for("trajectories", &[DesignKind::Morris])?;
         only_for("levels", &[DesignKind::Morris])?;
         only_for("table", &[DesignKind::Table])?;
         only_for("saltelli", &[DesignKind::Sobol])?;
         only_for("stop", &[DesignKind::Grid, DesignKind::Zip, DesignKind::Table])?;
         let n = get("n").map(|v| whole(text, "n", v, 1, 1_000_000)).transpose()?;
-        if n.is_none() && matches!(design, DesignKind::Lhs | DesignKind::Sobol) {
+        if n.is_none() && matches!(design, DesignKind::Lhs | DesignKind::Random | DesignKind::Sobol) {
             return Err(option_err(
                 text,
                 "design",

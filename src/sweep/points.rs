@@ -22,6 +22,8 @@ pub enum Unit {
     None,
     /// A Latin hypercube, one row of coordinates per position.
     Lhs(Vec<Vec<f64>>),
+    /// Independent uniform points, one row per position.
+    Random(Vec<Vec<f64>>),
     /// Saltelli's blocks A, B, AB_i.
     Saltelli(SaltelliDesign),
     /// Morris trajectories.
@@ -181,6 +183,15 @@ pub fn at_unit(p: &Parameter, u: f64, grid_levels: bool) -> toml::Value {
     }
 }
 
+/// `n` points of `d` coordinates, each drawn independently and uniformly from `[0, 1)`, point
+/// by point, from `ChaCha8Rng::seed_from_u64(seed)` (53 random bits each, from the raw
+/// stream, as the other designs draw).
+pub fn random_points(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| (0..d).map(|_| design::unit_f64(&mut rng)).collect()).collect()
+}
+
 /// Rebuilds the unit design of a continuous sweep from its settings (what `sensitivity.csv`
 /// and `agora merge` need: the design is a pure function of them).
 pub fn unit_design(
@@ -194,6 +205,7 @@ pub fn unit_design(
 ) -> Result<Unit, DesignError> {
     Ok(match kind {
         DesignKind::Lhs => Unit::Lhs(design::latin_hypercube(n as usize, d, design_seed)),
+        DesignKind::Random => Unit::Random(random_points(n as usize, d, design_seed)),
         DesignKind::Sobol if saltelli => {
             Unit::Saltelli(design::saltelli(n as usize, d, SaltelliBase::Sobol { skip: 0 })?)
         }
@@ -311,7 +323,7 @@ pub fn expand(config: &SweepConfig, table: Option<(Vec<String>, Vec<Setting>)>) 
             )
             .map_err(design_error)?;
             let positions = match &unit {
-                Unit::Lhs(c) | Unit::Sequence(c) => from_unit(c, false),
+                Unit::Lhs(c) | Unit::Random(c) | Unit::Sequence(c) => from_unit(c, false),
                 Unit::Saltelli(s) => from_unit(&s.points(), false),
                 Unit::Morris(m) => from_unit(&m.points(), true),
                 Unit::None => Vec::new(),
@@ -387,6 +399,12 @@ mod tests {
         ints.sort_unstable();
         assert_eq!(ints, (0..10).collect::<Vec<_>>(), "integer bounds: one whole number per stratum");
         assert!(e.positions.iter().all(|s| (1.0..2.0).contains(&s[0].1.as_float().unwrap())));
+        let e = expand(&config("[sweep]\ndesign = \"random\"\nn = 50\n\"a.b\" = { from = 2.0, to = 3.0 }\n"), None)
+            .unwrap();
+        assert_eq!(e.positions.len(), 50);
+        let xs: Vec<f64> = e.positions.iter().map(|s| s[0].1.as_float().unwrap()).collect();
+        assert!(xs.iter().all(|x| (2.0..3.0).contains(x)) && xs.windows(2).any(|w| w[1] < w[0]));
+        assert!(matches!(e.unit, Unit::Random(_)));
         let e = expand(
             &config(
                 "[sweep]\ndesign = \"sobol\"\nn = 8\n\"a.b\" = { from = 0.0, to = 1.0 }\n\"a.c\" = [\"x\", \"y\"]\n",

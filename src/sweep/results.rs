@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::metrics::summary::{paired, stats};
 use crate::output::tables::num;
 use crate::output::MetricInfo;
-use crate::scenario::sweep::{Bound, DesignKind, DESIGNS};
+use crate::scenario::sweep::{Bound, DesignKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -103,15 +103,7 @@ impl StopInfo {
 impl DesignInfo {
     /// The design kind.
     pub fn kind(&self) -> DesignKind {
-        let kinds = [
-            DesignKind::Grid,
-            DesignKind::Zip,
-            DesignKind::Lhs,
-            DesignKind::Sobol,
-            DesignKind::Morris,
-            DesignKind::Table,
-        ];
-        DESIGNS.iter().position(|d| *d == self.design).map_or(DesignKind::Grid, |i| kinds[i])
+        DesignKind::from_name(&self.design).unwrap_or(DesignKind::Grid)
     }
 }
 
@@ -492,7 +484,7 @@ impl<'a> Results<'a> {
             .collect()
     }
 
-    /// `sensitivity.csv` for lhs, sobol and morris designs (`None` for the others): for every
+    /// `sensitivity.csv` for lhs, random, sobol and morris designs (`None` for the others): for every
     /// entry, and every entry's difference from the baseline (`regime` = `entry - baseline`),
     /// and every headline metric, the design's indices of every parameter.
     pub fn sensitivity_csv(&self) -> Result<Option<Vec<u8>>> {
@@ -557,7 +549,7 @@ impl<'a> Results<'a> {
                     Unit::Morris(mo) => {
                         indices("morris", morris_indices(mo, &y, boot, seed).map_err(run_error)?.indices())?
                     }
-                    Unit::Lhs(c) | Unit::Sequence(c) => {
+                    Unit::Lhs(c) | Unit::Random(c) | Unit::Sequence(c) => {
                         for p in prcc(&self.inputs(c), &y, boot, seed) {
                             write("prcc", "prcc", p.parameter, p.value, p.ci95_low, p.ci95_high)?;
                         }

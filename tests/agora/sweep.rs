@@ -336,7 +336,7 @@ fn sobol_indices_find_the_parameter_that_matters_and_zero_for_one_never_read_on_
 }
 
 #[test]
-fn morris_and_prcc_rank_the_parameters_too() {
+fn morris_prcc_and_random_designs_rank_the_parameters_too() {
     let dir = tempfile::tempdir().unwrap();
     let morris = sensitivity_scenario(dir.path(), "design = \"morris\"\ntrajectories = 6");
     let out = dir.path().join("morris");
@@ -354,6 +354,13 @@ fn morris_and_prcc_rank_the_parameters_too() {
     assert!(lo < 0.0 && hi > 0.0 && r.abs() < 0.5, "no effect: {r} [{lo}, {hi}]");
     let (_, rows) = read_csv(&out.join("sensitivity.csv"));
     assert!(rows.iter().all(|r| r[3] == "prcc"));
+    // Plain random sampling is analysed the same way.
+    let random = sensitivity_scenario(dir.path(), "design = \"random\"\nn = 24");
+    let out = dir.path().join("random");
+    sweep(&random, &out, &["-q"]);
+    assert_eq!(points(&out).len(), 24);
+    let (r, _, _) = index(&out, "needs_met_mean", "population.base_output", "prcc");
+    assert!(r > 0.8, "{r}");
 }
 
 #[test]
