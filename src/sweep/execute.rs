@@ -433,8 +433,13 @@ pub fn run(sweep: &Sweep, options: &SweepOptions, progress: &(dyn Fn(&SweepProgr
         if options.shard.is_some() {
             return Ok(());
         }
+        // At most once a second while running (finding the prefix costs a pass over the
+        // points); always at the end of an unfinished session, even with no point done.
+        if !force && st.last_write.elapsed().as_secs_f64() < 1.0 {
+            return Ok(());
+        }
         let prefix = st.results.settled_prefix();
-        if prefix > st.written_prefix && (force || st.last_write.elapsed().as_secs_f64() >= 1.0) {
+        if force || prefix > st.written_prefix {
             store::write_file(&out.join("sweep.partial.csv"), &st.results.sweep_csv(Some(prefix))?)?;
             st.written_prefix = prefix;
             st.last_write = Instant::now();

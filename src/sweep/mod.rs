@@ -606,6 +606,13 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeReport> {
         all.extend(records);
     }
     let count = all.len();
+    // The records of this sweep's points, whole (the tables keep only their metrics).
+    let hashes: HashMap<&str, &str> = rows.iter().map(|r| (r.point.as_str(), r.hash.as_str())).collect();
+    let own: Vec<store::Record> = all
+        .iter()
+        .filter(|r| hashes.get(r.point.as_str()) == Some(&r.hash.as_str()) && r.replicate < info.replicates)
+        .cloned()
+        .collect();
     let results = Results::new(&info, &rows, all);
     let missing = results.missing();
     if !missing.is_empty() {
@@ -626,9 +633,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeReport> {
         }
     }
     if dirs.len() > 1 || !out_is_input {
-        // The results of every folder, in design order, so `out` is a complete sweep folder.
+        // The results of every folder (of this sweep), so `out` is a complete sweep folder.
         let mut text = Vec::new();
-        for r in results.used() {
+        for r in &own {
             text.extend(serde_json::to_vec(r).map_err(|e| Error::Run(format!("a sweep record: {e}")))?);
             text.push(b'\n');
         }

@@ -209,9 +209,17 @@ impl<'a> Results<'a> {
 
     /// Takes one more record into account, by the rule of [`Results::new`]; returns whether
     /// it was used.
-    pub fn add(&mut self, r: Record) -> bool {
+    pub fn add(&mut self, mut r: Record) -> bool {
         if self.hashes.get(&r.point) != Some(&r.hash) || r.replicate >= self.info.replicates {
             return false;
+        }
+        // Only the metrics the tables use stay in memory (the journal keeps them all, so
+        // changing `metrics` needs no run).
+        let info = self.info;
+        for m in r.means.values_mut() {
+            m.retain(|k, _| {
+                info.metrics.iter().any(|x| &x.name == k) || info.stop.as_ref().is_some_and(|s| &s.metric == k)
+            });
         }
         let Some(slots) = self.chosen.get_mut(&r.point) else { return false };
         let slot = &mut slots[r.replicate as usize];
