@@ -250,12 +250,15 @@ pub fn sweep(sweep: &Sweep, threads: usize, shard: Option<(u64, u64)>) -> Result
         let targets = (2 * info.entries.len()).saturating_sub(1) as u64;
         parts.push(("sensitivity.csv".into(), targets * info.metrics.len() as u64 * params * 3 * 90));
     }
+    // Charts: measured at 15-20 kB per SVG and 45-60 kB per PNG; the page holds them as SVG
+    // and a table cell of about 160 bytes per shown point, entry and metric.
     let numeric = params.max(1);
     let charts = info.metrics.len() as u64 * (numeric + u64::from(params == 2));
-    let per_chart = info.plots.iter().map(|f| if f == "png" { 70_000 } else { 45_000 }).sum::<u64>();
+    let per_chart = info.plots.iter().map(|f| if f == "png" { 55_000 } else { 18_000 }).sum::<u64>();
     parts.push(("plots/".into(), charts * per_chart));
     if info.report {
-        parts.push(("sweep.html".into(), charts * 45_000 + 60_000));
+        let cells = (mine.len().min(200) * info.entries.len() * info.metrics.len()) as u64;
+        parts.push(("sweep.html".into(), charts * 18_000 + cells * 160 + 30_000));
     }
     if sweep.config.keep_runs {
         let row_bytes = timeseries_row_bytes(&out);
