@@ -367,13 +367,21 @@ fn plot(dir: &Path, format: &[String], quiet: bool) -> Result<()> {
 }
 
 fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
-    let scenario: Plan = plan::load(path, &args.overrides())?;
+    let mut scenario: Plan = plan::load(path, &args.overrides())?;
     warn(&scenario, quiet);
-    if !quiet && agora::sweep::has_sweep(path) {
-        eprintln!(
-            "warning: {} has a [sweep] table; `agora run` runs the scenario without it (`agora sweep` runs its points)",
-            path.display()
-        );
+    if agora::sweep::has_sweep(path) {
+        // The sweep owns output/<name>; the scenario without it goes beside.
+        if args.out.is_none() {
+            let name = scenario.output_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            scenario.output_dir.set_file_name(format!("{name}_base"));
+        }
+        if !quiet {
+            eprintln!(
+                "warning: {} has a [sweep] table; `agora run` runs the scenario without it, into {} (`agora sweep` runs its points)",
+                path.display(),
+                scenario.output_dir.display()
+            );
+        }
     }
     if args.threads.is_some_and(|t| t > 4096) {
         return Err(InputError::at("--threads", "must be at most 4096").into());
