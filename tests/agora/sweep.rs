@@ -333,6 +333,27 @@ fn sobol_indices_find_the_parameter_that_matters_and_zero_for_one_never_read_on_
     assert!(s1 > 0.3, "{s1}");
     // Byte for byte the same on 1 and 3 threads: tables, charts, page.
     assert_eq!(deterministic_files(&one), deterministic_files(&three));
+    // The zero comes from common random numbers: with independent streams per point, noise
+    // between points lands on gift.keep too.
+    let text = std::fs::read_to_string(&file).unwrap().replace("[sweep]\n", "[sweep]\nseeds = \"independent\"\n");
+    let indep = write(dir.path(), "indep.toml", &text);
+    let out = dir.path().join("indep");
+    sweep(&indep, &out, &["-q"]);
+    let (_, rows) = read_csv(&out.join("points.csv"));
+    let seeds: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    let ids: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    // (Early Sobol' points have equal coordinates, so some positions share a point.)
+    assert!(
+        seeds.len() == ids.len() && ids.len() > 40,
+        "a seed per point: {} seeds, {} points",
+        seeds.len(),
+        ids.len()
+    );
+    let (h, rows) = read_csv(&out.join("sweep.csv"));
+    assert!(rows.iter().all(|r| rows.iter().filter(|q| q[0] == r[0]).all(|q| q[1] == r[1])), "one seed per point");
+    assert!(rows.iter().all(|r| col(&h, r, "seed") != 7.0));
+    let (st, _, _) = index(&out, "needs_met_mean", "gift.keep", "sobol_total");
+    assert!(st > 1e-6, "independent streams: {st}");
 }
 
 #[test]
@@ -562,4 +583,54 @@ fn validate_checks_every_point_and_prints_the_resolved_sweep() {
         .assert()
         .success()
         .stderr(predicate::str::contains("has a [sweep] table"));
+}
+
+#[test]
+fn a_time_budget_stops_starting_runs_and_the_next_session_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "s.toml", &format!("{BASE}[sweep]\n\"policy.tax.rate\" = [0.0, 0.1, 0.2]\n"));
+    let out = dir.path().join("out");
+    let (stdout, _) = sweep(&file, &out, &["--stop-after", "0.000000001"]);
+    assert!(stdout.contains("(0 run now") && stdout.contains("stopped by the time budget"), "{stdout}");
+    assert!(!out.join("sweep.csv").exists());
+    let partial = std::fs::read_to_string(out.join("sweep.partial.csv")).unwrap();
+    assert_eq!(partial.lines().count(), 1, "the header only: no point is done");
+    let status: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!((status["complete"].as_bool(), status["stopped_by_time_budget"].as_bool()), (Some(false), Some(true)));
+    let (stdout, _) = sweep(&file, &out, &[]);
+    assert!(stdout.contains("(6 run now, 0 reused)"), "{stdout}");
+    assert!(!out.join("sweep.partial.csv").exists());
+    let fresh = dir.path().join("fresh");
+    sweep(&file, &fresh, &["-q"]);
+    assert_eq!(deterministic_files(&out), deterministic_files(&fresh));
+    let status: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(status["complete"].as_bool(), Some(true));
+}
+
+#[test]
+fn a_table_design_runs_the_rows_of_its_csv_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("designs")).unwrap();
+    // Typed cells; an empty cell leaves the key at the scenario's value.
+    write(&dir.path().join("designs"), "points.csv", "policy.tax.rate,adapt.imitate\n0.1,0.0\n0.2,\n0.3,0.2\n");
+    let file = write(dir.path(), "t.toml", &format!("{BASE}[sweep]\ntable = \"designs/points.csv\"\n"));
+    let out = dir.path().join("out");
+    let (stdout, _) = sweep(&file, &out, &[]);
+    assert!(stdout.contains("3 points x 2 replicates"), "{stdout}");
+    let (header, rows) = read_csv(&out.join("points.csv"));
+    assert_eq!(&header[4..], ["policy.tax.rate", "adapt.imitate"]);
+    assert_eq!(
+        rows.iter().map(|r| (r[4].as_str(), r[5].as_str())).collect::<Vec<_>>(),
+        [("0.1", "0.0"), ("0.2", ""), ("0.3", "0.2")]
+    );
+    let resolved = std::fs::read_to_string(out.join("sweep.resolved.toml")).unwrap();
+    assert!(resolved.contains("design = \"table\"") && resolved.contains("table = \"table.csv\""), "{resolved}");
+    assert_eq!(
+        std::fs::read(out.join("table.csv")).unwrap(),
+        std::fs::read(dir.path().join("designs/points.csv")).unwrap()
+    );
+    // The folder's resolved sweep runs again on its own copy of the table.
+    let again = dir.path().join("again");
+    sweep(&out.join("sweep.resolved.toml"), &again, &["-q"]);
+    assert_eq!(std::fs::read(out.join("sweep.csv")).unwrap(), std::fs::read(again.join("sweep.csv")).unwrap());
 }
