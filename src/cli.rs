@@ -688,15 +688,16 @@ fn sweep_bar(quiet: bool) -> ProgressBar {
 }
 
 fn sweep_progress(bar: &ProgressBar, p: &SweepProgress) {
-    bar.set_length(p.points as u64);
-    bar.set_position(p.points_done as u64);
     let left = p.points.saturating_sub(p.points_done);
     let eta = if p.runs_done > 0 && p.runs > p.runs_done {
         format!(", about {} to go", duration(p.elapsed / p.runs_done as f64 * (p.runs - p.runs_done) as f64))
     } else {
         String::new()
     };
+    // The message first: setting the position redraws, and must not show the last message.
     bar.set_message(format!("({left} left{eta})"));
+    bar.set_length(p.points as u64);
+    bar.set_position(p.points_done as u64);
 }
 
 fn sweep(

@@ -634,3 +634,44 @@ fn a_table_design_runs_the_rows_of_its_csv_file() {
     sweep(&out.join("sweep.resolved.toml"), &again, &["-q"]);
     assert_eq!(std::fs::read(out.join("sweep.csv")).unwrap(), std::fs::read(again.join("sweep.csv")).unwrap());
 }
+
+#[test]
+fn the_progress_bar_shows_on_a_terminal_and_never_on_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "s.toml", &format!("{BASE}[sweep]\n\"policy.tax.rate\" = [0.0, 0.1, 0.2]\n"));
+    // A pipe: the summary on stdout, no bar (no carriage return, no escape) on stderr.
+    let (stdout, stderr) = sweep(&file, &dir.path().join("piped"), &[]);
+    assert!(stdout.contains("3 points x 2 replicates"), "{stdout}");
+    assert!(!stderr.contains('\r') && !stderr.contains('\u{1b}') && !stderr.contains("points"), "{stderr:?}");
+    // A pseudo-terminal, from util-linux's `script` (part of every Debian system): the bar
+    // counts points and ends at all of them done.
+    let out = dir.path().join("tty");
+    let cmd = format!("{} sweep {} --out {} --threads 1", env!("CARGO_BIN_EXE_agora"), file.display(), out.display());
+    let log = dir.path().join("tty.log");
+    let status = std::process::Command::new("script")
+        .args(["-qfec", &cmd])
+        .arg(&log)
+        .env_remove("CI")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("util-linux `script` runs the sweep on a pseudo-terminal");
+    assert!(status.success());
+    let text = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+    // (Draws are rate-limited, so which counts show depends on timing; the first always does.)
+    assert!(text.contains("0/3 points (3 left"), "{text:?}");
+    assert!(text.contains("\r\u{1b}[2K"), "the bar redraws its line: {text:?}");
+    // `--quiet` on a terminal draws nothing.
+    let quiet = format!("{cmd} --quiet");
+    let log = dir.path().join("quiet.log");
+    std::process::Command::new("script")
+        .args(["-qfec", &quiet.replace("/tty", "/tty_quiet")])
+        .arg(&log)
+        .env_remove("CI")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("points"), "{text:?}");
+}
