@@ -18,6 +18,7 @@
 #   AGORA_SLURM_TIMEOUT     seconds to wait for each daemon / the idle node (default 60)
 #   AGORA_SLURM_REALMEM     RealMemory of the node in MB (default 1024)
 #   AGORA_SLURM_CPUS        CPUs of the node (default $(nproc))
+#   AGORA_SLURM_MAX_ARRAY_SIZE  MaxArraySize of the cluster (default 1001)
 #   AGORA_SLURM_KEEP_ON_FAILURE=1  leave daemons running if `start` fails (for debugging)
 
 set -euo pipefail
@@ -186,7 +187,7 @@ JobCompLoc=$w/log/jobcomp.txt
 MailProg=/bin/true
 ReturnToService=2
 MinJobAge=600
-MaxArraySize=1001
+MaxArraySize=${AGORA_SLURM_MAX_ARRAY_SIZE:-1001}
 KillWait=5
 InactiveLimit=0
 SlurmctldTimeout=60

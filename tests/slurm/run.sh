@@ -4,7 +4,8 @@
 # machine, submits the same sweep with `agora slurm --submit` (three shards in two job arrays,
 # then a dependent merge job), waits for the jobs with a bounded timeout, and checks that the
 # cluster's sweep.csv is byte for byte the single-machine one. It stops only the daemons it
-# started. If the daemons cannot start it says why and fails: it never passes without running.
+# started. It also checks that `agora slurm` reads MaxArraySize from `scontrol show config`.
+# If the daemons cannot start it says why and fails: it never passes without running.
 #
 #   tests/slurm/run.sh            # as root; uses target/release/agora (builds it if missing)
 #   AGORA_BIN=/path/to/agora AGORA_SLURM_JOB_TIMEOUT=120 tests/slurm/run.sh
@@ -41,6 +42,8 @@ trap cleanup EXIT
 
 log "starting a one-node cluster in $W"
 STARTED=1
+# Not the default of 1001, so that the probe below sees where the limit came from.
+export AGORA_SLURM_MAX_ARRAY_SIZE=500
 if ! tests/slurm/cluster.sh start "$W"; then
     fail "the Slurm daemons did not start; the reason and the daemons' logs are printed above (kept in $W/log)"
 fi
@@ -51,6 +54,11 @@ SCEN=$ROOT/tests/slurm/sweep.toml
 log "the sweep on this machine"
 "$BIN" sweep "$SCEN" --out "$W/single" --threads 2 --quiet
 [[ -s $W/single/sweep.csv ]] || fail "the single-machine sweep wrote no sweep.csv"
+
+log "the cluster's MaxArraySize, asked of scontrol"
+"$BIN" slurm "$SCEN" --shards 3 --out "$W/probe" >"$W/probe.txt"
+grep -q 'MaxArraySize 500 from scontrol show config' "$W/probe.txt" ||
+    fail "agora slurm did not read MaxArraySize from scontrol: $(cat "$W/probe.txt")"
 
 log "the sweep on the cluster: agora slurm --submit"
 "$BIN" slurm "$SCEN" --shards 3 --max-array-size 2 --min-task-seconds 0 --cpus 1 --partition debug --time 5 \
