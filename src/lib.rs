@@ -22,6 +22,7 @@ pub mod reduce;
 pub mod regimes;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;
 pub mod world;
 
 use engine::{Observer, Snapshot};

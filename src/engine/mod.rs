@@ -64,39 +64,45 @@ pub trait Observer: Sync {
 pub struct Quiet;
 impl Observer for Quiet {}
 
+/// Runs replicate `rep` of the plan: one series per regime entry, in entry order. Worlds of
+/// one replicate share its network unless a variant asks for another. This is what [`run`]
+/// does for every replicate, and what a sweep does for one (point, replicate) at a time.
+pub fn run_replicate(plan: &Plan, rep: u64, observer: &dyn Observer) -> Result<Vec<Series>> {
+    let large = plan.run.agents as usize >= LARGE_WORLD;
+    let streams = Streams::new(plan.run.seed, rep);
+    let network = Arc::new(world::build_network(&plan.world, &streams));
+    match plan.mode {
+        Mode::Compare => {
+            // Entries share the replicate's network unless a variant asks for another.
+            let networks: Vec<Arc<world::network::Network>> = plan
+                .entries
+                .iter()
+                .map(|e| {
+                    if e.world.population.network == plan.world.population.network {
+                        network.clone()
+                    } else {
+                        Arc::new(world::build_network(&e.world, &streams))
+                    }
+                })
+                .collect();
+            let one = |e: usize| Sim::compare(plan, e, rep, networks[e].clone()).run(observer);
+            let per_entry: Vec<Vec<Series>> = if large {
+                (0..plan.entries.len()).map(one).collect::<Result<_>>()?
+            } else {
+                (0..plan.entries.len()).into_par_iter().map(one).collect::<Result<_>>()?
+            };
+            Ok(per_entry.into_iter().flatten().collect())
+        }
+        Mode::Coexist => Ok(Sim::coexist(plan, rep, network).run(observer)?),
+    }
+}
+
 /// Runs the plan: every replicate of every regime entry.
 pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<RunOutput> {
     let replicates = plan.run.replicates;
     let n = plan.run.agents as usize;
     let large = n >= LARGE_WORLD;
-    let per_replicate = |rep: u64| -> Result<Vec<Series>> {
-        let streams = Streams::new(plan.run.seed, rep);
-        let network = Arc::new(world::build_network(&plan.world, &streams));
-        match plan.mode {
-            Mode::Compare => {
-                // Entries share the replicate's network unless a variant asks for another.
-                let networks: Vec<Arc<world::network::Network>> = plan
-                    .entries
-                    .iter()
-                    .map(|e| {
-                        if e.world.population.network == plan.world.population.network {
-                            network.clone()
-                        } else {
-                            Arc::new(world::build_network(&e.world, &streams))
-                        }
-                    })
-                    .collect();
-                let one = |e: usize| Sim::compare(plan, e, rep, networks[e].clone()).run(observer);
-                let per_entry: Vec<Vec<Series>> = if large {
-                    (0..plan.entries.len()).map(one).collect::<Result<_>>()?
-                } else {
-                    (0..plan.entries.len()).into_par_iter().map(one).collect::<Result<_>>()?
-                };
-                Ok(per_entry.into_iter().flatten().collect())
-            }
-            Mode::Coexist => Ok(Sim::coexist(plan, rep, network).run(observer)?),
-        }
-    };
+    let per_replicate = |rep: u64| run_replicate(plan, rep, observer);
     let per_rep: Vec<Vec<Series>> = if large {
         (0..replicates).map(per_replicate).collect::<Result<_>>()?
     } else {

@@ -4,6 +4,7 @@
 
 pub mod plots;
 pub mod report;
+pub mod sweep;
 pub mod tables;
 
 use crate::engine::{Observer, RunOutput, Snapshot};

@@ -24,7 +24,8 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
+/// The page style, shared with `sweep.html`.
+pub(crate) const STYLE: &str = r#"
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #5a5a5a; --rule: #d9d9d9; --band: #f5f5f5; }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
@@ -85,7 +86,7 @@ footer { margin-top: 2rem; font-size: 0.85rem; color: var(--muted); }
 
 /// The SVG document trimmed for inlining in HTML: no XML prologue, no namespace attribute
 /// (HTML gives inline `svg` its namespace), and a label for screen readers.
-fn inline_svg(svg: &str, label: &str, id: &str) -> String {
+pub(crate) fn inline_svg(svg: &str, label: &str, id: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     let body = &svg[start..];
     let body = body.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);

@@ -51,6 +51,10 @@ pub struct ScenarioFile {
     /// Labelled variants: `[variant.<label>]` holds keys laid over this scenario for the
     /// entries listed as `<regime>:<label>`.
     pub variant: BTreeMap<String, toml::Table>,
+    /// `[sweep]` as written: the points `agora sweep` runs this scenario at, read by
+    /// [`super::sweep::SweepConfig::parse`]. It is never part of the scenario a point (or
+    /// `agora run`) runs, so [`ScenarioFile::to_toml`] leaves it out.
+    pub sweep: Option<toml::Table>,
 }
 
 /// How regimes are set against each other.
@@ -81,6 +85,7 @@ pub const SECTIONS: &[&str] = &[
     "coexist",
     "output",
     "variant",
+    "sweep",
 ];
 
 /// The part of the file printed before the regimes' tables.
@@ -200,6 +205,7 @@ impl<'de> Visitor<'de> for FileVisitor {
                 "coexist" => f.coexist = map.next_value()?,
                 "output" => f.output = map.next_value()?,
                 "variant" => f.variant = map.next_value()?,
+                "sweep" => f.sweep = Some(map.next_value()?),
                 other => match map.next_value::<toml::Value>()? {
                     // A table this layer does not know: a regime's, for the plan to check.
                     toml::Value::Table(t) => {

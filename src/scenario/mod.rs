@@ -12,6 +12,7 @@ pub mod policy;
 pub mod sections;
 pub mod settings;
 pub mod source;
+pub mod sweep;
 pub mod validate;
 pub mod values;
 mod variants;
@@ -94,6 +95,9 @@ pub fn parse(src: &Source, overrides: &Overrides) -> Result<ScenarioFile, InputE
     apply_overrides(&mut file, overrides);
     validate::resolve_defaults(&mut file);
     validate::check(&file, overrides).map_err(|e| src.locate(e))?;
+    if let Some(t) = &file.sweep {
+        sweep::SweepConfig::parse(t, &src.text).map_err(|e| src.in_file(e))?;
+    }
     Ok(file)
 }
 

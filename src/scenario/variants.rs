@@ -7,7 +7,7 @@ use crate::error::InputError;
 
 /// Sections a variant may not change: they define the run, not a regime's rules.
 pub const FIXED_IN_VARIANTS: &[&str] =
-    &["name", "description", "question", "mode", "regimes", "baseline", "run", "output", "variant"];
+    &["name", "description", "question", "mode", "regimes", "baseline", "run", "output", "variant", "sweep"];
 
 /// Whether the dotted key path `dotted` (array indices allowed) is set in `table`.
 pub fn has_path(table: &toml::Table, dotted: &str) -> bool {

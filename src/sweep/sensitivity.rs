@@ -471,6 +471,19 @@ mod tests {
         let (s, st) = ishigami_indices();
         for i in 0..3 {
             let (first, total) = (result.first[i], result.total[i]);
+            // Shown with `cargo test --release --lib ishigami -- --nocapture`.
+            eprintln!(
+                "Ishigami x{}: S = {:.4} [{:.4}, {:.4}] (true {:.4}), ST = {:.4} [{:.4}, {:.4}] (true {:.4})",
+                i + 1,
+                first.value,
+                first.ci95_low,
+                first.ci95_high,
+                s[i],
+                total.value,
+                total.ci95_low,
+                total.ci95_high,
+                st[i]
+            );
             assert_eq!(
                 (first.parameter, first.method, total.parameter, total.method),
                 (i, Method::SobolFirst, i, Method::SobolTotal)
@@ -483,6 +496,10 @@ mod tests {
             }
         }
         let (first, total) = (result.first[3], result.total[3]);
+        eprintln!(
+            "Ishigami dummy x4: S = {:.4} [{:.4}, {:.4}], ST = {:.4} [{:.4}, {:.4}] (true 0)",
+            first.value, first.ci95_low, first.ci95_high, total.value, total.ci95_low, total.ci95_high
+        );
         assert!(first.value.abs() < 0.01 && first.ci95_low.abs() < 0.01 && first.ci95_high.abs() < 0.01);
         assert!(total.value.abs() < 0.01 && total.ci95_high < 0.01);
     }

@@ -14,6 +14,7 @@ pub mod data;
 mod draw;
 mod raster;
 pub mod style;
+pub mod sweep;
 
 pub use charts::{charts, Chart, ChartKind, KEY_METRICS};
 pub use data::{
