@@ -17,3 +17,4 @@ mod plots;
 mod registry;
 mod report_browser;
 mod scenario_input;
+mod serve;
