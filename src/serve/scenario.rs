@@ -186,6 +186,37 @@ impl Served {
         }
         let text = toml::to_string(&doc).map_err(|e| Refusal { message: format!("internal: {e}"), key: None })?;
         let plan = plan::parse(&text, None, &Overrides::default()).map_err(|e| refusal(e, posted))?;
+        // A setting that `agora run` would accept with a warning that it acts on nothing is
+        // refused here, so that every control either changes the run or says why it cannot.
+        // The served file's own warnings are its author's and stand.
+        let known = |w: &InputError| self.plan.warnings.iter().any(|o| o.key == w.key && o.message == w.message);
+        if let Some(w) = plan.warnings.iter().find(|w| !known(w)) {
+            let mut r = refusal(w.clone(), posted);
+            r.message.push_str(" (the classroom page refuses settings that would act on nothing)");
+            return Err(r);
+        }
+        // The one such case the plan does not warn about, as its files change (the policy
+        // reports paying 0): a basic income with nothing to pay it from, which leaves every
+        // chart as it was.
+        let unfunded = |e: &plan::EntryPlan| {
+            let p = &e.policy;
+            p.basic_income.amount > 0.0 && p.tax.rate == 0.0 && p.demurrage == 0.0
+        };
+        if plan.entries.iter().any(unfunded) && !self.plan.entries.iter().any(unfunded) {
+            let scenario_tax = self.plan.entries.iter().map(|e| e.policy.tax.rate).fold(0.0, f64::max);
+            let tax_moved = posted.iter().any(|(k, v)| k == "policy.tax.rate" && v.as_f64() != Some(scenario_tax));
+            return Err(if tax_moved {
+                Refusal::at(
+                    "policy.tax.rate",
+                    "cannot be 0 while there is a basic income: the basic income is paid from the tax, so set the basic income to 0 first",
+                )
+            } else {
+                Refusal::at(
+                    "policy.basic_income.amount",
+                    "pays nothing while the tax rate is 0: the basic income is paid from the tax, so set a tax rate first",
+                )
+            });
+        }
         let r = &plan.run;
         if r.agents > self.limits.max_agents {
             return Err(Refusal::at(
@@ -356,8 +387,18 @@ fn refusal(e: InputError, posted: &[(String, Json)]) -> Refusal {
 
 /// The controls for the questions a class asks, for the regimes the scenario lists.
 fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
-    let listed = |kind: &str| plan.entries.iter().any(|e| e.info.name == kind);
+    // Some entry of regime `kind` reads `key` of its table with the scenario as it is.
+    let reads = |kind: &str, key: &str| {
+        let idle = |k: &str| key == k || key.starts_with(&format!("{k}."));
+        plan.entries.iter().any(|e| e.info.name == kind && !e.config.inactive().iter().any(|(k, _)| idle(k)))
+    };
     let value = |key: &str| lookup(resolved, key).map(toml_to_json).unwrap_or(Json::Null);
+    // Every entry's variant sets `key`, so the scenario's own value is read by none.
+    let overridden = |key: &str| {
+        plan.entries.iter().all(|e| {
+            e.label.split_once(':').is_some_and(|(_, l)| lookup(resolved, &format!("variant.{l}.{key}")).is_some())
+        })
+    };
     let number = |key: &str| lookup(resolved, key).and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)));
     let range = |key: &str, label: &str, max: f64, step: f64, help: String| Control {
         key: key.into(),
@@ -395,7 +436,7 @@ fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
             "Basic income",
             5.0,
             0.05,
-            "Money each person gets per step, paid from the tax below: without a tax there is nothing to pay it with.".into(),
+            "Money each person gets per step, paid from the tax below: set the tax first, as without one there is nothing to pay it with; when the tax raises less, everyone gets an equal part of what it raises.".into(),
         )
     } else {
         range(
@@ -403,7 +444,7 @@ fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
             "Basic income",
             1.0,
             0.01,
-            "Units of every good each person gets per step (a person needs 1), paid from the tax below: without a tax there is nothing to pay it with.".into(),
+            "Units of every good each person gets per step (a person needs 1), paid from the tax below: set the tax first, as without one there is nothing to pay it with; when the tax raises less, everyone gets an equal part of what it raises.".into(),
         )
     });
     let on_wealth = lookup(resolved, "policy.tax.on").and_then(|v| v.as_str()) == Some("wealth");
@@ -418,7 +459,8 @@ fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
             "Share of each step's output taken to pay the basic income.".into()
         },
     ));
-    if listed("mutual_credit") && lookup(resolved, "mutual_credit.limit.kind").and_then(|v| v.as_str()) == Some("fixed")
+    if reads("mutual_credit", "limit.amount")
+        && lookup(resolved, "mutual_credit.limit.kind").and_then(|v| v.as_str()) == Some("fixed")
     {
         out.push(range(
             "mutual_credit.limit.amount",
@@ -428,13 +470,15 @@ fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
             "How far below zero a mutual-credit balance may go, in units of account.".into(),
         ));
     }
-    if listed("commons") {
+    if reads("commons", "harvest") {
         out.push(select(
             "commons.harvest",
             "Harvest rule (commons)",
             &["open_access", "quota", "ostrom"],
             "What the commons' members may take from the shared resource: no limit (open access), a quota, or Ostrom's rules (a quota with monitoring, sanctions and a vote).",
         ));
+    }
+    if reads("commons", "license") {
         out.push(select(
             "commons.license",
             "Knowledge licence (commons)",
@@ -448,6 +492,7 @@ fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
         &["ring", "small_world", "scale_free", "complete"],
         "Who knows whom (gifts go to neighbours, people copy neighbours): neighbours on a circle, a circle with a few long links, a few people with very many links, or everyone.",
     ));
+    out.retain(|c| !overridden(&c.key));
     out
 }
 
@@ -551,5 +596,97 @@ mod tests {
         assert!(again.run.warmup < 3);
         assert_eq!(again.entries[0].policy.tax.rate, 0.1);
         assert_eq!(again.output_dir, PathBuf::from("output/showcase_classroom_abc"));
+    }
+}
+
+#[cfg(test)]
+mod acts {
+    const STEPS: u64 = 250;
+    use super::*;
+    use crate::engine::{self, Quiet};
+
+    /// A control's values besides the scenario's: its ends and middle, or every option.
+    fn others(c: &Control) -> Vec<Json> {
+        let mut out: Vec<Json> = match (c.kind, &c.options) {
+            (_, Some(opts)) => opts.iter().map(|o| json!(o)).collect(),
+            _ => {
+                let (lo, hi) = (c.min.unwrap_or(0.0), c.max.unwrap_or(1.0));
+                vec![json!(lo), json!((lo + hi) / 2.0), json!(hi)]
+            }
+        };
+        out.retain(|v| v.as_f64().zip(c.value.as_f64()).map_or(v != &c.value, |(a, b)| (a - b).abs() > 1e-12));
+        out
+    }
+
+    /// Every value a control offers, besides the scenario's, either changes what the agents
+    /// live through or is refused naming the control's key: on the page, no setting is idle.
+    #[test]
+    fn every_control_acts_or_is_refused() {
+        // Bits, so that empty (NaN) cells compare equal; without the policy's bookkeeping,
+        // which reports paying 0 where no policy reports nothing.
+        let rows = |p: &RunPlan| {
+            let out = engine::run(&p.plan, &Quiet).unwrap();
+            let (layout, width) = (&out.layout, out.layout.width());
+            let books: Vec<usize> =
+                ["tax_revenue", "basic_income_paid", "treasury"].iter().filter_map(|m| layout.column(m)).collect();
+            let kept = |(i, _): &(usize, &f64)| !books.contains(&(i % width));
+            out.series
+                .iter()
+                .map(|s| s.rows.iter().enumerate().filter(kept).map(|(_, v)| v.to_bits()).collect())
+                .collect::<Vec<Vec<u64>>>()
+        };
+        let mut idle = Vec::new();
+        let (mut acted, mut refused, mut capped) = (0, 0, 0);
+        // Not coexist.toml: its resource never comes under pressure, so no harvest rule has
+        // anything to limit there.
+        for file in ["showcase", "showcase_basic_income", "tragedy"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{file}.toml"));
+            let s = Served::load(&path, Limits::default()).unwrap();
+            let small = |extra: &[(&str, Json)]| {
+                let mut p: Vec<(String, Json)> =
+                    vec![("run.agents".into(), json!(300)), ("run.steps".into(), json!(STEPS))];
+                p.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+                p
+            };
+            let base_plan = s.plan_run(&small(&[]), 42).unwrap();
+            let base = rows(&base_plan);
+            // A basic income above what the tax raises pays what it raises: raising it further
+            // changes nothing while the treasury pays out everything it takes.
+            let paid_out = {
+                let out = engine::run(&base_plan.plan, &Quiet).unwrap();
+                let (t, w) = (out.layout.column("treasury"), out.layout.width());
+                t.is_some_and(|t| out.series.iter().all(|s| s.rows.chunks(w).all(|r| r[t].is_nan() || r[t] < 1e-9)))
+            };
+            for c in &s.controls {
+                for v in others(c) {
+                    match s.plan_run(&small(&[(c.key.as_str(), v.clone())]), 42) {
+                        Err(r) if r.key.as_deref() == Some(c.key.as_str()) => refused += 1,
+                        Err(r) => idle.push(format!("{file}: {} = {v} refused for another key: {}", c.key, r.message)),
+                        Ok(p) if rows(&p) == base => {
+                            let raised = v.as_f64().zip(c.value.as_f64()).is_some_and(|(a, b)| a > b);
+                            if c.key == "policy.basic_income.amount" && raised && paid_out {
+                                capped += 1;
+                            } else {
+                                idle.push(format!("{file}: {} = {v} changes nothing", c.key));
+                            }
+                        }
+                        Ok(_) => acted += 1,
+                    }
+                }
+            }
+        }
+        assert!(idle.is_empty(), "{idle:#?}");
+        assert!(acted > 30 && refused > 0 && capped <= 2, "{acted} acted, {refused} refused, {capped} capped");
+    }
+
+    #[test]
+    fn a_basic_income_without_a_tax_is_refused_and_with_one_acts() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/showcase.toml");
+        let s = Served::load(&path, Limits::default()).unwrap();
+        let bi = ("policy.basic_income.amount".to_string(), json!(0.3));
+        let e = s.plan_run(std::slice::from_ref(&bi), 42).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("policy.basic_income.amount"));
+        assert!(e.message.contains("tax"), "{}", e.message);
+        assert!(s.plan_run(&[bi, ("policy.tax.rate".into(), json!(0.1))], 42).is_ok());
     }
 }
