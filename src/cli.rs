@@ -146,6 +146,18 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Serve the classroom page: the scenario's regimes run live in a browser, with sliders for
+    /// the questions a class asks.
+    Serve {
+        /// The scenario file (TOML); default scenarios/showcase.toml.
+        scenario: Option<PathBuf>,
+        /// The port to listen on (0 = any free port).
+        #[arg(long, default_value_t = agora::serve::DEFAULT_PORT)]
+        port: u16,
+        /// The address to listen on; 0.0.0.0 lets other computers on the network open the page.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -275,6 +287,7 @@ pub fn run() -> Result<()> {
         Command::Compare { first, second, overrides, quiet } => compare(&first, &second, &overrides, quiet),
         Command::Plot { dir, format, quiet } => plot(&dir, &format, quiet),
         Command::Check(args) => check(&args),
+        Command::Serve { scenario, port, host } => serve(scenario, port, &host),
     }
 }
 
@@ -305,6 +318,43 @@ fn check(args: &CheckArgs) -> Result<()> {
         return Err(Error::Run(format!("{failed} of {total} validation outcomes failed")));
     }
     Ok(())
+}
+
+/// Starts the classroom server and prints its address; answers until interrupted.
+fn serve(scenario: Option<PathBuf>, port: u16, host: &str) -> Result<()> {
+    let scenario = scenario.unwrap_or_else(|| {
+        let local = PathBuf::from("scenarios/showcase.toml");
+        if local.is_file() {
+            local
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/showcase.toml")
+        }
+    });
+    let host: std::net::IpAddr = match host {
+        "localhost" => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        h => h.parse().map_err(|_| {
+            InputError::at("--host", format!("`{h}` is not an IP address"))
+                .help("use 127.0.0.1 (this computer only, the default) or 0.0.0.0 (every network interface)")
+        })?,
+    };
+    let options =
+        agora::serve::Options { scenario: scenario.clone(), host, port, limits: agora::serve::Limits::default() };
+    let server = agora::serve::Server::bind(&options)?;
+    let plan = server.plan();
+    eprintln!(
+        "serving {} ({}: {}); press Ctrl-C to stop",
+        scenario.display(),
+        plan.name,
+        plan.entries.iter().map(|e| e.label.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    if host.is_unspecified() {
+        eprintln!(
+            "listening on every network interface: other computers open http://<this computer's address>:{}/",
+            server.addr().port()
+        );
+    }
+    println!("{}", server.url());
+    server.run()
 }
 
 /// Redraws a run's plots and report from its files, as `[output]` of its resolved scenario

@@ -5,7 +5,8 @@
 //! resolved against the [`regimes`] registry) -> [`world`] (agents as columns) -> [`engine`]
 //! (the step loop; [`regimes`] for phase 2, [`policy`] for phase 6, [`adapt`] for phase 7) ->
 //! [`metrics`] -> [`output`] (tables, then plots and report from the files). The binary's
-//! `cli` calls [`run_to_folder`]; nothing in the library knows about the terminal.
+//! `cli` calls [`run_to_folder`], or [`serve`] for the classroom page, which steps the same
+//! engine live; nothing in the library knows about the terminal.
 
 #![warn(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod reduce;
 pub mod regimes;
 pub mod rng;
 pub mod scenario;
+pub mod serve;
 pub mod sweep;
 pub mod world;
 

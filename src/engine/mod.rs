@@ -64,37 +64,53 @@ pub trait Observer: Sync {
 pub struct Quiet;
 impl Observer for Quiet {}
 
-/// Runs replicate `rep` of the plan: one series per regime entry, in entry order. Worlds of
-/// one replicate share its network unless a variant asks for another. This is what [`run`]
-/// does for every replicate, and what a sweep does for one (point, replicate) at a time.
-pub fn run_replicate(plan: &Plan, rep: u64, observer: &dyn Observer) -> Result<Vec<Series>> {
-    let large = plan.run.agents as usize >= LARGE_WORLD;
-    let streams = Streams::new(plan.run.seed, rep);
+/// The networks of replicate `replicate`'s worlds, one per world: in compare mode one per
+/// entry, the replicate's network shared by every entry unless a variant asks for another; in
+/// coexist mode the one world's.
+pub fn networks(plan: &Plan, replicate: u64) -> Vec<Arc<world::network::Network>> {
+    let streams = Streams::new(plan.run.seed, replicate);
     let network = Arc::new(world::build_network(&plan.world, &streams));
     match plan.mode {
-        Mode::Compare => {
-            // Entries share the replicate's network unless a variant asks for another.
-            let networks: Vec<Arc<world::network::Network>> = plan
-                .entries
-                .iter()
-                .map(|e| {
-                    if e.world.population.network == plan.world.population.network {
-                        network.clone()
-                    } else {
-                        Arc::new(world::build_network(&e.world, &streams))
-                    }
-                })
-                .collect();
-            let one = |e: usize| Sim::compare(plan, e, rep, networks[e].clone()).run(observer);
-            let per_entry: Vec<Vec<Series>> = if large {
-                (0..plan.entries.len()).map(one).collect::<Result<_>>()?
-            } else {
-                (0..plan.entries.len()).into_par_iter().map(one).collect::<Result<_>>()?
-            };
-            Ok(per_entry.into_iter().flatten().collect())
-        }
-        Mode::Coexist => Ok(Sim::coexist(plan, rep, network).run(observer)?),
+        Mode::Compare => plan
+            .entries
+            .iter()
+            .map(|e| {
+                if e.world.population.network == plan.world.population.network {
+                    network.clone()
+                } else {
+                    Arc::new(world::build_network(&e.world, &streams))
+                }
+            })
+            .collect(),
+        Mode::Coexist => vec![network],
     }
+}
+
+/// World `w` of replicate `replicate` (compare mode: entry `w`'s; coexist mode: the one
+/// world, `w` = 0) on its network from [`networks`], ready to step. `agora run` and
+/// `agora serve` build their worlds here, so both simulate the same worlds.
+pub fn world(plan: &Plan, replicate: u64, w: usize, network: Arc<world::network::Network>) -> Sim<'_> {
+    match plan.mode {
+        Mode::Compare => Sim::compare(plan, w, replicate, network),
+        Mode::Coexist => Sim::coexist(plan, replicate, network),
+    }
+}
+
+/// Runs replicate `rep` of the plan: one series per world, in entry order. Worlds of one
+/// replicate share its network unless a variant asks for another. This is what [`run`] does
+/// for every replicate, and what a sweep does for one (point, replicate) at a time.
+pub fn run_replicate(plan: &Plan, rep: u64, observer: &dyn Observer) -> Result<Vec<Series>> {
+    let large = plan.run.agents as usize >= LARGE_WORLD;
+    let networks = networks(plan, rep);
+    // Worlds are built where they run, so large ones are in memory one at a time.
+    let one = |w: usize| world(plan, rep, w, networks[w].clone()).run(observer);
+    let worlds = networks.len();
+    let per_world: Vec<Vec<Series>> = if large {
+        (0..worlds).map(one).collect::<Result<_>>()?
+    } else {
+        (0..worlds).into_par_iter().map(one).collect::<Result<_>>()?
+    };
+    Ok(per_world.into_iter().flatten().collect())
 }
 
 /// Runs the plan: every replicate of every regime entry.

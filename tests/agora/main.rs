@@ -17,4 +17,5 @@ mod plots;
 mod registry;
 mod report_browser;
 mod scenario_input;
+mod serve;
 mod sweep;
