@@ -21,6 +21,10 @@ use crate::rng::CHUNK;
 use crate::world::World;
 use rayon::prelude::*;
 
+/// One chunk's part of a clearing: money paid and sellers' weights per good, purchases, and
+/// units consumed beyond needs per good.
+type ChunkTrades = (Vec<i64>, Vec<f64>, u64, Vec<f64>);
+
 /// Which integer column pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Account {
@@ -263,7 +267,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         Account::Money => &mut a.money,
         Account::Balance => &mut a.balance,
     };
-    let partials: Vec<(Vec<i64>, Vec<f64>, u64, Vec<f64>)> = (
+    let partials: Vec<ChunkTrades> = (
         a.stock.par_chunks_mut(CHUNK * goods),
         orders.offer.par_chunks_mut(CHUNK * goods),
         orders.demand.par_chunks_mut(CHUNK * goods),
