@@ -703,7 +703,7 @@ fn print_estimate(e: &estimate::Estimate) {
 fn dry_run_scenario(path: &Path, args: &OverrideArgs) -> Result<()> {
     let plan = plan::load(path, &args.overrides())?;
     warn(&plan, false);
-    let threads = agora::thread_count(&plan, &RunOptions { threads: args.threads, command_line: Vec::new() });
+    let threads = agora::thread_count(&plan, &RunOptions { threads: args.threads, ..Default::default() });
     let e = estimate::run(&plan, threads)?;
     println!(
         "dry run of {}: {} regime entr{} x {} agents x {} steps x {} replicates -> {}",
@@ -782,7 +782,7 @@ fn sweep(
     let stop_after = stop_after.map(parse_budget).transpose()?;
     let s = Sweep::load(path, &args.overrides())?;
     warn_sweep(&s, quiet);
-    let threads = agora::thread_count(&s.base, &RunOptions { threads: args.threads, command_line: Vec::new() });
+    let threads = agora::thread_count(&s.base, &RunOptions { threads: args.threads, ..Default::default() });
     if dry_run {
         let e = estimate::sweep(&s, threads, shard)?;
         println!(
