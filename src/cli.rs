@@ -202,15 +202,29 @@ struct OverrideArgs {
     /// Number of agents.
     #[arg(long, value_name = "N")]
     agents: Option<u64>,
+    /// Steps left out of the summaries (default 50, or a quarter of the steps if fewer).
+    #[arg(long, value_name = "N")]
+    warmup: Option<u64>,
+    /// Refuse a run estimated to need more memory than this (such as 4G); default the memory available.
+    #[arg(long, value_name = "SIZE", value_parser = agora::engine::memory::parse_size)]
+    max_memory: Option<u64>,
 }
 
 impl OverrideArgs {
+    /// How to run: threads, memory limit, the command line, and the signals that stop it.
+    fn options(&self) -> RunOptions {
+        let (threads, max_memory) = (self.threads, self.max_memory);
+        let stop = Some(crate::interrupt::install());
+        RunOptions { threads, command_line: std::env::args().collect(), max_memory, stop }
+    }
+
     fn overrides(&self) -> Overrides {
         Overrides {
             agents: self.agents,
             steps: self.steps,
             replicates: self.replicates,
             seed: self.seed,
+            warmup: self.warmup,
             out: self.out.clone(),
         }
     }
@@ -436,7 +450,7 @@ fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
     if args.threads.is_some_and(|t| t > 4096) {
         return Err(InputError::at("--threads", "must be at most 4096").into());
     }
-    let options = RunOptions { threads: args.threads, command_line: std::env::args().collect() };
+    let options = args.options();
     let total = scenario.worlds() * scenario.run.replicates * scenario.run.steps;
     let bar = progress_bar(total, quiet);
     let tick = |n: u64| bar.inc(n);
@@ -465,7 +479,7 @@ fn compare(first: &Path, second: &Path, args: &OverrideArgs, quiet: bool) -> Res
     warn(&a, quiet);
     warn(&b, quiet);
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("output/{}_vs_{}", a.name, b.name)));
-    let options = RunOptions { threads: args.threads, command_line: std::env::args().collect() };
+    let options = args.options();
     let worlds = |s: &Plan| s.worlds() * s.run.replicates * s.run.steps;
     let bar = progress_bar(worlds(&a) + worlds(&b), quiet);
     let tick = |n: u64| bar.inc(n);
@@ -689,7 +703,7 @@ fn print_estimate(e: &estimate::Estimate) {
 fn dry_run_scenario(path: &Path, args: &OverrideArgs) -> Result<()> {
     let plan = plan::load(path, &args.overrides())?;
     warn(&plan, false);
-    let threads = agora::thread_count(&plan, &RunOptions { threads: args.threads, command_line: Vec::new() });
+    let threads = agora::thread_count(&plan, &RunOptions { threads: args.threads, ..Default::default() });
     let e = estimate::run(&plan, threads)?;
     println!(
         "dry run of {}: {} regime entr{} x {} agents x {} steps x {} replicates -> {}",
@@ -768,7 +782,7 @@ fn sweep(
     let stop_after = stop_after.map(parse_budget).transpose()?;
     let s = Sweep::load(path, &args.overrides())?;
     warn_sweep(&s, quiet);
-    let threads = agora::thread_count(&s.base, &RunOptions { threads: args.threads, command_line: Vec::new() });
+    let threads = agora::thread_count(&s.base, &RunOptions { threads: args.threads, ..Default::default() });
     if dry_run {
         let e = estimate::sweep(&s, threads, shard)?;
         println!(

@@ -22,6 +22,14 @@ pub enum Error {
     /// The run itself failed (an invariant broke, a CSV could not be read back, ...).
     #[error("{0}")]
     Run(String),
+    /// A signal stopped the run; the message says what was kept and where.
+    #[error("{message}")]
+    Interrupted {
+        /// The signal's number (2 for SIGINT, 15 for SIGTERM): the exit code is 128 plus it.
+        signal: i32,
+        /// What was written where.
+        message: String,
+    },
 }
 
 impl Error {
@@ -33,6 +41,16 @@ impl Error {
     /// Whether this error is the user's input (exit code 2) rather than a failed run.
     pub fn is_input(&self) -> bool {
         matches!(self, Error::Input(_))
+    }
+
+    /// The exit code the binary ends with: 2 for bad input, 128 plus the signal for an
+    /// interrupted run (130 for Ctrl-C, 143 for SIGTERM), 1 for any other failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Input(_) => 2,
+            Error::Interrupted { signal, .. } => (128 + signal).clamp(1, 255) as u8,
+            _ => 1,
+        }
     }
 }
 

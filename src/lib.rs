@@ -32,6 +32,8 @@ use error::{Error, Result};
 use output::{OutputDir, RunInfo, SnapshotWriter};
 use plan::Plan;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// How to carry out a run, beyond the scenario itself.
@@ -41,6 +43,19 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// The command line, recorded in `run.json`.
     pub command_line: Vec<String>,
+    /// The most memory the run may need (`--max-memory`); `None` takes the memory available
+    /// (`MemAvailable` of `/proc/meminfo`). A run estimated above it is refused before it starts.
+    pub max_memory: Option<u64>,
+    /// Set by a signal handler to the signal's number to stop the run at the next step
+    /// boundary; the replicates complete by then are written, marked incomplete.
+    pub stop: Option<Arc<AtomicUsize>>,
+}
+
+impl RunOptions {
+    /// The number of the signal that asked the run to stop, if one did.
+    pub fn stop_signal(&self) -> Option<i32> {
+        self.stop.as_ref().map(|s| s.load(Ordering::Relaxed) as i32).filter(|&s| s != 0)
+    }
 }
 
 /// What a finished run reports.
@@ -67,6 +82,7 @@ pub fn thread_count(scenario: &Plan, options: &RunOptions) -> usize {
 struct RunObserver<'a, 'b> {
     snapshots: SnapshotWriter<'a>,
     progress: &'b (dyn Fn(u64) + Sync),
+    options: &'b RunOptions,
 }
 
 impl Observer for RunObserver<'_, '_> {
@@ -76,13 +92,53 @@ impl Observer for RunObserver<'_, '_> {
     fn snapshot(&self, s: &Snapshot) -> Result<()> {
         self.snapshots.snapshot(s)
     }
+    fn stopped(&self) -> bool {
+        self.options.stop_signal().is_some()
+    }
+}
+
+/// Refuses a run whose memory estimate passes `--max-memory` or the memory available.
+pub fn guard_memory(scenario: &Plan, options: &RunOptions) -> Result<()> {
+    let threads = thread_count(scenario, options);
+    let (limit, source) = match (options.max_memory, engine::memory::available()) {
+        (Some(m), _) => (m, "--max-memory"),
+        (None, Some(a)) => (a, "the memory available (MemAvailable in /proc/meminfo)"),
+        (None, None) => return Ok(()),
+    };
+    engine::memory::check(scenario, threads, limit, source)?;
+    Ok(())
+}
+
+fn interrupted(options: &RunOptions, message: String) -> Error {
+    Error::Interrupted { signal: options.stop_signal().unwrap_or(2), message }
 }
 
 /// Runs a scenario and writes every output file into its folder, atomically: the folder
 /// appears complete or not at all. `progress` hears of every finished world-step.
+///
+/// Stopped by [`RunOptions::stop`], it writes the replicates complete by then, marked
+/// `"complete": false` in `run.json` (beside a complete earlier result, as
+/// `<name>.interrupted`, rather than over it), and returns [`Error::Interrupted`].
 pub fn run_to_folder(scenario: &Plan, options: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunReport> {
+    guard_memory(scenario, options)?;
     let dir = OutputDir::create(&scenario.output_dir)?;
-    let (mut report, _) = run_into(dir.path(), scenario, options, progress)?;
+    let (mut report, out) = run_into(dir.path(), scenario, options, progress)?;
+    if !out.complete(scenario) {
+        let done = out.replicates_done.len();
+        if done == 0 {
+            return Err(interrupted(options, "stopped before any replicate was complete; nothing was written".into()));
+        }
+        let kept = dir.commit_interrupted()?;
+        return Err(interrupted(
+            options,
+            format!(
+                "stopped at a step boundary; wrote the {done} complete replicate{} of {} to {} (\"complete\": false in run.json)",
+                if done == 1 { "" } else { "s" },
+                scenario.run.replicates,
+                kept.display()
+            ),
+        ));
+    }
     report.dir = dir.commit()?;
     Ok(report)
 }
@@ -103,18 +159,25 @@ pub fn run_into(
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Run(format!("cannot start {threads} threads: {e}")))?;
-    let observer = RunObserver { snapshots: SnapshotWriter::new(dir, scenario), progress };
+    let observer = RunObserver { snapshots: SnapshotWriter::new(dir, scenario), progress, options };
     let sim_start = Instant::now();
     let out = pool.install(|| engine::run(scenario, &observer))?;
     let simulate_seconds = sim_start.elapsed().as_secs_f64();
-    observer.snapshots.finish()?;
-    output::write_tables(dir, scenario, &out)?;
-    let wanted = &scenario.output;
-    output::write_figures(dir, &wanted.plots.0, wanted.report)?;
+    let complete = out.complete(scenario);
+    observer.snapshots.finish(&out.replicates_done)?;
+    if !out.replicates_done.is_empty() {
+        output::write_tables(dir, scenario, &out)?;
+    }
+    // An interrupted run is written quickly; `agora plot` draws its charts later.
+    if complete {
+        let wanted = &scenario.output;
+        output::write_figures(dir, &wanted.plots.0, wanted.report)?;
+    }
     info.wall_seconds = started.elapsed().as_secs_f64();
     info.agent_steps = out.agent_steps;
     info.agent_steps_per_second = out.agent_steps as f64 / simulate_seconds.max(1e-9);
-    info.complete = true;
+    info.complete = complete;
+    info.replicates_complete = out.replicates_done.len() as u64;
     info.write(dir)?;
     let report = RunReport { dir: dir.to_path_buf(), agent_steps: out.agent_steps, simulate_seconds, threads };
     Ok((report, out))
@@ -146,6 +209,8 @@ pub fn compare_to_folder(
             error::InputError::new(format!("`{}` and `{}` have no regime entry in common", a.name, b.name)).into()
         );
     }
+    guard_memory(a, options)?;
+    guard_memory(b, options)?;
     let dir = OutputDir::create(out)?;
     let (name_a, name_b) = if a.name == b.name {
         (format!("a_{}", a.name), format!("b_{}", b.name))
@@ -158,6 +223,12 @@ pub fn compare_to_folder(
         let sub = dir.path().join(name);
         std::fs::create_dir_all(&sub).map_err(|e| Error::io(format!("creating `{}`", sub.display()), e))?;
         let (report, run) = run_into(&sub, sc, options, progress)?;
+        if !run.complete(sc) {
+            return Err(interrupted(
+                options,
+                "stopped; a paired comparison needs both runs whole, so nothing was written".into(),
+            ));
+        }
         reports.push(report);
         outs.push(run);
     }

@@ -1,7 +1,9 @@
 //! The `agora` command. All it does is call [`cli::run`] and turn its result into an exit
-//! code: 0 on success, 2 for bad input, 1 when a run fails.
+//! code: 0 on success, 2 for bad input, 1 when a run fails, 130 or 143 when Ctrl-C or SIGTERM
+//! stopped it.
 
 mod cli;
+mod interrupt;
 
 use std::process::ExitCode;
 
@@ -9,8 +11,9 @@ fn main() -> ExitCode {
     match cli::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(if e.is_input() { 2 } else { 1 })
+            let label = if matches!(e, agora::error::Error::Interrupted { .. }) { "interrupted" } else { "error" };
+            eprintln!("{label}: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }

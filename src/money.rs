@@ -32,6 +32,17 @@ impl MoneyKind {
 /// exact: total money is conserved and mutual-credit balances sum to exactly zero.
 pub const MONEY_UNIT: i64 = 1_000_000;
 
+/// The most money (or credit) one world may hold, in money units: 2^60, an eighth of what an
+/// `i64` holds, so that a step's sums of flows cannot overflow. The plan refuses a scenario
+/// whose agents times its per-agent amount (initial money, credit limit, basic income) would pass it.
+pub const MAX_TOTAL_MONEY: i64 = 1 << 60;
+
+/// The largest amount of the unit of account per agent that `agents` agents may each hold
+/// without the world's total passing [`MAX_TOTAL_MONEY`].
+pub fn max_amount_per_agent(agents: u64) -> f64 {
+    MAX_TOTAL_MONEY as f64 / MONEY_UNIT as f64 / agents.max(1) as f64
+}
+
 /// Converts an amount of the unit of account to integer money units (rounded to nearest).
 #[inline]
 pub fn to_money(x: f64) -> i64 {

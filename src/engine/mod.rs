@@ -5,7 +5,8 @@
 //! chunks of [`crate::rng::CHUNK`] agents; chunks decide in parallel and their partial sums are
 //! added in chunk order, so results never depend on the number of threads.
 
-pub mod phases;
+pub mod memory;
+mod phases;
 mod record;
 mod sim;
 pub mod snapshot;
@@ -47,6 +48,16 @@ pub struct RunOutput {
     pub series: Vec<Series>,
     /// Agent-steps simulated (agents times steps, summed over worlds).
     pub agent_steps: u64,
+    /// The replicates whose every world ran to the last step, ascending: all of them unless
+    /// the observer asked to stop ([`Observer::stopped`]).
+    pub replicates_done: Vec<u64>,
+}
+
+impl RunOutput {
+    /// Whether every replicate ran to the end.
+    pub fn complete(&self, plan: &Plan) -> bool {
+        self.replicates_done.len() as u64 == plan.run.replicates
+    }
 }
 
 /// Receives progress and snapshots while a run goes on. The engine knows nothing of files or
@@ -57,6 +68,11 @@ pub trait Observer: Sync {
     /// A block of a regime's agents at a snapshot step (blocks come in agent order).
     fn snapshot(&self, _snapshot: &Snapshot) -> Result<()> {
         Ok(())
+    }
+    /// Whether to stop at the next step boundary (an interrupt): worlds not yet finished
+    /// end there and their replicates are left out of the output.
+    fn stopped(&self) -> bool {
+        false
     }
 }
 
@@ -124,10 +140,13 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<RunOutput> {
     } else {
         (0..replicates).into_par_iter().map(per_replicate).collect::<Result<_>>()?
     };
+    // A replicate stopped early has fewer series than entries; only complete ones are kept.
+    let per_rep: Vec<Vec<Series>> = per_rep.into_iter().filter(|s| s.len() == plan.entries.len()).collect();
+    let replicates_done: Vec<u64> = per_rep.iter().filter_map(|s| s.first().map(|s| s.replicate)).collect();
     // Reorder from (replicate, entry) to (entry, replicate).
     let mut series: Vec<Series> = per_rep.into_iter().flatten().collect();
     let order: Vec<&str> = plan.entries.iter().map(|e| e.label.as_str()).collect();
     series.sort_by_key(|s| (order.iter().position(|l| *l == s.label).unwrap_or(usize::MAX), s.replicate));
-    let agent_steps = plan.worlds() * replicates * plan.run.steps * n as u64;
-    Ok(RunOutput { layout: plan.layout.clone(), series, agent_steps })
+    let agent_steps = plan.worlds() * replicates_done.len() as u64 * plan.run.steps * n as u64;
+    Ok(RunOutput { layout: plan.layout.clone(), series, agent_steps, replicates_done })
 }

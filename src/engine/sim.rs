@@ -219,6 +219,9 @@ impl<'a> Sim<'a> {
         let snap_reps = self.plan.output.snapshot_replicates;
         let snap_this_rep = snap_reps == 0 || self.streams.replicate() < snap_reps;
         for step in 0..=steps {
+            if observer.stopped() {
+                return Ok(Vec::new());
+            }
             let step_rows = if step == 0 { self.record_now() } else { self.advance() };
             for (k, r) in step_rows.iter().enumerate() {
                 rows[k].extend_from_slice(r);

@@ -31,25 +31,109 @@ pub struct OutputDir {
     target: PathBuf,
     tmp: PathBuf,
     committed: bool,
+    lock: (PathBuf, std::fs::File),
+}
+
+/// Whether `path` is a symbolic link (not followed).
+fn is_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Whether `dir` is an earlier agora output (or empty), which a new run may replace.
+fn is_ours(dir: &Path) -> bool {
+    dir.is_dir()
+        && (dir.join("run.json").is_file()
+            || dir.join("comparison.csv").is_file()
+            || std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false))
+}
+
+/// Whether `dir` holds a run that finished (`"complete": true` in its `run.json`), or a
+/// comparison.
+fn is_complete(dir: &Path) -> bool {
+    let run = std::fs::read_to_string(dir.join("run.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v.get("complete").and_then(|c| c.as_bool()));
+    run.unwrap_or_else(|| dir.join("comparison.csv").is_file())
+}
+
+/// Takes the lock file at `path` (created if absent) for writing `target`, or says which run
+/// holds it. The lock is the operating system's (`flock`), so it ends with the process.
+fn lock(path: &Path, target: &Path) -> Result<std::fs::File> {
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(format!("creating the lock file `{}`", path.display()), e))
+    };
+    // A run that ends removes the lock file while it holds it; one that opened the old file
+    // just before then holds a removed file, so it checks the path still names its file.
+    let mut file = open()?;
+    for _ in 0..100 {
+        match file.try_lock() {
+            Ok(()) if same_file(&file, path) => return Ok(file),
+            Ok(()) => file = open()?,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(InputError::new(format!(
+                    "another agora run is writing `{}` (it holds `{}`)",
+                    target.display(),
+                    path.display()
+                ))
+                .help("wait for it to finish, or write this run elsewhere with --out")
+                .into())
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("locking `{}`", path.display()), e));
+            }
+        }
+    }
+    Err(Error::Run(format!("could not take the lock `{}`", path.display())))
+}
+
+/// Whether `path` still names the open `file` (same device and inode).
+#[cfg(unix)]
+fn same_file(file: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &std::fs::File, path: &Path) -> bool {
+    path.exists()
 }
 
 impl OutputDir {
     /// Prepares to write `target`. An existing target is replaced on commit only if it is an
     /// earlier agora output (a run's folder holds `run.json`, a comparison's `comparison.csv`)
-    /// or empty.
+    /// or empty, and never through a symbolic link. A lock file beside the target
+    /// (`.<name>.lock`) is held until the folder is dropped, so that two runs into one folder
+    /// cannot interleave: the second is refused at once.
     pub fn create(target: &Path) -> Result<OutputDir> {
-        if target.exists() {
-            let is_ours = target.join("run.json").is_file()
-                || target.join("comparison.csv").is_file()
-                || std::fs::read_dir(target).map(|mut d| d.next().is_none()).unwrap_or(false);
-            if !target.is_dir() || !is_ours {
-                return Err(InputError::new(format!(
-                    "`{}` exists and is not an agora output folder; refusing to replace it",
-                    target.display()
-                ))
-                .help("choose another folder with --out, or move that one away")
-                .into());
-            }
+        // The target itself, and every folder of a relative path (`output/` of `output/x`).
+        let mut through = vec![target.to_path_buf()];
+        if target.is_relative() {
+            through.extend(target.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()).map(Path::to_path_buf));
+        }
+        if let Some(link) = through.iter().find(|p| is_link(p)) {
+            return Err(InputError::new(format!(
+                "`{}` is a symbolic link; refusing to write through it, out of the folder chosen",
+                link.display()
+            ))
+            .help("choose a real folder with --out, or remove the link")
+            .into());
+        }
+        if target.exists() && !is_ours(target) {
+            return Err(InputError::new(format!(
+                "`{}` exists and is not an agora output folder; refusing to replace it",
+                target.display()
+            ))
+            .help("choose another folder with --out, or move that one away")
+            .into());
         }
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -57,12 +141,14 @@ impl OutputDir {
         };
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(format!("creating `{}`", parent.display()), e))?;
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+        let lock_path = parent.join(format!(".{name}.lock"));
+        let lock = (lock_path.clone(), lock(&lock_path, target)?);
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp.exists() {
             let _ = std::fs::remove_dir_all(&tmp);
         }
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(format!("creating `{}`", tmp.display()), e))?;
-        Ok(OutputDir { target: target.to_path_buf(), tmp, committed: false })
+        Ok(OutputDir { target: target.to_path_buf(), tmp, committed: false, lock })
     }
 
     /// The folder to write into now.
@@ -73,6 +159,24 @@ impl OutputDir {
     /// The folder the files will end up in.
     pub fn target(&self) -> &Path {
         &self.target
+    }
+
+    /// Moves the folder of an interrupted run into place, unless that would replace a
+    /// complete earlier result: then it goes beside it, as `<name>.interrupted`.
+    pub fn commit_interrupted(mut self) -> Result<PathBuf> {
+        if self.target.exists() && is_complete(&self.target) {
+            let name = self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let aside = self.target.with_file_name(format!("{name}.interrupted"));
+            if is_link(&aside) || (aside.exists() && !is_ours(&aside)) {
+                return Err(Error::Run(format!(
+                    "`{}` holds a complete earlier result and `{}` is not an agora folder; the interrupted run was not kept",
+                    self.target.display(),
+                    aside.display()
+                )));
+            }
+            self.target = aside;
+        }
+        self.commit()
     }
 
     /// Moves the finished folder into place, replacing an earlier result.
@@ -106,6 +210,9 @@ impl Drop for OutputDir {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.tmp);
         }
+        // Removed while still held (the file closes after this), so no other run can hold it.
+        let _ = std::fs::remove_file(&self.lock.0);
+        let _ = self.lock.1.unlock();
     }
 }
 
@@ -116,7 +223,10 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         std::process::id()
     ));
-    std::fs::write(&tmp, contents).map_err(|e| Error::io(format!("writing `{}`", tmp.display()), e))?;
+    std::fs::write(&tmp, contents).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("writing `{}`", path.display()), e)
+    })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(format!("writing `{}`", path.display()), e)
@@ -152,8 +262,11 @@ pub struct RunInfo {
     pub agent_steps: u64,
     /// Agent-steps per second of wall time spent simulating.
     pub agent_steps_per_second: f64,
-    /// Whether every file was written.
+    /// Whether every replicate ran to the end and every file was written; `false` for a run
+    /// stopped by a signal, which holds only its complete replicates.
     pub complete: bool,
+    /// The replicates written (all of them, unless the run was interrupted).
+    pub replicates_complete: u64,
     /// What the charts need to know of each regime entry, in the scenario's order.
     pub entries: Vec<EntryInfo>,
     /// Every metric column: name, unit, meaning and chart title.
@@ -233,6 +346,7 @@ impl RunInfo {
             agent_steps: 0,
             agent_steps_per_second: 0.0,
             complete: false,
+            replicates_complete: 0,
             entries,
             metrics,
             warnings: scenario.warnings.iter().map(|w| w.to_string()).collect(),
@@ -264,9 +378,9 @@ impl<'a> SnapshotWriter<'a> {
         self.dir.join(format!(".agents_step{step}.{entry:04}.{replicate:08}.part"))
     }
 
-    /// Joins the part files into `agents_step<T>.csv`, entries in scenario order, replicates
-    /// ascending, and removes the parts.
-    pub fn finish(self) -> Result<()> {
+    /// Joins the part files of the replicates `done` into `agents_step<T>.csv`, entries in
+    /// scenario order, replicates ascending, and removes the parts.
+    pub fn finish(self, done: &[u64]) -> Result<()> {
         if let Some(e) = self.errors.lock().ok().and_then(|mut v| v.pop()) {
             return Err(e);
         }
@@ -284,7 +398,7 @@ impl<'a> SnapshotWriter<'a> {
             out.write_all(tables::snapshot_header(&f.world.population.goods).as_bytes())
                 .map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
             for e in 0..f.entries.len() {
-                for r in 0..reps {
+                for r in (0..reps).filter(|r| done.binary_search(r).is_ok()) {
                     let part = self.part_path(step, e, r);
                     let mut file = match std::fs::File::open(&part) {
                         Ok(file) => file,
@@ -296,6 +410,15 @@ impl<'a> SnapshotWriter<'a> {
                 }
             }
             out.flush().map_err(|e| Error::io(format!("writing `{}`", path.display()), e))?;
+        }
+        // Parts of replicates an interrupt left unfinished are not results.
+        if let Ok(read) = std::fs::read_dir(&self.dir) {
+            for entry in read.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(".agents_step") && name.ends_with(".part") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
         }
         Ok(())
     }

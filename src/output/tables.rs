@@ -15,16 +15,12 @@ fn paired_cells(p: &crate::metrics::summary::Paired) -> [String; 5] {
     [num(p.mean_diff), num(p.ci95_low), num(p.ci95_high), p.n.to_string(), num(p.p_value)]
 }
 
-/// Shortest round-trip text of a float; empty for `NaN`.
+/// Shortest round-trip text of a float; empty for `NaN` and the infinities, so that no CSV
+/// cell ever holds a value a reader would take for a number (an undefined metric, such as a
+/// Gini of no wealth or a p-value of one replicate, is an empty cell; see docs/RELIABILITY.md).
 pub fn num(x: f64) -> String {
-    if x.is_nan() {
+    if !x.is_finite() {
         String::new()
-    } else if x.is_infinite() {
-        if x > 0.0 {
-            "inf".into()
-        } else {
-            "-inf".into()
-        }
     } else {
         let mut b = ryu::Buffer::new();
         let s = b.format_finite(x);
@@ -32,9 +28,10 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// Shortest text that reads back to the same `f32` (for columns stored in single precision).
+/// Shortest text that reads back to the same `f32` (for columns stored in single precision);
+/// empty for `NaN` and the infinities, as [`num`].
 pub fn num32(x: f32) -> String {
-    if x.is_nan() {
+    if !x.is_finite() {
         String::new()
     } else {
         let mut b = ryu::Buffer::new();
@@ -260,7 +257,10 @@ mod tests {
     fn numbers_print_short_and_exact() {
         assert_eq!(num(0.1), "0.1");
         assert_eq!(num(3.0), "3");
-        assert_eq!(num(f64::NAN), "");
+        for undefined in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(num(undefined), "", "{undefined} reached a cell");
+            assert_eq!(num32(undefined as f32), "");
+        }
         assert_eq!(num(1e-7).parse::<f64>().unwrap(), 1e-7);
     }
 

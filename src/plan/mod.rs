@@ -275,6 +275,7 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
         entry_files.push(cfg);
     }
     let coexist = money_and_coexist(&file, &entries, &entry_files)?;
+    warnings.extend(file.notes.iter().cloned());
     warnings.extend(inactive::warnings(&file, &entries, src));
     // The listed regimes' metrics have columns, in registry order.
     let regime_metrics: Vec<&MetricDef> = listed.iter().flat_map(|r| r.metrics.iter()).collect();
@@ -308,6 +309,46 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
     })
 }
 
+/// Refuses money or credit amounts whose total over the agents would pass what the integer
+/// money units hold ([`crate::money::MAX_TOTAL_MONEY`]), rather than let sums wrap.
+fn money_fits(file: &ScenarioFile, entries: &[EntryPlan]) -> Result<(), InputError> {
+    let agents = file.run.agents;
+    let most = crate::money::max_amount_per_agent(agents);
+    for e in entries {
+        let mut bounds = e.config.money_per_agent();
+        let bi = &e.policy.basic_income;
+        if bi.paid_in == PaidIn::Money && e.traits.money != crate::money::MoneyKind::None {
+            bounds.push(("policy.basic_income.amount", bi.amount));
+        }
+        for (key, per_agent) in bounds {
+            if per_agent <= most {
+                continue;
+            }
+            let label = e.label.split_once(':').map(|(_, l)| l);
+            let key = match label.and_then(|l| file.variant.get(l).map(|v| (l, v))) {
+                Some((l, v)) if scenario::has_path(v, key) => format!("variant.{l}.{key}"),
+                _ => key.to_string(),
+            };
+            let what = if !per_agent.is_finite() {
+                "a distribution with an infinite mean (a Pareto shape of 1 or less)".to_string()
+            } else if per_agent >= 1e9 {
+                format!("{per_agent:e} per agent")
+            } else {
+                format!("{per_agent} per agent")
+            };
+            return Err(InputError::at(
+                key,
+                format!(
+                    "{what} for {agents} agents passes the {:.3e} units of account one world's integer money can hold",
+                    crate::money::MAX_TOTAL_MONEY as f64 / crate::money::MONEY_UNIT as f64
+                ),
+            )
+            .help(format!("allowed: at most {most:.6e} per agent with {agents} agents")));
+        }
+    }
+    Ok(())
+}
+
 /// The place of a regime table in the registry, for printing tables in registry order.
 fn registry_rank(table: &str) -> usize {
     regimes::REGIMES.iter().position(|r| r.table == Some(table)).unwrap_or(usize::MAX)
@@ -320,6 +361,7 @@ fn money_and_coexist(
     entries: &[EntryPlan],
     files: &[ScenarioFile],
 ) -> Result<Option<CoexistPlan>, InputError> {
+    money_fits(file, entries)?;
     for e in entries {
         let bi = &e.policy.basic_income;
         if bi.amount > 0.0 && bi.paid_in == PaidIn::Money && e.traits.money == crate::money::MoneyKind::None {

@@ -155,6 +155,10 @@ impl Table for MarketConfig {
         Box::new(Market::new(self, env.coexist && env.cross_trade))
     }
 
+    fn money_per_agent(&self) -> Vec<(&'static str, f64)> {
+        vec![("market.initial_money", self.initial_money.bound())]
+    }
+
     fn reference_law(&self) -> Option<ReferenceLaw> {
         (self.model == MarketModel::Kinetic && self.saving == 0.0).then_some(ReferenceLaw::Exponential)
     }

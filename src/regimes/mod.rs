@@ -141,6 +141,8 @@ pub trait RegimeConfig: std::fmt::Debug + Send + Sync {
     fn inactive(&self) -> Vec<(&'static str, &'static str)>;
     /// The default configuration as a TOML value (to tell a key set from its default).
     fn default_value(&self) -> toml::Value;
+    /// Money or credit each member may hold, per key that sets it: see [`Table::money_per_agent`].
+    fn money_per_agent(&self) -> Vec<(&'static str, f64)>;
 }
 
 impl Clone for Box<dyn RegimeConfig> {
@@ -167,6 +169,13 @@ pub trait Table: Serialize + DeserializeOwned + Default + Clone + std::fmt::Debu
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
         Vec::new()
     }
+    /// An upper bound of the money or credit (unit of account) each member starts with or may
+    /// run up, with the full key that sets it (`market.initial_money`); for a distribution its
+    /// mean. The plan refuses a scenario where agents times this would overflow the integer
+    /// money units ([`crate::money::MAX_TOTAL_MONEY`]).
+    fn money_per_agent(&self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
 }
 
 impl<T: Table> RegimeConfig for T {
@@ -191,6 +200,9 @@ impl<T: Table> RegimeConfig for T {
     }
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
         Table::inactive(self)
+    }
+    fn money_per_agent(&self) -> Vec<(&'static str, f64)> {
+        Table::money_per_agent(self)
     }
     fn default_value(&self) -> toml::Value {
         toml::Value::try_from(T::default()).unwrap_or_else(|_| toml::Value::Table(toml::Table::new()))

@@ -55,6 +55,9 @@ pub struct ScenarioFile {
     /// [`super::sweep::SweepConfig::parse`]. It is never part of the scenario a point (or
     /// `agora run`) runs, so [`ScenarioFile::to_toml`] leaves it out.
     pub sweep: Option<toml::Table>,
+    /// Defaults the parser adapted because they conflicted with what was written (a default
+    /// warm-up longer than the steps), each naming its key: the plan warns about them.
+    pub notes: Vec<crate::error::InputError>,
 }
 
 /// How regimes are set against each other.

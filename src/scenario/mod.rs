@@ -40,6 +40,8 @@ pub struct Overrides {
     pub replicates: Option<u64>,
     /// `--seed`.
     pub seed: Option<u64>,
+    /// `--warmup`.
+    pub warmup: Option<u64>,
     /// `--out`: the run's files go directly into this folder, wherever it is.
     pub out: Option<PathBuf>,
 }
@@ -92,7 +94,9 @@ pub fn read(path: &Path) -> Result<Source, Error> {
 /// defaults that depend on other keys filled in.
 pub fn parse(src: &Source, overrides: &Overrides) -> Result<ScenarioFile, InputError> {
     let mut file = deserialize_file(&src.text, "").map_err(|e| src.in_file(e))?;
+    let (file_steps, file_warmup) = (file.run.steps, file.run.warmup);
     apply_overrides(&mut file, overrides);
+    fit_warmup(&mut file, src, overrides, file_steps, file_warmup);
     validate::resolve_defaults(&mut file);
     validate::check(&file, overrides).map_err(|e| src.locate(e))?;
     if let Some(t) = &file.sweep {
@@ -162,6 +166,39 @@ fn apply_overrides(file: &mut ScenarioFile, o: &Overrides) {
     if let Some(v) = o.seed {
         file.run.seed = v;
     }
+    if let Some(v) = o.warmup {
+        file.run.warmup = v;
+    }
+}
+
+/// A warm-up the user did not choose for these steps adapts, and says so: the default (50)
+/// when `run.warmup` is not written, or the file's warm-up when `--steps` shortened the run
+/// (kept at the same share of the steps). A warm-up written in the file for the file's own
+/// steps, or given with `--warmup`, is left for the check to refuse.
+fn fit_warmup(file: &mut ScenarioFile, src: &Source, o: &Overrides, file_steps: u64, file_warmup: u64) {
+    let r = &mut file.run;
+    if o.warmup.is_some() || r.warmup < r.steps {
+        return;
+    }
+    let written = src
+        .text
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|t| t.get("run").and_then(|r| r.as_table()).map(|r| r.contains_key("warmup")))
+        .unwrap_or(false);
+    let (fitted, why) = if !written {
+        (r.steps / 4, format!("the default warm-up ({file_warmup} steps) is not below `steps` ({})", r.steps))
+    } else if o.steps.is_some() {
+        let share = file_warmup as f64 / file_steps.max(1) as f64;
+        (((r.steps as f64) * share).floor() as u64, format!("{file_warmup} is not below --steps {}", r.steps))
+    } else {
+        return;
+    };
+    let fitted = fitted.min(r.steps.saturating_sub(1));
+    let note = InputError::at("run.warmup", format!("{why}; using a warm-up of {fitted} steps"))
+        .help("set it with `warmup` in `[run]` or with --warmup");
+    r.warmup = fitted;
+    file.notes.push(src.locate(note));
 }
 
 /// The regime kind of an entry `kind` or `kind:label`.

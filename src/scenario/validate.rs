@@ -150,9 +150,20 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
     count("run.steps", r.steps, 1, 100_000_000, o.steps.map(|_| "--steps"))?;
     count("run.replicates", r.replicates, 1, 1_000_000, o.replicates.map(|_| "--replicates"))?;
     count("run.threads", r.threads, 0, 4096, None)?;
+    // TOML integers are signed 64-bit: a larger seed could not be written back.
+    count("run.seed", r.seed, 0, i64::MAX as u64, o.seed.map(|_| "--seed"))?;
     if r.warmup >= r.steps {
-        return Err(InputError::at("run.warmup", format!("must be below `steps` ({}), got {}", r.steps, r.warmup))
-            .help("warm-up steps are left out of the summaries; some steps must remain"));
+        let key = if o.warmup.is_some() { "--warmup" } else { "run.warmup" };
+        return Err(InputError::at(key, format!("must be below `steps` ({}), got {}", r.steps, r.warmup))
+            .help("warm-up steps are left out of the summaries; some steps must remain (set it with --warmup)"));
+    }
+    // Agent-steps are counted in 64 bits.
+    let agent_steps =
+        [r.steps, r.replicates, f.regimes.len().max(1) as u64].iter().try_fold(r.agents, |acc, &x| acc.checked_mul(x));
+    if agent_steps.is_none_or(|n| n > i64::MAX as u64) {
+        let key = o.steps.map_or("run.steps", |_| "--steps");
+        return Err(InputError::at(key, "agents x steps x replicates x regimes passes 2^63 agent-steps")
+            .help("a run of that size cannot be counted, let alone finished; use fewer steps, agents or replicates"));
     }
 
     let p = &f.population;

@@ -97,6 +97,19 @@ impl Distribution {
     }
 }
 
+impl Amount {
+    /// The amount, or for a distribution its mean (the upper bound for a uniform): what the
+    /// plan multiplies by the agents to bound a total (infinite for a Pareto tail of shape 1
+    /// or less).
+    pub fn bound(&self) -> f64 {
+        match self {
+            Amount::Fixed(x) => *x,
+            Amount::Drawn(Distribution::Uniform { high, .. }) => *high,
+            Amount::Drawn(d) => d.mean(),
+        }
+    }
+}
+
 /// A quantity given either as one number for everyone or as a distribution table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]

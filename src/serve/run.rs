@@ -194,7 +194,12 @@ impl Run {
                 .map(|(e, rows)| Series { label: e.label.clone(), replicate: 0, rows: rows.clone() })
                 .collect()
         };
-        tables::timeseries_csv(&RunOutput { layout: plan.layout.clone(), series, agent_steps: 0 })
+        tables::timeseries_csv(&RunOutput {
+            layout: plan.layout.clone(),
+            series,
+            agent_steps: 0,
+            replicates_done: vec![0],
+        })
     }
 
     /// Opens the run's event stream, unless one is open.

@@ -224,6 +224,7 @@ fn execute(sweep: &Sweep, task: Task, session: &str) -> Vec<Record> {
                 let options = RunOptions {
                     threads: Some(1),
                     command_line: vec![format!("agora sweep {} (point {})", sweep.path.display(), point.id)],
+                    ..Default::default()
                 };
                 let (_, out) = crate::run_into(dir.path(), &point.plan, &options, &|_| {})?;
                 dir.commit()?;
@@ -326,7 +327,7 @@ pub fn run(sweep: &Sweep, options: &SweepOptions, progress: &(dyn Fn(&SweepProgr
                 .into());
         }
     }
-    let threads = crate::thread_count(&sweep.base, &RunOptions { threads: options.threads, command_line: Vec::new() });
+    let threads = crate::thread_count(&sweep.base, &RunOptions { threads: options.threads, ..Default::default() });
     write_design(sweep)?;
     let out = &sweep.out;
     let journal_name = match options.shard {

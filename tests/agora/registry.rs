@@ -155,7 +155,14 @@ fn every_regime_mode_and_policy_gives_the_same_files_on_any_thread_count() {
 #[test]
 fn invariants_hold_every_step_for_every_regime() {
     for (name, src) in matrix() {
-        let p = plan(&src.replace("agents = 9000", "agents = 1500"));
+        assert_invariants(&name, &plan(&src.replace("agents = 9000", "agents = 1500")));
+    }
+}
+
+/// Steps every world of replicate 0 of `p` and checks the invariants of MODEL.md at every step
+/// (see [`invariants_hold_every_step_for_every_regime`]); `name` labels a failure.
+pub fn assert_invariants(name: &str, p: &Plan) {
+    {
         // Each world with the money kind of each of its slots.
         let worlds: Vec<(Sim, Vec<Traits>)> = match p.mode {
             agora::scenario::Mode::Compare => {

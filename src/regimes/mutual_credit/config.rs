@@ -4,7 +4,7 @@ use super::MutualCredit;
 use crate::error::InputError;
 use crate::money::MoneyKind;
 use crate::regimes::{BuildEnv, PropertyKind, Regime, Table, Traits};
-use crate::scenario::validate::{at_least, count, share};
+use crate::scenario::validate::{at_least, count, range, share};
 use serde::{Deserialize, Serialize};
 
 /// A mutual-credit limit, as a table with a `kind` key.
@@ -124,7 +124,7 @@ impl Table for MutualCreditConfig {
         match m.limit {
             CreditLimit::Fixed { amount } => at_least("mutual_credit.limit.amount", amount, 0.0)?,
             CreditLimit::Turnover { factor, window, floor } => {
-                at_least("mutual_credit.limit.factor", factor, 0.0)?;
+                range("mutual_credit.limit.factor", factor, 0.0, 1000.0)?;
                 count("mutual_credit.limit.window", window, 1, 1000, None)?;
                 at_least("mutual_credit.limit.floor", floor, 0.0)?;
             }
@@ -162,6 +162,13 @@ impl Table for MutualCreditConfig {
             out.push(("cycle_window", "acts only with cycles = true"));
         }
         out
+    }
+
+    fn money_per_agent(&self) -> Vec<(&'static str, f64)> {
+        match self.limit {
+            CreditLimit::Fixed { amount } => vec![("mutual_credit.limit.amount", amount)],
+            CreditLimit::Turnover { floor, .. } => vec![("mutual_credit.limit.floor", floor)],
+        }
     }
 
     fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
