@@ -166,12 +166,12 @@ pub fn assert_invariants(name: &str, p: &Plan) {
         // Each world with the money kind of each of its slots.
         let worlds: Vec<(Sim, Vec<Traits>)> = match p.mode {
             agora::scenario::Mode::Compare => {
-                (0..p.entries.len()).map(|e| (Sim::for_entry(&p, e, 0), vec![p.entries[e].traits])).collect()
+                (0..p.entries.len()).map(|e| (Sim::for_entry(p, e, 0), vec![p.entries[e].traits])).collect()
             }
             agora::scenario::Mode::Coexist => {
                 let streams = agora::rng::Streams::new(p.run.seed, 0);
                 let net = std::sync::Arc::new(agora::world::build_network(&p.world, &streams));
-                vec![(Sim::coexist(&p, 0, net), p.entries.iter().map(|e| e.traits).collect())]
+                vec![(Sim::coexist(p, 0, net), p.entries.iter().map(|e| e.traits).collect())]
             }
         };
         let shares: Vec<usize> =
@@ -221,7 +221,7 @@ pub fn assert_invariants(name: &str, p: &Plan) {
                             p.layout.metrics[c].name
                         );
                     }
-                    assert!(row[metric(&p, "agents")] >= 0.0);
+                    assert!(row[metric(p, "agents")] >= 0.0);
                 }
             }
         }
