@@ -123,7 +123,7 @@ proptest! {
         harvest in prop_oneof![Just("open_access"), Just("quota"), Just("ostrom")],
         free in 0.0..0.8f64,
         intensity in 0.0..5.0f64,
-        seed in any::<u64>(),
+        seed in 0..=i64::MAX as u64,
     ) {
         let sc = scenario(&format!(
             "name = \"c\"\nregimes = [\"commons\"]\n[run]\nagents = {agents}\nsteps = 30\nreplicates = 1\nwarmup = 0\nseed = {seed}\n\

@@ -28,7 +28,7 @@ fn random_gift() -> impl Strategy<Value = (String, u64)> {
         ],
         (0.0..1.0f64, 0.0..1.0f64, 0.0..3.0f64, 0u64..6, 0.0..3.0f64),
         (0.0..0.5f64, 0.0..0.5f64),
-        any::<u64>(),
+        0..=i64::MAX as u64,
     )
         .prop_map(|(agents, network, (strangers, observe, reciprocity, memory, keep), (free, recip), seed)| {
             let coop = 1.0 - free - recip;

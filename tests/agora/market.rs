@@ -104,7 +104,7 @@ fn random_market() -> impl Strategy<Value = String> {
             (1.0..200.0f64).prop_map(|m| format!("{{ dist = \"exponential\", mean = {m} }}")),
             (0.1..2.0f64).prop_map(|s| format!("{{ dist = \"lognormal\", median = 10, sigma = {s} }}")),
         ],
-        (0.0..1.0f64, 0.0..3.0f64, any::<u64>()),
+        (0.0..1.0f64, 0.0..3.0f64, 0..=i64::MAX as u64),
     )
         .prop_map(|(model, agents, steps, saving, bet, chi, money, (adjust, keep, seed))| {
             format!(

@@ -22,7 +22,7 @@ fn random_credit() -> impl Strategy<Value = String> {
         ],
         prop_oneof![Just("market"), Just("hours")],
         (0.0..0.2f64, prop_oneof![Just("equal"), Just("fund")], prop_oneof![Just("creditors"), Just("everyone")]),
-        (0u64..6, any::<bool>(), any::<u64>(), 0.5..4.0f64),
+        (0u64..6, any::<bool>(), 0..=i64::MAX as u64, 0.5..4.0f64),
     )
         .prop_map(|(agents, steps, limit, pricing, (demurrage, to, loss), (exit, cycles, seed, base))| {
             format!(
