@@ -105,7 +105,9 @@ fn regime_cell(data: &RunData, label: &str) -> String {
     )
 }
 
-fn interval(lo: f64, hi: f64) -> String {
+/// A 95% interval as `[lo, hi]`, empty when either end is undefined (the run report and the
+/// sweep page alike).
+pub(crate) fn interval(lo: f64, hi: f64) -> String {
     if lo.is_finite() && hi.is_finite() {
         format!("[{}, {}]", short_number(lo), short_number(hi))
     } else {

@@ -4,7 +4,7 @@
 
 use super::plots::style::{regime_colour_hex, short_number};
 use super::plots::sweep::{write_sweep_plots, DrawnChart, SweepData};
-use super::report::{escape, inline_svg, STYLE};
+use super::report::{escape, inline_svg, interval, STYLE};
 use super::Figures;
 use crate::error::Result;
 use crate::scenario::PlotFormat;
@@ -36,14 +36,6 @@ fn regime_cell(data: &SweepData, label: &str) -> String {
         regime_colour_hex(data.colour_index(base)),
         escape(label)
     )
-}
-
-fn interval(lo: f64, hi: f64) -> String {
-    if lo.is_finite() && hi.is_finite() {
-        format!("[{}, {}]", short_number(lo), short_number(hi))
-    } else {
-        String::new()
-    }
 }
 
 fn facts(data: &SweepData, out: &mut String) {

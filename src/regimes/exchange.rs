@@ -21,9 +21,9 @@ use crate::rng::CHUNK;
 use crate::world::World;
 use rayon::prelude::*;
 
-/// One chunk's part of a clearing: money paid and sellers' weights per good, purchases, and
-/// units consumed beyond needs per good.
-type ChunkTrades = (Vec<i64>, Vec<f64>, u64, Vec<f64>);
+/// One chunk's part of a clearing: money paid and sellers' weights per good, purchases,
+/// units consumed beyond needs per good, and members of the slot.
+type ChunkTrades = (Vec<i64>, Vec<f64>, u64, Vec<f64>, u64);
 
 /// Which integer column pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +72,21 @@ pub struct Cleared {
     pub weights: Vec<f64>,
     /// Purchases (buyer-good pairs with a positive quantity).
     pub purchases: u64,
-    /// Units bought beyond needs and consumed at once.
+    /// Units bought beyond needs and consumed at once (already in the world's ledger).
     pub luxury: Vec<f64>,
+    /// Members of the clearing's slot (with cross-trade, others take part too).
+    pub members: u64,
+}
+
+impl Cleared {
+    /// Units consumed beyond needs per member, NaN without members.
+    pub fn luxury_per_member(&self) -> f64 {
+        if self.members > 0 {
+            self.luxury.iter().sum::<f64>() / self.members as f64
+        } else {
+            f64::NAN
+        }
+    }
 }
 
 impl Cleared {
@@ -245,6 +258,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         weights: vec![0.0; goods],
         purchases: 0,
         luxury: vec![0.0; goods],
+        members: 0,
     };
     for (s, d) in &totals {
         for g in 0..goods {
@@ -282,10 +296,12 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
             let mut weight = vec![0.0; goods];
             let mut purchases = 0u64;
             let mut consumed = vec![0.0; goods];
+            let mut members = 0u64;
             for k in 0..member.len() {
                 if !terms.takes_part(member[k]) {
                     continue;
                 }
+                members += (member[k] == terms.slot) as u64;
                 let i = c * CHUNK + k;
                 let mut left = terms.credit.budget(i, account[k]);
                 for g in 0..goods {
@@ -312,18 +328,21 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                     weight[g] += w;
                 }
             }
-            (paid, weight, purchases, consumed)
+            (paid, weight, purchases, consumed, members)
         })
         .collect();
     let mut weight_total = vec![0.0; goods];
-    for (p, w, k, l) in &partials {
+    for (p, w, k, l, m) in &partials {
         for g in 0..goods {
             out.paid[g] += p[g];
             weight_total[g] += w[g];
             out.luxury[g] += l[g];
         }
         out.purchases += k;
+        out.members += m;
     }
+    // What was bought beyond needs was consumed: the world's ledger counts it here, once.
+    world.ledger.consumed += out.luxury.iter().sum::<f64>();
     out.weights.clone_from(&weight_total);
     if terms.log_trades {
         orders.paid.clear();

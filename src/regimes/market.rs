@@ -257,10 +257,7 @@ impl Market {
             log_trades: false,
         };
         let cleared = exchange::clear(world, &terms, &mut self.orders);
-        let luxury: f64 = cleared.luxury.iter().sum();
-        world.ledger.consumed += luxury;
-        let members = world.agents.member.iter().filter(|&&m| m == ctx.slot).count();
-        self.luxury = if members > 0 { luxury / members as f64 } else { f64::NAN };
+        self.luxury = cleared.luxury_per_member();
         for (g, p) in self.prices.iter_mut().enumerate() {
             let (d, s) = (cleared.demand[g], cleared.supply[g]);
             if d + s > 0.0 {
