@@ -15,7 +15,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::fmt::Write as _;
 
 /// Cases per regime (`PROPTEST_CASES` overrides it).
-const CASES: u32 = 16;
+const CASES: u32 = 64;
 
 /// The random choices of one scenario.
 #[derive(Debug, Clone)]
@@ -101,10 +101,19 @@ fn scenario(r: &RegimeInfo, c: &Case, coexist: bool) -> String {
     s
 }
 
-/// The plan of `c`, or `None` when the random choices do not fit the regime (a basic income
-/// in money for a regime without money, coexist for one without goods): those are skipped.
+/// The plan of `c`, or `None` when the random choices do not fit the regime: those are
+/// skipped. A basic income in money for a regime without money becomes one in goods, and
+/// coexist for a regime without goods becomes compare, so that most cases run.
 fn plan_of(r: &RegimeInfo, c: &Case) -> Option<Plan> {
-    let compare = parse(&scenario(r, c, false), None, &Overrides::default()).ok()?;
+    let compare = match parse(&scenario(r, c, false), None, &Overrides::default()) {
+        Ok(p) => p,
+        // A regime without money refuses a basic income in money: it gets one in goods.
+        Err(_) if c.policy.0 == 2 => {
+            let goods = Case { policy: (1, c.policy.1, c.policy.2, 0.0), ..c.clone() };
+            return plan_of(r, &goods);
+        }
+        Err(_) => return None,
+    };
     let coexist = c.coexist && compare.entries[0].traits.material;
     if !coexist {
         return Some(compare);
