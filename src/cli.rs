@@ -208,14 +208,17 @@ struct OverrideArgs {
     /// Refuse a run estimated to need more memory than this (such as 4G); default the memory available.
     #[arg(long, value_name = "SIZE", value_parser = agora::engine::memory::parse_size)]
     max_memory: Option<u64>,
+    /// Refuse a run whose agents' snapshots are estimated to take more disk than this (such as 10G); default the space left.
+    #[arg(long, value_name = "SIZE", value_parser = agora::engine::memory::parse_size)]
+    max_disk: Option<u64>,
 }
 
 impl OverrideArgs {
     /// How to run: threads, memory limit, the command line, and the signals that stop it.
     fn options(&self) -> RunOptions {
-        let (threads, max_memory) = (self.threads, self.max_memory);
+        let (threads, max_memory, max_disk) = (self.threads, self.max_memory, self.max_disk);
         let stop = Some(crate::interrupt::install());
-        RunOptions { threads, command_line: std::env::args().collect(), max_memory, stop }
+        RunOptions { threads, command_line: std::env::args().collect(), max_memory, max_disk, stop }
     }
 
     fn overrides(&self) -> Overrides {
@@ -264,6 +267,15 @@ pub fn run() -> Result<()> {
         Command::Validate { scenario, overrides } if agora::sweep::has_sweep(&scenario) => {
             let s = Sweep::load(&scenario, &overrides.overrides())?;
             warn_sweep(&s, false);
+            let run = overrides.options();
+            let threads = agora::thread_count(&s.base, &run);
+            let options = SweepOptions {
+                threads: run.threads,
+                max_memory: run.max_memory,
+                max_disk: run.max_disk,
+                ..Default::default()
+            };
+            agora::sweep::guard_resources(&s, &options, threads)?;
             print!("{}", s.resolved_toml);
             eprintln!(
                 "{}: valid sweep; {} design, {} point{} ({} position{}) x {} replicates, every point checked -> {}",
@@ -281,6 +293,14 @@ pub fn run() -> Result<()> {
         Command::Validate { scenario, overrides } => {
             let s = plan::load(&scenario, &overrides.overrides())?;
             warn(&s, false);
+            let run = overrides.options();
+            agora::guard_memory(&s, &run)?;
+            agora::output::guard_disk(
+                &s.output_dir,
+                agora::output::snapshot_bytes(&s),
+                run.max_disk,
+                s.path.as_deref(),
+            )?;
             print!("{}", s.resolved_toml);
             eprintln!(
                 "{}: valid; {} regime entr{}, {} agents x {} steps x {} replicates -> {}",
@@ -803,7 +823,16 @@ fn sweep(
         println!("nothing was run or written; drop --dry-run to run it");
         return Ok(());
     }
-    let options = SweepOptions { threads: args.threads, shard, stop_after, command_line: std::env::args().collect() };
+    let run = args.options();
+    let options = SweepOptions {
+        threads: args.threads,
+        shard,
+        stop_after,
+        command_line: run.command_line,
+        max_memory: run.max_memory,
+        max_disk: run.max_disk,
+        stop: run.stop,
+    };
     let bar = sweep_bar(quiet);
     let report = agora::sweep::run(&s, &options, &|p| sweep_progress(&bar, p))?;
     bar.finish_and_clear();
@@ -996,9 +1025,15 @@ fn slurm(path: &Path, args: &OverrideArgs, job: &SlurmArgs, quiet: bool) -> Resu
     let c = &e.calibration;
     let run_seconds = c.setup_seconds + c.step_seconds * s.base.run.steps as f64;
     let mut extra = Vec::new();
-    for (flag, v) in
-        [("--seed", args.seed), ("--replicates", args.replicates), ("--steps", args.steps), ("--agents", args.agents)]
-    {
+    for (flag, v) in [
+        ("--seed", args.seed),
+        ("--replicates", args.replicates),
+        ("--steps", args.steps),
+        ("--agents", args.agents),
+        ("--warmup", args.warmup),
+        ("--max-memory", args.max_memory),
+        ("--max-disk", args.max_disk),
+    ] {
         if let Some(v) = v {
             extra.push(flag.to_string());
             extra.push(v.to_string());

@@ -46,6 +46,9 @@ pub struct RunOptions {
     /// The most memory the run may need (`--max-memory`); `None` takes the memory available
     /// (`MemAvailable` of `/proc/meminfo`). A run estimated above it is refused before it starts.
     pub max_memory: Option<u64>,
+    /// The most disk the agents' snapshots may take (`--max-disk`); `None` takes the space
+    /// left where the output goes. A run estimated above it is refused before it starts.
+    pub max_disk: Option<u64>,
     /// Set by a signal handler to the signal's number to stop the run at the next step
     /// boundary; the replicates complete by then are written, marked incomplete.
     pub stop: Option<Arc<AtomicUsize>>,
@@ -121,6 +124,12 @@ fn interrupted(options: &RunOptions, message: String) -> Error {
 /// `<name>.interrupted`, rather than over it), and returns [`Error::Interrupted`].
 pub fn run_to_folder(scenario: &Plan, options: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunReport> {
     guard_memory(scenario, options)?;
+    output::guard_disk(
+        &scenario.output_dir,
+        output::snapshot_bytes(scenario),
+        options.max_disk,
+        scenario.path.as_deref(),
+    )?;
     let dir = OutputDir::create(&scenario.output_dir)?;
     let (mut report, out) = run_into(dir.path(), scenario, options, progress)?;
     if !out.complete(scenario) {
@@ -211,6 +220,8 @@ pub fn compare_to_folder(
     }
     guard_memory(a, options)?;
     guard_memory(b, options)?;
+    let snapshots = output::snapshot_bytes(a).saturating_add(output::snapshot_bytes(b));
+    output::guard_disk(out, snapshots, options.max_disk, a.path.as_deref())?;
     let dir = OutputDir::create(out)?;
     let (name_a, name_b) = if a.name == b.name {
         (format!("a_{}", a.name), format!("b_{}", b.name))

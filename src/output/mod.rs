@@ -59,6 +59,57 @@ fn is_complete(dir: &Path) -> bool {
 
 /// Takes the lock file at `path` (created if absent) for writing `target`, or says which run
 /// holds it. The lock is the operating system's (`flock`), so it ends with the process.
+/// Bytes per field of an agents' snapshot row, measured on the release binary's files.
+const SNAPSHOT_FIELD_BYTES: u64 = 8;
+
+/// Bytes the agents' snapshot files of `plan` will take: one row per agent, snapshot step,
+/// snapshot replicate and world.
+pub fn snapshot_bytes(plan: &Plan) -> u64 {
+    let reps = match plan.output.snapshot_replicates {
+        0 => plan.run.replicates,
+        k => k.min(plan.run.replicates),
+    };
+    let fields = 15 + plan.world.population.goods.len() as u64;
+    [plan.snapshot_steps().len() as u64, reps, plan.worlds(), plan.run.agents, fields, SNAPSHOT_FIELD_BYTES]
+        .iter()
+        .fold(1u64, |a, &x| a.saturating_mul(x))
+}
+
+/// Refuses output of about `needed` bytes (agents' snapshots, which grow with agents times
+/// steps) bound for `target` when it passes `max_disk` (`--max-disk`) or the space left on
+/// the file system that holds `target`, before anything is run or written.
+pub fn guard_disk(target: &Path, needed: u64, max_disk: Option<u64>, file: Option<&Path>) -> Result<()> {
+    // The nearest folder that exists holds the target's file system.
+    let existing = target.ancestors().find(|a| !a.as_os_str().is_empty() && a.exists()).unwrap_or(Path::new("."));
+    let (limit, source) = match max_disk {
+        Some(m) => (m, "--max-disk".to_string()),
+        None => match fs4::available_space(existing) {
+            Ok(a) => (a, format!("the space left on the disk of `{}`", existing.display())),
+            Err(_) => return Ok(()),
+        },
+    };
+    if needed <= limit {
+        return Ok(());
+    }
+    let bytes = crate::engine::memory::bytes;
+    let mut err = InputError::at(
+        "output.snapshots",
+        format!(
+            "the agents' snapshots would take about {} on disk, more than {source} ({})",
+            bytes(needed),
+            bytes(limit)
+        ),
+    )
+    .help("fewer snapshot steps, `output.snapshot_replicates = 1`, fewer agents, or another disk with --out; --max-disk sets the limit");
+    if let Some(path) = file {
+        err = err.in_file(path);
+        if let Ok(text) = std::fs::read_to_string(path) {
+            err.position = crate::scenario::source::locate(&text, "output.snapshots");
+        }
+    }
+    Err(err.into())
+}
+
 fn lock(path: &Path, target: &Path) -> Result<std::fs::File> {
     let open = || {
         std::fs::OpenOptions::new()

@@ -150,11 +150,7 @@ fn timeseries_row_bytes(out: &RunOutput) -> f64 {
 fn run_folder_bytes(plan: &Plan, row_bytes: f64) -> u64 {
     let worlds = plan.worlds();
     let series = worlds * plan.run.replicates * (plan.run.steps + 1);
-    let snap_reps = match plan.output.snapshot_replicates {
-        0 => plan.run.replicates,
-        k => k.min(plan.run.replicates),
-    };
-    let snapshots = plan.snapshot_steps().len() as u64 * snap_reps * worlds * plan.run.agents * 110;
+    let snapshots = crate::output::snapshot_bytes(plan);
     let figures = plan.output.plots.0.len() as u64 * 12 * 60_000 + if plan.output.report { 900_000 } else { 0 };
     (series as f64 * row_bytes) as u64 + snapshots + figures + 20_000
 }

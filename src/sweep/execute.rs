@@ -18,7 +18,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// How to carry out a sweep, beyond the file.
@@ -32,6 +32,86 @@ pub struct SweepOptions {
     pub stop_after: Option<f64>,
     /// The command line, for `sweep.json`.
     pub command_line: Vec<String>,
+    /// The most memory the sweep may need (`--max-memory`); `None` takes the memory
+    /// available. A sweep whose heaviest point, times the runs side by side, is estimated
+    /// above it is refused before anything is written.
+    pub max_memory: Option<u64>,
+    /// The most disk the kept run folders' agents' snapshots may take (`--max-disk`); `None`
+    /// takes the space left where the sweep's folder goes.
+    pub max_disk: Option<u64>,
+    /// Set by a signal handler to the signal's number: no new run starts, runs in flight stop
+    /// at their next step boundary and are left out (the next session does them again), the
+    /// finished runs stay in the journal, and the sweep returns [`Error::Interrupted`].
+    pub stop: Option<Arc<AtomicUsize>>,
+}
+
+impl SweepOptions {
+    /// The number of the signal that asked the sweep to stop, if one did.
+    fn stop_signal(&self) -> Option<i32> {
+        self.stop.as_ref().map(|s| s.load(Ordering::Relaxed) as i32).filter(|&s| s != 0)
+    }
+}
+
+/// Watches the stop flag for the runs of a sweep.
+struct Stopper<'a>(&'a SweepOptions);
+
+impl engine::Observer for Stopper<'_> {
+    fn stopped(&self) -> bool {
+        self.0.stop_signal().is_some()
+    }
+}
+
+/// Refuses a sweep on `threads` threads that would need more memory or disk than it may have:
+/// memory ([`guard_memory`]) and the kept run folders' agents' snapshots.
+pub fn guard_resources(sweep: &Sweep, options: &SweepOptions, threads: usize) -> Result<()> {
+    guard_memory(sweep, options, workers(sweep, threads))?;
+    if sweep.config.keep_runs {
+        let snapshots = sweep.points.iter().fold(0u64, |a, p| a.saturating_add(crate::output::snapshot_bytes(&p.plan)));
+        crate::output::guard_disk(&sweep.out, snapshots, options.max_disk, Some(&sweep.path))?;
+    }
+    Ok(())
+}
+
+/// Refuses a sweep whose heaviest point, times the runs side by side, needs more memory than
+/// `--max-memory` or the memory available, naming the key that makes it heavy.
+fn guard_memory(sweep: &Sweep, options: &SweepOptions, workers: usize) -> Result<()> {
+    let (limit, source) = match (options.max_memory, engine::memory::available()) {
+        (Some(m), _) => (m, "--max-memory"),
+        (None, Some(a)) => (a, "the memory available (MemAvailable in /proc/meminfo)"),
+        (None, None) => return Ok(()),
+    };
+    // One run holds one replicate (all of a point's replicates when their folders are kept).
+    let heaviest = sweep
+        .points
+        .iter()
+        .map(|p| {
+            let mut plan = p.plan.clone();
+            if !sweep.config.keep_runs {
+                plan.run.replicates = 1;
+            }
+            (engine::memory::estimate(&plan, 1), p)
+        })
+        .max_by_key(|(e, _)| e.total);
+    let Some((e, point)) = heaviest else { return Ok(()) };
+    let total = e.total.saturating_mul(workers as u64);
+    if total <= limit {
+        return Ok(());
+    }
+    let bytes = engine::memory::bytes;
+    Err(InputError::at(
+        e.key(),
+        format!(
+            "the sweep needs about {} of memory ({} runs side by side of point {}, {} each), more than {source} ({})",
+            bytes(total),
+            workers,
+            point.id,
+            bytes(e.total),
+            bytes(limit)
+        ),
+    )
+    .in_file(&sweep.path)
+    .help("fewer agents, steps or network degree at that point, or fewer threads (--threads), which run fewer points at once")
+    .into())
 }
 
 /// Where a sweep stands, for a progress bar.
@@ -201,15 +281,19 @@ fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Carries out one task; a run that fails or panics gives failure records, never an error.
-fn execute(sweep: &Sweep, task: Task, session: &str) -> Vec<Record> {
+/// A run stopped by a signal gives no record at all.
+fn execute(sweep: &Sweep, task: Task, session: &str, options: &SweepOptions) -> Vec<Record> {
     let started = Instant::now();
     match task {
         Task::Replicate(p, rep) => {
             let point = &sweep.points[p];
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                engine::run_replicate(&point.plan, rep, &engine::Quiet)
+                engine::run_replicate(&point.plan, rep, &Stopper(options))
             }));
             let secs = started.elapsed().as_secs_f64();
+            if options.stop_signal().is_some() && !matches!(&run, Ok(Ok(s)) if s.len() == point.plan.entries.len()) {
+                return Vec::new();
+            }
             vec![match run {
                 Ok(Ok(series)) => record_of(point, rep, &series, secs, session),
                 Ok(Err(e)) => failure(point, rep, e.to_string(), secs, session),
@@ -221,17 +305,24 @@ fn execute(sweep: &Sweep, task: Task, session: &str) -> Vec<Record> {
             let target = sweep.out.join("runs").join(&point.id);
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<engine::RunOutput> {
                 let dir = OutputDir::create(&target)?;
-                let options = RunOptions {
+                let run_options = RunOptions {
                     threads: Some(1),
                     command_line: vec![format!("agora sweep {} (point {})", sweep.path.display(), point.id)],
-                    ..Default::default()
+                    max_memory: None,
+                    max_disk: None,
+                    stop: options.stop.clone(),
                 };
-                let (_, out) = crate::run_into(dir.path(), &point.plan, &options, &|_| {})?;
-                dir.commit()?;
+                let (_, out) = crate::run_into(dir.path(), &point.plan, &run_options, &|_| {})?;
+                if out.complete(&point.plan) {
+                    dir.commit()?;
+                }
                 Ok(out)
             }));
             let secs = started.elapsed().as_secs_f64();
             let reps = point.plan.run.replicates;
+            if options.stop_signal().is_some() && !matches!(&run, Ok(Ok(out)) if out.complete(&point.plan)) {
+                return Vec::new();
+            }
             match run {
                 Ok(Ok(out)) => {
                     (0..reps).map(|r| record_of(point, r, &out.series, secs / reps as f64, session)).collect()
@@ -328,6 +419,7 @@ pub fn run(sweep: &Sweep, options: &SweepOptions, progress: &(dyn Fn(&SweepProgr
         }
     }
     let threads = crate::thread_count(&sweep.base, &RunOptions { threads: options.threads, ..Default::default() });
+    guard_resources(sweep, options, threads)?;
     write_design(sweep)?;
     let out = &sweep.out;
     let journal_name = match options.shard {
@@ -461,7 +553,7 @@ pub fn run(sweep: &Sweep, options: &SweepOptions, progress: &(dyn Fn(&SweepProgr
         progress(&report(&st));
     }
     let worker = || loop {
-        if abort.load(Ordering::Relaxed) {
+        if abort.load(Ordering::Relaxed) || options.stop_signal().is_some() {
             break;
         }
         if budget.is_some_and(|b| started.elapsed().as_secs_f64() >= b) {
@@ -483,7 +575,11 @@ pub fn run(sweep: &Sweep, options: &SweepOptions, progress: &(dyn Fn(&SweepProgr
         if left_out {
             continue;
         }
-        let records = execute(sweep, task, &session);
+        let records = execute(sweep, task, &session, options);
+        if records.is_empty() {
+            // Stopped by a signal before the run was complete: the next session does it.
+            break;
+        }
         let mut appended = Vec::with_capacity(records.len());
         for r in records {
             if let Err(e) = journal.append(&r) {
@@ -546,6 +642,20 @@ pub fn run(sweep: &Sweep, options: &SweepOptions, progress: &(dyn Fn(&SweepProgr
     let mut st = state.into_inner().map_err(|_| Error::Run("a sweep worker panicked".into()))?;
     if let Some(e) = st.error.take() {
         return Err(e);
+    }
+    if let Some(signal) = options.stop_signal() {
+        partial(&mut st, true)?;
+        let mine_settled = mine.iter().all(|&p| st.complete[p] || st.cut[p]);
+        write_status(&st, mine_settled, false)?;
+        return Err(Error::Interrupted {
+            signal,
+            message: format!(
+                "stopped: {} run{} finished this session and kept in {}; runs in flight were left out. Run the same command again to go on",
+                st.runs_done,
+                if st.runs_done == 1 { "" } else { "s" },
+                out.display()
+            ),
+        });
     }
     let (_, settled) = st.results.stopped();
     let mine_settled = mine.iter().all(|&p| st.complete[p] || st.cut[p]);

@@ -25,7 +25,7 @@ pub mod sensitivity;
 pub mod slurm;
 pub mod store;
 
-pub use execute::{run, SweepOptions, SweepProgress, SweepReport};
+pub use execute::{guard_resources, run, SweepOptions, SweepProgress, SweepReport};
 
 use crate::error::{Error, InputError, Result};
 use crate::output::{MetricInfo, VERSION};

@@ -51,6 +51,52 @@ fn a_run_too_big_for_memory_is_refused_before_it_allocates() {
 }
 
 #[test]
+fn sweeps_validate_and_snapshots_obey_the_memory_and_disk_limits() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    // A sweep's heaviest point (about 40 MB), times the runs side by side, against --max-memory.
+    let sweep = scenario(w, "s", "[sweep]\n\"run.agents\" = [200, 60000]\n");
+    let a = agora()
+        .current_dir(w)
+        .arg("sweep")
+        .arg(&sweep)
+        .args(["--max-memory", "60M", "--threads", "2"])
+        .assert()
+        .code(2);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("key `run.agents`") && err.contains("2 runs side by side") && err.contains("--max-memory"),
+        "{err}"
+    );
+    agora().current_dir(w).arg("validate").arg(&sweep).args(["--max-memory", "60M", "--threads", "2"]).assert().code(2);
+    // validate checks what run would refuse.
+    let small = scenario(w, "small", "");
+    let a = agora().current_dir(w).arg("validate").arg(&small).args(["--max-memory", "1M"]).assert().code(2);
+    assert!(stderr_of(&a).contains("key `run.agents`"), "{}", stderr_of(&a));
+    // The agents' snapshots against --max-disk: 200 agents x 2 steps x 2 replicates x 18
+    // fields is about 115 KB.
+    let snaps = scenario(w, "snaps", "");
+    let text = std::fs::read_to_string(&snaps)
+        .unwrap()
+        .replace("report = false", "report = false\nsnapshots = [10, 20]\nsnapshot_replicates = 0");
+    std::fs::write(&snaps, text).unwrap();
+    let a = agora().current_dir(w).arg("run").arg(&snaps).args(["--max-disk", "100K"]).assert().code(2);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("key `output.snapshots`") && err.contains("snaps.toml:") && err.contains("--max-disk"),
+        "{err}"
+    );
+    agora().current_dir(w).arg("validate").arg(&snaps).args(["--max-disk", "100K"]).assert().code(2);
+    assert_eq!(names(w), ["s.toml", "small.toml", "snaps.toml"], "nothing written");
+    // Under the limit it runs, and the estimate was close to the files written.
+    let out = w.join("out");
+    agora().arg("run").arg(&snaps).args(["-q", "--max-disk", "1M", "--out"]).arg(&out).assert().success();
+    let written: u64 =
+        ["agents_step10.csv", "agents_step20.csv"].iter().map(|f| std::fs::metadata(out.join(f)).unwrap().len()).sum();
+    assert!((80_000..160_000).contains(&written), "{written} bytes of snapshots");
+}
+
+#[test]
 fn money_and_seeds_are_range_checked_not_wrapped() {
     let work = tempfile::tempdir().unwrap();
     for (extra, key) in [

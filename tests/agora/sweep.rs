@@ -198,6 +198,51 @@ fn a_sweep_killed_mid_run_resumes_to_the_same_files() {
 }
 
 #[test]
+fn sigint_and_sigterm_stop_a_sweep_cleanly_and_the_next_session_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = kill_scenario(dir.path());
+    let whole = dir.path().join("whole");
+    sweep(&file, &whole, &["-q", "--threads", "2"]);
+    for (sig, code) in [("INT", 130), ("TERM", 143)] {
+        let cut = dir.path().join(format!("cut-{sig}"));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+            .arg("sweep")
+            .arg(&file)
+            .arg("--out")
+            .arg(&cut)
+            .args(["--threads", "1", "-q"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        while journal_lines(&cut, "main.jsonl").len() < 3 {
+            assert!(child.try_wait().unwrap().is_none(), "the sweep ended before it could be stopped");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let kill = std::process::Command::new("kill").args(["-s", sig, &child.id().to_string()]).status().unwrap();
+        assert!(kill.success());
+        let output = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "SIG{sig}: {err}");
+        assert!(err.contains("interrupted") && err.contains("Run the same command again"), "{err}");
+        // Only whole records: every journal line is a complete record; no tables yet.
+        let lines = journal_lines(&cut, "main.jsonl");
+        assert!((3..40).contains(&lines.len()), "{} runs kept", lines.len());
+        for l in &lines {
+            serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("a cut record `{l}`: {e}"));
+        }
+        let status: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(cut.join("sweep.json")).unwrap()).unwrap();
+        assert_eq!(status["complete"], false);
+        assert_eq!(status["runs_this_session"].as_u64(), Some(lines.len() as u64));
+        assert!(!cut.join("sweep.csv").exists());
+        // The next session does only the rest, and ends where an uninterrupted sweep does.
+        let (stdout, _) = sweep(&file, &cut, &["--threads", "2"]);
+        assert!(stdout.contains(&format!("{} reused", lines.len())), "{stdout}");
+        assert_eq!(deterministic_files(&whole), deterministic_files(&cut), "SIG{sig}: resumed files differ");
+    }
+}
+
+#[test]
 fn a_cut_off_last_record_is_repaired_and_run_again() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "s.toml", &format!("{BASE}[sweep]\n\"policy.tax.rate\" = [0.0, 0.1, 0.2]\n"));
