@@ -326,8 +326,10 @@ impl<'a> Sim<'a> {
             return;
         }
         for k in 0..self.slots.len() {
+            // A regime open to all settles every leaver's accounts with it, not only its members'.
+            let all = self.slots[k].regime.open_to_all();
             let mine: Vec<u32> =
-                leaving.iter().copied().filter(|&i| self.world.agents.member[i as usize] == k as u8).collect();
+                leaving.iter().copied().filter(|&i| all || self.world.agents.member[i as usize] == k as u8).collect();
             if !mine.is_empty() {
                 let ctx = self.ctx(k, step);
                 self.slots[k].regime.depart(&mut self.world, &ctx, &mine, Leaving::World);

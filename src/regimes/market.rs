@@ -354,7 +354,8 @@ impl Regime for Market {
     /// Money stays in the market: a member who leaves it (out of the world, or to another
     /// regime of a world without cross-trade) leaves its money to the members who stay, in
     /// equal shares, so that the money the market's members hold changes only by policy.
-    /// With cross-trade everyone keeps its money when changing regime: it is good everywhere.
+    /// With cross-trade everyone keeps its money when changing regime: it is good everywhere;
+    /// members of other regimes who leave the world leave their money here too.
     fn depart(&mut self, world: &mut World, ctx: &Ctx, leaving: &[u32], to: Leaving) {
         if self.everyone && to == Leaving::Regime {
             return;
@@ -383,6 +384,10 @@ impl Regime for Market {
         }
         apportion(estate, &self.weights, (ctx.step as usize).wrapping_mul(7919), &mut self.shares);
         a.money.par_iter_mut().zip(self.shares.par_iter()).for_each(|(m, s)| *m += s);
+    }
+
+    fn open_to_all(&self) -> bool {
+        self.everyone
     }
 
     fn accounts(&self) -> Vec<(&'static str, i64)> {

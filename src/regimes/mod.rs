@@ -294,6 +294,12 @@ pub trait Regime: Send {
     /// members during the call.
     fn depart(&mut self, _world: &mut World, _ctx: &Ctx, _leaving: &[u32], _to: Leaving) {}
 
+    /// Whether agents of every regime hold its accounts (a market open to all with
+    /// cross-trade): then it also settles the accounts of others who leave the world.
+    fn open_to_all(&self) -> bool {
+        false
+    }
+
     /// Phase 8: writes the metrics the regime declared for this step, then forgets them.
     fn record(&mut self, _out: &mut RegimeOut) {}
 

@@ -198,6 +198,11 @@ pub fn assert_invariants(name: &str, p: &Plan) {
                     }
                 }
                 assert_eq!(a.money.iter().sum::<i64>() + money_side, money0, "{at}: money not conserved");
+                // Nothing stays with those who left: their money and credit were settled.
+                let gone = (0..a.len()).filter(|&i| a.member[i] == agora::world::LEFT);
+                for i in gone {
+                    assert_eq!((a.money[i], a.balance[i]), (0, 0), "{at}: agent {i} left holding money or credit");
+                }
                 assert_eq!(a.balance.iter().sum::<i64>() + credit_side, 0, "{at}: balances do not sum to zero");
                 if let Some(e) = sim.broken_invariant() {
                     panic!("{at}: {e}");
