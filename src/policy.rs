@@ -5,9 +5,12 @@
 //! `demurrage` of its positive holding, and the proceeds go straight back to all the members
 //! in equal shares the same step (a dividend), so money moves from those who hold it to
 //! everyone and none is lost. Each regime of a world has its own treasury for the tax: every
-//! step it collects the tax, pays the basic income out of what it holds, and keeps the rest:
-//! tax collected always equals income paid plus the change in the treasury, exactly for money
-//! (integer units) and to rounding for goods. The treasury's goods do not perish.
+//! step, right after production and before any regime allocates (the same point and the
+//! same base in every regime), it collects the tax, pays the basic income out of what it
+//! holds, and keeps the rest. The treasury's goods perish at the population's `decay` rate,
+//! once a step like every agent's stock (no free storage): tax collected equals income paid
+//! plus the change in the treasury plus what perished in it, exactly for money (integer
+//! units) and to rounding for goods.
 
 use crate::metrics::record::SlotView;
 use crate::money::{apportion, from_money, to_money, MoneyKind, MONEY_UNIT};
@@ -152,6 +155,16 @@ pub fn tax_and_transfer(
     } else {
         f64::NAN
     };
+    // Goods held in the treasury perish like any other stock.
+    if world.decay > 0.0 {
+        let mut gone = 0.0;
+        for t in treasury.goods.iter_mut() {
+            let d = *t * world.decay;
+            *t -= d;
+            gone += d;
+        }
+        world.ledger.decayed += gone;
+    }
     let goods = world.goods;
     let a = &mut world.agents;
     let members = a.member.iter().filter(|&&m| m == slot).count();

@@ -274,6 +274,13 @@ impl<'a> Sim<'a> {
     /// One step: the phases of MODEL.md in order (recording is left to the caller).
     fn phases(&mut self, step: u64) {
         self.produce(step);
+        // Taxes and transfers: on the step's output as produced, before any regime allocates,
+        // so that every regime's tax has the same base at the same point (ODD section 4.1).
+        for k in 0..self.slots.len() {
+            let s = &mut self.slots[k];
+            let view = view_of(k, &s.traits, s.regime.as_ref());
+            s.report = policy::tax_and_transfer(&mut self.world, view, &s.policy, &mut s.treasury, step);
+        }
         for k in 0..self.slots.len() {
             let ctx = self.ctx(k, step);
             self.slots[k].regime.allocate(&mut self.world, &ctx);
@@ -283,17 +290,15 @@ impl<'a> Sim<'a> {
         phases::consume(&mut self.world, &self.kinds, &prices, self.adapt.smoothing as f32);
         phases::contribute(&mut self.world, &self.kinds);
         phases::regrow(&mut self.world.resource);
-        // Phase 6: shocks, exits, taxes and transfers, then the regimes' own rules.
+        // Phase 6: shocks, exits, then the regimes' own rules (taxes and transfers came after
+        // production, above).
         let exodus = policy::shocks(&mut self.world, &self.shocks, &self.streams, step);
         self.depart(step, &exodus);
         let leaving = phases::destitute_leavers(&self.world, &self.kinds);
         self.depart(step, &leaving);
         for k in 0..self.slots.len() {
-            let s = &mut self.slots[k];
-            let view = view_of(k, &s.traits, s.regime.as_ref());
-            s.report = policy::tax_and_transfer(&mut self.world, view, &s.policy, &mut s.treasury, step);
             let ctx = Ctx { slot: k as u8, step, streams: self.streams };
-            s.regime.policy(&mut self.world, &ctx);
+            self.slots[k].regime.policy(&mut self.world, &ctx);
         }
         // Phase 7: imitation, and migration between regimes.
         adapt::imitate(&mut self.world, &self.adapt, &self.streams, step, &mut self.next_strategy);

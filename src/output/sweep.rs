@@ -248,6 +248,41 @@ fn sensitivity_section(data: &SweepData, out: &mut String) {
     out.push_str("</tbody>\n</table></div>\n");
 }
 
+/// The pairwise win shares of `pairwise.csv`, if the folder has one.
+fn pairwise_section(data: &SweepData, out: &mut String) {
+    let Ok(mut r) = csv::Reader::from_path(data.dir.join("pairwise.csv")) else { return };
+    let rows: Vec<csv::StringRecord> = r.records().filter_map(|x| x.ok()).collect();
+    if rows.is_empty() {
+        return;
+    }
+    out.push_str("<h2 id=\"pairwise\">Pairwise win shares</h2>\n<p>For each pair of regimes and each metric, the share of paired runs (same point, same replicate, hence the same seeds), and of points (means over the replicates), where one does better than the other, with its 95% Wilson interval; ties count for neither. Every count is in <code>pairwise.csv</code>.</p>\n<div class=\"scroll\"><table id=\"pairwise-table\">\n<thead><tr><th scope=\"col\">A</th><th scope=\"col\">B</th><th scope=\"col\">Metric</th><th scope=\"col\">Counted over</th><th scope=\"col\">Better</th><th scope=\"col\">Pairs</th><th scope=\"col\">A wins</th><th scope=\"col\">B wins</th></tr></thead>\n<tbody>\n");
+    let f = |x: &str| x.parse::<f64>().unwrap_or(f64::NAN);
+    for row in &rows {
+        let g = |i: usize| row.get(i).unwrap_or("");
+        let share = |i: usize| {
+            let v = f(g(i));
+            if v.is_finite() {
+                format!("{}<span class=\"ci\">{}</span>", short_number(v), interval(f(g(i + 1)), f(g(i + 2))))
+            } else {
+                "–".to_string()
+            }
+        };
+        let _ = writeln!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            regime_cell(data, g(0)),
+            regime_cell(data, g(1)),
+            escape(g(2)),
+            if g(3) == "run" { "runs (point, replicate)" } else { "points (replicate means)" },
+            escape(g(4)),
+            escape(g(5)),
+            share(9),
+            share(12)
+        );
+    }
+    out.push_str("</tbody>\n</table></div>\n");
+}
+
 /// The page as HTML, with `drawn` charts inlined.
 pub fn render(data: &SweepData, drawn: &[DrawnChart]) -> String {
     let d = &data.design;
@@ -274,6 +309,7 @@ pub fn render(data: &SweepData, drawn: &[DrawnChart]) -> String {
         metric_tables(data, &mut out);
     }
     sensitivity_section(data, &mut out);
+    pairwise_section(data, &mut out);
     out.push_str("<h2 id=\"charts\">Charts</h2>\n");
     let mut any = false;
     for (chart, svg) in drawn {

@@ -454,7 +454,8 @@ pub struct Finished {
 }
 
 /// Writes a complete sweep's tables, charts and page into `dir` from its design files and
-/// journals: `sweep.csv`, `sensitivity.csv` (lhs, sobol, morris), `failures.csv` (if any run
+/// journals: `sweep.csv`, `sensitivity.csv` (lhs, sobol, morris), `pairwise.csv` (two
+/// regimes or more: how often each beats each other), `failures.csv` (if any run
 /// failed), `plots/`, `sweep.html`. Removes `sweep.partial.csv`. Fails, naming them, if points
 /// have no results.
 pub fn finish(dir: &Path) -> Result<Finished> {
@@ -481,6 +482,7 @@ pub fn finish(dir: &Path) -> Result<Finished> {
     };
     put("sweep.csv", Some(results.sweep_csv(None)?))?;
     put("sensitivity.csv", results.sensitivity_csv()?)?;
+    put("pairwise.csv", results.pairwise_csv()?)?;
     put("failures.csv", results.failures_csv()?)?;
     let _ = std::fs::remove_file(dir.join("sweep.partial.csv"));
     let formats: Vec<PlotFormat> = info

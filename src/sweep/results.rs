@@ -433,6 +433,106 @@ impl<'a> Results<'a> {
         (0..self.unique.len()).take_while(|&k| stopped[k] || self.complete(&self.rows[self.unique[k]].point)).count()
     }
 
+    /// `pairwise.csv` when the sweep compares two regimes or more (`None` otherwise): for each
+    /// pair of entries, in entry order, and each headline metric, how often each beats the
+    /// other, with the Wilson score interval at 95% of each share (Wilson 1927), counted two
+    /// ways (`unit`): `run`, over every replicate of every distinct point (those the stop rule
+    /// left out aside) where both entries measured it, paired by point and replicate, hence by
+    /// seeds; and `point`, over the distinct points, comparing the two entries' means over the
+    /// replicates both measured. Which way is better
+    /// is in `better` ([`better_direction`]); for a metric with no better direction (`none`)
+    /// `a_wins` counts where `a` is higher.
+    pub fn pairwise_csv(&self) -> Result<Option<Vec<u8>>> {
+        let info = self.info;
+        if info.entries.len() < 2 {
+            return Ok(None);
+        }
+        let (stopped, _) = self.stopped();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "regime_a",
+            "regime_b",
+            "metric",
+            "unit",
+            "better",
+            "pairs",
+            "a_wins",
+            "b_wins",
+            "ties",
+            "a_win_share",
+            "a_ci95_low",
+            "a_ci95_high",
+            "b_win_share",
+            "b_ci95_low",
+            "b_ci95_high",
+        ])
+        .map_err(csv_err)?;
+        for (ia, a) in info.entries.iter().enumerate() {
+            for b in &info.entries[ia + 1..] {
+                for m in &info.metrics {
+                    for unit in ["run", "point"] {
+                        let dir = better_direction(&m.name);
+                        let (mut a_wins, mut b_wins, mut ties) = (0u64, 0u64, 0u64);
+                        let mut count = |x: f64, y: f64| {
+                            let (x, y) = if dir == "lower" { (-x, -y) } else { (x, y) };
+                            if x > y {
+                                a_wins += 1;
+                            } else if y > x {
+                                b_wins += 1;
+                            } else {
+                                ties += 1;
+                            }
+                        };
+                        for (k, &left_out) in stopped.iter().enumerate() {
+                            let id = &self.rows[self.unique[k]].point;
+                            if left_out || !self.complete(id) {
+                                continue;
+                            }
+                            let both: Vec<(f64, f64)> = self
+                                .sample(id, a, &m.name)
+                                .into_iter()
+                                .zip(self.sample(id, b, &m.name))
+                                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                                .collect();
+                            if unit == "run" {
+                                both.iter().for_each(|&(x, y)| count(x, y));
+                            } else if !both.is_empty() {
+                                let n = both.len() as f64;
+                                count(
+                                    both.iter().map(|p| p.0).sum::<f64>() / n,
+                                    both.iter().map(|p| p.1).sum::<f64>() / n,
+                                );
+                            }
+                        }
+                        let pairs = a_wins + b_wins + ties;
+                        let share = |wins: u64| -> [String; 3] {
+                            if pairs == 0 {
+                                return [String::new(), String::new(), String::new()];
+                            }
+                            let (lo, hi) = wilson(wins, pairs);
+                            [num(wins as f64 / pairs as f64), num(lo), num(hi)]
+                        };
+                        let mut rec = vec![
+                            a.clone(),
+                            b.clone(),
+                            m.name.clone(),
+                            unit.to_string(),
+                            dir.to_string(),
+                            pairs.to_string(),
+                            a_wins.to_string(),
+                            b_wins.to_string(),
+                            ties.to_string(),
+                        ];
+                        rec.extend(share(a_wins));
+                        rec.extend(share(b_wins));
+                        w.write_record(&rec).map_err(csv_err)?;
+                    }
+                }
+            }
+        }
+        w.into_inner().map(Some).map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    }
+
     /// `failures.csv`: every failed run, in design order; `None` if none failed.
     pub fn failures_csv(&self) -> Result<Option<Vec<u8>>> {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -567,5 +667,72 @@ impl<'a> Results<'a> {
             }
         }
         w.into_inner().map(Some).map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    }
+}
+
+/// Which way a headline metric is better: `higher` (needs met, wellbeing, output, the
+/// resource, knowledge), `lower` (inequality, destitution, departures, defaults, sanctions,
+/// exclusion) or `none` (the rest, where more is neither better nor worse).
+pub fn better_direction(metric: &str) -> &'static str {
+    const LOWER: &[&str] = &[
+        "destitute_share",
+        "departed_share",
+        "credit_at_limit_share",
+        "defaults",
+        "default_volume",
+        "sanctions",
+        "excluded_share",
+        "administration",
+    ];
+    const HIGHER: &[&str] = &["wellbeing_mean", "output_total", "resource_stock", "knowledge_pool", "cooperation_rate"];
+    if metric.starts_with("gini_")
+        || metric.starts_with("theil_")
+        || metric.starts_with("palma_")
+        || LOWER.contains(&metric)
+    {
+        "lower"
+    } else if metric.starts_with("needs_met") || HIGHER.contains(&metric) {
+        "higher"
+    } else {
+        "none"
+    }
+}
+
+/// The Wilson score interval at 95% for `wins` successes in `n` trials (Wilson 1927, JASA
+/// 22, 209), which stays inside [0, 1] and is sound near 0 and 1 where the normal
+/// approximation is not.
+pub fn wilson(wins: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let (k, n) = (wins as f64, n as f64);
+    let p = k / n;
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{better_direction, wilson};
+
+    #[test]
+    fn wilson_interval_matches_the_textbook_values() {
+        // Agresti and Coull (1998), 5 of 10: 0.2366 to 0.7634; 0 of 10: 0 to 0.2775.
+        let (lo, hi) = wilson(5, 10);
+        assert!((lo - 0.2366).abs() < 1e-4 && (hi - 0.7634).abs() < 1e-4, "{lo} {hi}");
+        let (lo, hi) = wilson(0, 10);
+        assert!(lo.abs() < 1e-12 && (hi - 0.2775).abs() < 1e-4, "{lo} {hi}");
+    }
+
+    #[test]
+    fn directions_of_the_headline_metrics() {
+        assert_eq!(better_direction("needs_met_p10"), "higher");
+        assert_eq!(better_direction("gini_consumption"), "lower");
+        assert_eq!(better_direction("destitute_share"), "lower");
+        assert_eq!(better_direction("resource_stock"), "higher");
+        assert_eq!(better_direction("velocity"), "none");
     }
 }

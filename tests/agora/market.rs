@@ -151,3 +151,56 @@ proptest! {
         }
     }
 }
+
+/// The market finds the competitive (Walrasian) equilibrium of a textbook exchange economy
+/// whose prices are known in closed form.
+///
+/// Two goods, `a` and `b`; every agent makes `e = 4` units of its specialty a step (skill 1,
+/// no resource, knowledge or imitation), needs `n_a = 1` of `a` and `n_b = 2` of `b`, and
+/// everything perishes every step (`decay = 1`), so each step is a fresh pure exchange
+/// economy. A seller keeps its need of its own good and offers the rest, `e - n_g`,
+/// inelastically; a buyer spends all its money on the other good (`reserve = 0`,
+/// `spend = 1`, `stock_target = 1`). With `N_a` makers of `a` and `N_b` of `b`, the economy
+/// is the corner case of two-type exchange (each type values only the other's good beyond
+/// its own need, a Cobb-Douglas expenditure share of 1 on it): market clearing for both goods
+/// with all money spent needs each side to spend what the other's offer is worth, so
+/// money is held half and half, `M / 2`, and the equilibrium prices are
+/// `p_a = M / (2 N_a (e - n_a))`, `p_b = M / (2 N_b (e - n_b))`: the ratio
+/// `p_a / p_b = N_b (e - n_b) / (N_a (e - n_a))` is the Walrasian relative price (Walras
+/// 1874; Mas-Colell, Whinston and Green 1995, ch. 15), and the levels are the quantity
+/// theory's. The market's price rule `p *= 1 + k (D - S) / (D + S)` is a discrete Walrasian
+/// tatonnement (Samuelson 1941); here it is run from `p = 1` with decentralised budgets and
+/// pro-rata rationing, as in Gintis (2007), and must land within 0.5% of the ratio and 1% of
+/// the levels after 400 steps (measured: ratio 0.663987 against 0.664005).
+#[test]
+fn the_market_converges_to_the_walrasian_prices_of_a_two_good_exchange_economy() {
+    let sc = scenario(
+        "name = \"walras\"\nregimes = [\"market\"]\n[run]\nagents = 1000\nsteps = 400\nreplicates = 1\nwarmup = 0\nseed = 3\n\
+         [population]\ngoods = [\"a\", \"b\"]\nneed = { a = 1.0, b = 2.0 }\nbase_output = 4.0\n\
+         skill = { dist = \"constant\", value = 1.0 }\nstrategies = { cooperator = 1.0, reciprocator = 0.0, free_rider = 0.0 }\n\
+         decay = 1.0\ndestitute_penalty = 0.0\n[resource]\nintensity = 0.0\n[knowledge]\ncontribution = 0.0\ntech_gain = 0.0\n\
+         [adapt]\nimitate = 0.0\n[market]\ninitial_money = 10\nstock_target = 1.0\nreserve = 0.0\nspend = 1.0\nprice_adjust = 0.05\n",
+    );
+    let mut sim = Sim::for_entry(&sc, 0, 0);
+    let mut row = Vec::new();
+    for _ in 0..400 {
+        row = sim.advance()[0].clone();
+    }
+    let (pa, pb) = (row[sc.layout.price(0)], row[sc.layout.price(1)]);
+    let w = sim.world();
+    let n_a = w.agents.specialty.iter().filter(|&&s| s == 0).count() as f64;
+    let n_b = w.agents.specialty.len() as f64 - n_a;
+    let m = money(w).iter().sum::<f64>();
+    let (e, need_a, need_b) = (4.0, 1.0, 2.0);
+    let (walras_a, walras_b) = (m / (2.0 * n_a * (e - need_a)), m / (2.0 * n_b * (e - need_b)));
+    let ratio = pa / pb;
+    let walras = walras_a / walras_b;
+    eprintln!(
+        "p_a / p_b = {ratio:.6}, Walrasian {walras:.6}; p_a = {pa:.4} ({walras_a:.4}), p_b = {pb:.4} ({walras_b:.4})"
+    );
+    assert!((ratio / walras - 1.0).abs() < 0.005, "p_a / p_b = {ratio}, Walrasian {walras}");
+    assert!((pa / walras_a - 1.0).abs() < 0.01, "p_a = {pa}, Walrasian {walras_a}");
+    assert!((pb / walras_b - 1.0).abs() < 0.01, "p_b = {pb}, Walrasian {walras_b}");
+    // Not the starting prices: the ratio moved from 1 to the equilibrium.
+    assert!((ratio - 1.0).abs() > 0.2);
+}

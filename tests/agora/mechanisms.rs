@@ -134,7 +134,7 @@ fn commons(allocation: &str) -> Vec<[f64; 2]> {
     let p = plan(&format!(
         "name = \"c\"\nregimes = [\"commons\"]\n[run]\nagents = 4\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
          [population]\ngoods = [\"a\", \"b\"]\nnetwork = {{ kind = \"complete\" }}\n\
-         [commons]\nallocation = \"{allocation}\"\nkeep = 1.0\n"
+         [commons]\nallocation = \"{allocation}\"\nkeep = 1.0\nadmin_cost = 0.0\n"
     ));
     let c = Strategy::Cooperator;
     let (mut w, mut commons, ctx) =
@@ -144,7 +144,8 @@ fn commons(allocation: &str) -> Vec<[f64; 2]> {
 }
 
 /// Contributors pool their surplus (2 of `a` from the first, 1 of `b` from the second); the
-/// free rider puts in nothing but draws its share.
+/// free rider puts in nothing but draws its share (no administration cost here: the sharing
+/// rules alone).
 #[test]
 fn commons_share_by_need_equally_or_by_contribution() {
     let eq = |got: &[[f64; 2]], want: [[f64; 2]; 4]| {

@@ -249,7 +249,7 @@ fn serve_answers_refuses_bad_settings_streams_and_reproduces_with_agora_run() {
     assert_eq!(config["scenario"], "showcase");
     let labels: Vec<&str> =
         config["entries"].as_array().unwrap().iter().map(|e| e["label"].as_str().unwrap()).collect();
-    assert_eq!(labels, ["autarky", "market", "gift", "mutual_credit", "commons"]);
+    assert_eq!(labels, ["autarky", "market", "gift", "mutual_credit", "commons", "commons:planner"]);
     let metrics: Vec<&str> =
         config["metrics"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
     assert!(metrics.contains(&"needs_met_p10") && metrics.contains(&"resource_stock"), "{metrics:?}");
@@ -320,7 +320,7 @@ fn serve_answers_refuses_bad_settings_streams_and_reproduces_with_agora_run() {
     let csv = get(addr, &format!("/api/runs/{id}/csv"));
     assert_eq!((csv.status, csv.header("content-type")), (200, Some("text/csv; charset=utf-8")));
     let csv_text = csv.text();
-    assert_eq!(csv_text.lines().count(), 1 + 5 * 4, "header and steps 0-3 of five regimes:\n{csv_text}");
+    assert_eq!(csv_text.lines().count(), 1 + 6 * 4, "header and steps 0-3 of six entries:\n{csv_text}");
     for (step, raw) in seen.iter().enumerate() {
         for label in &labels {
             for m in &metrics {

@@ -720,3 +720,62 @@ fn the_progress_bar_shows_on_a_terminal_and_never_on_a_pipe() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains("points"), "{text:?}");
 }
+
+/// `pairwise.csv`: for every pair of regimes and every headline metric, the wins counted
+/// over points and replicates, paired; recounted here from the journal's replicate means.
+#[test]
+fn pairwise_win_shares_count_paired_replicates_and_go_on_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}[output]\nplots = []\nreport = true\n[sweep]\n\"population.strategies.free_rider\" = {{ from = 0.0, to = 0.4, steps = 3 }}\n",
+        BASE.replace("[\"market\", \"gift\"]", "[\"market\", \"gift\", \"commons\"]").replace("[output]\nplots = [\"svg\"]\n", "")
+    );
+    let file = write(dir.path(), "pairs.toml", &text);
+    let out = dir.path().join("out");
+    sweep(&file, &out, &["-q"]);
+    let (h, rows) = read_csv(&out.join("pairwise.csv"));
+    assert_eq!(&h[..6], ["regime_a", "regime_b", "metric", "unit", "better", "pairs"]);
+    // Three pairs, in entry order, times the headline metrics.
+    let pairs: Vec<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    assert!(pairs.contains(&("market".into(), "gift".into())) && pairs.contains(&("gift".into(), "commons".into())));
+    assert!(!pairs.contains(&("gift".into(), "market".into())));
+    // Recount one metric from the journal.
+    let mut wins = std::collections::BTreeMap::<(String, String), (u64, u64, u64)>::new();
+    let records: Vec<serde_json::Value> =
+        journal_lines(&out, "main.jsonl").iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for (a, b) in [("market", "gift"), ("market", "commons"), ("gift", "commons")] {
+        let e = wins.entry((a.into(), b.into())).or_default();
+        for r in &records {
+            let x = r["means"][a]["needs_met_mean"].as_f64().unwrap();
+            let y = r["means"][b]["needs_met_mean"].as_f64().unwrap();
+            if x > y {
+                e.0 += 1;
+            } else if y > x {
+                e.1 += 1;
+            } else {
+                e.2 += 1;
+            }
+        }
+    }
+    let runs: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "needs_met_mean" && r[3] == "run").collect();
+    assert_eq!(runs.len(), 3);
+    for r in runs {
+        let (aw, bw, t) = wins[&(r[0].clone(), r[1].clone())];
+        assert_eq!(r[4], "higher");
+        assert_eq!(
+            (r[5].as_str(), r[6].parse().unwrap(), r[7].parse().unwrap(), r[8].parse().unwrap()),
+            ("6", aw, bw, t)
+        );
+        let share = col(&h, r, "a_win_share");
+        assert!((share - aw as f64 / 6.0).abs() < 1e-9);
+        assert!(col(&h, r, "a_ci95_low") <= share && share <= col(&h, r, "a_ci95_high"));
+    }
+    // Counted over points: three points, each compared on its replicate means.
+    let points: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "needs_met_mean" && r[3] == "point").collect();
+    assert!(points.len() == 3 && points.iter().all(|r| r[5] == "3"));
+    // Lower is better for destitution: the wins are of the lower share.
+    let destitute: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "destitute_share").collect();
+    assert!(!destitute.is_empty() && destitute.iter().all(|r| r[4] == "lower"));
+    let page = std::fs::read_to_string(out.join("sweep.html")).unwrap();
+    assert!(page.contains("id=\"pairwise-table\""), "the page shows the win shares");
+}

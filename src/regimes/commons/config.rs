@@ -76,6 +76,15 @@ pub struct CommonsConfig {
     pub model: CommonsModel,
     /// `need`, `equal` or `contribution`.
     pub allocation: Allocation,
+    /// Members per community: the pool is gathered and shared within contiguous blocks of
+    /// this many agents (by index, which on the ring and small-world networks are network
+    /// neighbourhoods), each community with its own pool. 0 = the whole population is one
+    /// community: with `admin_cost = 0` that is the ideal planner, an upper bound.
+    pub community_size: u64,
+    /// Cost of administration and monitoring: each step a community of `m` members in good
+    /// standing spends the share `admin_cost * ln(m)` of what it pooled (at most all of it),
+    /// so the cost rises with the community's size, less than in proportion.
+    pub admin_cost: f64,
     /// Holdings above `keep` times need go into the pool (contributors only).
     pub keep: f64,
     /// `open_access`, `quota` or `ostrom`.
@@ -123,6 +132,8 @@ impl Default for CommonsConfig {
         CommonsConfig {
             model: CommonsModel::Goods,
             allocation: Allocation::Need,
+            community_size: 50,
+            admin_cost: 0.01,
             keep: 1.0,
             harvest: HarvestRule::OpenAccess,
             quota: Quota::Msy {},
@@ -148,6 +159,8 @@ impl Table for CommonsConfig {
     fn check(&self) -> Result<(), InputError> {
         let c = self;
         at_least("commons.keep", c.keep, 0.0)?;
+        count("commons.community_size", c.community_size, 0, u32::MAX as u64, None)?;
+        share("commons.admin_cost", c.admin_cost)?;
         if let Quota::ShareOfRegrowth { share: s } = c.quota {
             at_least("commons.quota.share", s, 0.0)?;
         }
@@ -185,6 +198,8 @@ impl Table for CommonsConfig {
         if self.model == CommonsModel::PublicGoods {
             for k in [
                 "allocation",
+                "community_size",
+                "admin_cost",
                 "keep",
                 "harvest",
                 "quota",

@@ -16,9 +16,13 @@
 //! vote to raise it. Ostrom's design principles 3 (collective choice), 4 (monitoring) and
 //! 5 (graduated sanctions), and the boundary of principle 1 through exclusion.
 //!
-//! Phase 2 ([`Regime::allocate`]): fines and contributors' surplus (holdings above `keep`
-//! times need) go into the pool, which is shared out at once among members in good
-//! standing; free riders put nothing in but draw their share. Goods are moved, never created.
+//! Phase 2 ([`Regime::allocate`]): members belong to communities of `community_size`
+//! agents, contiguous blocks by index (neighbourhoods of the ring and small-world networks);
+//! 0 makes the whole population one community. In each community, fines and contributors'
+//! surplus (holdings above `keep` times need) go into the community's pool; administration
+//! and monitoring use up the share `admin_cost * ln(m)` of it (`m` members in good standing);
+//! the rest is shared out at once among the community's members in good standing; free riders
+//! put nothing in but draw their share. Goods are moved or used up, never created.
 
 mod config;
 mod public_goods;
@@ -39,17 +43,26 @@ pub const SANCTIONS: MetricDef = MetricDef::new("sanctions", "count", "sanctions
 pub const EXCLUDED_SHARE: MetricDef =
     MetricDef::new("excluded_share", "share", "share of members excluded from the commons");
 
+/// Goods the communities spent on administration and monitoring this step.
+pub const ADMINISTRATION: MetricDef = MetricDef::new(
+    "administration",
+    "units",
+    "goods the commons' communities spent on administration and monitoring this step",
+);
+
 /// Registry entry.
 pub const INFO: RegimeInfo = RegimeInfo {
     name: "commons",
     summary: "surplus pooled and shared by need, equally or by contribution; the resource governed by open access, quota or Ostrom's rules",
     table: Some("commons"),
     configure: super::configure::<CommonsConfig>,
-    metrics: &[SANCTIONS, EXCLUDED_SHARE, CONTRIBUTION, PUNISHMENTS],
+    metrics: &[SANCTIONS, EXCLUDED_SHARE, ADMINISTRATION, CONTRIBUTION, PUNISHMENTS],
     examples: &[
         ("ostrom", "commons.harvest = \"ostrom\"\ncommons.exclude_after = 2\ncommons.exclude_for = 3"),
         ("quota", "commons.harvest = \"quota\"\ncommons.allocation = \"equal\"\ncommons.quota = { kind = \"share_of_regrowth\", share = 0.8 }"),
         ("permissive", "commons.license = \"permissive\"\ncommons.allocation = \"contribution\""),
+        ("communities", "commons.community_size = 7\ncommons.admin_cost = 0.05\ncommons.allocation = \"equal\""),
+        ("planner", "commons.community_size = 0\ncommons.admin_cost = 0.0"),
         ("public_goods", "commons.model = \"public_goods\"\ncommons.punish = true"),
     ],
 };
@@ -75,9 +88,8 @@ pub struct Commons {
     /// The quota multiplier members have voted for.
     quota_factor: f64,
     sanctions: u64,
-    pool: Vec<f64>,
-    /// This step's sanctions and excluded share, until recorded.
-    measured: Option<(f64, f64)>,
+    /// This step's sanctions, excluded share and goods spent on administration, until recorded.
+    measured: Option<(f64, f64, f64)>,
 }
 
 impl Commons {
@@ -91,7 +103,6 @@ impl Commons {
             contributed: Vec::new(),
             quota_factor: 1.0,
             sanctions: 0,
-            pool: Vec::new(),
             measured: None,
         }
     }
@@ -124,7 +135,6 @@ impl Regime for Commons {
         self.excluded_until = vec![0; n];
         self.fine = vec![0.0; n];
         self.contributed = vec![0.0; n];
-        self.pool = vec![0.0; world.goods];
     }
 
     fn harvest(&mut self, world: &World, ctx: &Ctx, want: &mut [f64]) {
@@ -202,122 +212,135 @@ impl Regime for Commons {
     fn allocate(&mut self, world: &mut World, ctx: &Ctx) {
         let slot = ctx.slot;
         let goods = world.goods;
+        let n = world.len();
         let need = world.need.clone();
         let keep = self.cfg.keep;
+        let admin = self.cfg.admin_cost;
+        let allocation = self.cfg.allocation;
+        // Communities are contiguous blocks of agents by index; 0 = one community of everyone.
+        let size = if self.cfg.community_size == 0 { n.max(1) } else { self.cfg.community_size as usize };
         let until = &self.excluded_until;
-        let fine = &mut self.fine;
         let a = &mut world.agents;
-        // Fines and contributors' surplus go into the pool.
-        let inputs: Vec<(Vec<f64>, usize, usize)> =
-            (a.stock.par_chunks_mut(CHUNK * goods), fine.par_chunks_mut(CHUNK), self.contributed.par_chunks_mut(CHUNK))
-                .into_par_iter()
-                .enumerate()
-                .map(|(c, (stock, fine, contributed))| {
-                    let mut pool = vec![0.0; goods];
-                    let (mut eligible, mut excluded) = (0usize, 0usize);
-                    for k in 0..fine.len() {
-                        let i = c * CHUNK + k;
-                        if a.member[i] != slot {
-                            continue;
+        let (member, strategy, specialty, output) = (&a.member, &a.strategy, &a.specialty, &a.output);
+        // Each community pools, pays its administration and shares out on its own, in index
+        // order within the community: the result does not depend on the thread count.
+        let parts: Vec<(f64, usize, usize)> = (
+            a.stock.par_chunks_mut(size * goods),
+            self.fine.par_chunks_mut(size),
+            self.contributed.par_chunks_mut(size),
+        )
+            .into_par_iter()
+            .enumerate()
+            .map(|(c, (stock, fine, contributed))| {
+                let first = c * size;
+                let mut pool = vec![0.0; goods];
+                let (mut eligible, mut excluded) = (0usize, 0usize);
+                // Fines and contributors' surplus go into the community's pool.
+                for k in 0..fine.len() {
+                    let i = first + k;
+                    if member[i] != slot {
+                        continue;
+                    }
+                    let x = &mut stock[k * goods..(k + 1) * goods];
+                    if fine[k] > 0.0 {
+                        let g = specialty[i] as usize;
+                        let f = (fine[k] as f64 * output[i]).min(x[g]);
+                        x[g] -= f;
+                        pool[g] += f;
+                        fine[k] = 0.0;
+                    }
+                    if until[i] != 0 {
+                        excluded += 1;
+                        continue;
+                    }
+                    eligible += 1;
+                    let mut given = 0.0;
+                    if strategy[i].contributes() {
+                        for g in 0..goods {
+                            let surplus = (x[g] - keep * need[g]).max(0.0);
+                            x[g] -= surplus;
+                            pool[g] += surplus;
+                            given += surplus;
                         }
-                        let x = &mut stock[k * goods..(k + 1) * goods];
-                        if fine[k] > 0.0 {
-                            let g = a.specialty[i] as usize;
-                            let f = (fine[k] as f64 * a.output[i]).min(x[g]);
-                            x[g] -= f;
-                            pool[g] += f;
-                            fine[k] = 0.0;
-                        }
-                        if until[i] != 0 {
-                            excluded += 1;
-                            continue;
-                        }
-                        eligible += 1;
-                        let mut given = 0.0;
-                        if a.strategy[i].contributes() {
-                            for g in 0..goods {
-                                let surplus = (x[g] - keep * need[g]).max(0.0);
-                                x[g] -= surplus;
-                                pool[g] += surplus;
-                                given += surplus;
+                    }
+                    contributed[k] = 0.8 * contributed[k] + 0.2 * given;
+                }
+                if eligible == 0 {
+                    // Everyone here is excluded: fines taken this step go back in equal shares.
+                    if excluded > 0 && pool.iter().any(|&p| p > 0.0) {
+                        for k in 0..fine.len() {
+                            if member[first + k] == slot {
+                                for g in 0..goods {
+                                    stock[k * goods + g] += pool[g] / excluded as f64;
+                                }
                             }
                         }
-                        contributed[k] = 0.8 * contributed[k] + 0.2 * given;
                     }
-                    (pool, eligible, excluded)
-                })
-                .collect();
-        self.pool.iter_mut().for_each(|p| *p = 0.0);
-        let (mut eligible, mut excluded) = (0usize, 0usize);
-        for (p, e, x) in &inputs {
-            for (total, part) in self.pool.iter_mut().zip(p) {
-                *total += part;
-            }
+                    return (0.0, eligible, excluded);
+                }
+                // Administration and monitoring consume a share of the pool that rises with
+                // the community's size.
+                let cost = (admin * (eligible as f64).ln()).clamp(0.0, 1.0);
+                let mut spent = 0.0;
+                for p in pool.iter_mut() {
+                    let s = *p * cost;
+                    *p -= s;
+                    spent += s;
+                }
+                let good_standing = |k: usize| member[first + k] == slot && until[first + k] == 0;
+                let contribution_total: f64 =
+                    (0..fine.len()).filter(|&k| good_standing(k)).map(|k| contributed[k]).sum();
+                let rule = if allocation == Allocation::Contribution && contribution_total <= 0.0 {
+                    Allocation::Equal
+                } else {
+                    allocation
+                };
+                let mut shortfall = vec![0.0; goods];
+                for k in (0..fine.len()).filter(|&k| good_standing(k)) {
+                    for g in 0..goods {
+                        shortfall[g] += (need[g] - stock[k * goods + g]).max(0.0);
+                    }
+                }
+                for k in (0..fine.len()).filter(|&k| good_standing(k)) {
+                    for g in 0..goods {
+                        let x = &mut stock[k * goods + g];
+                        let get = match rule {
+                            Allocation::Equal => pool[g] / eligible as f64,
+                            Allocation::Contribution => pool[g] * contributed[k] / contribution_total,
+                            Allocation::Need => {
+                                let short = (need[g] - *x).max(0.0);
+                                if pool[g] >= shortfall[g] {
+                                    // Needs met; what is left is shared equally.
+                                    short + (pool[g] - shortfall[g]) / eligible as f64
+                                } else {
+                                    short * pool[g] / shortfall[g]
+                                }
+                            }
+                        };
+                        *x += get;
+                    }
+                }
+                (spent, eligible, excluded)
+            })
+            .collect();
+        let (mut spent, mut eligible, mut excluded) = (0.0, 0usize, 0usize);
+        for (s, e, x) in &parts {
+            spent += s;
             eligible += e;
             excluded += x;
         }
+        // What administration used up is consumed (by the administrators), not lost.
+        world.ledger.consumed += spent;
         let members = eligible + excluded;
         let excluded_share = if members > 0 { excluded as f64 / members as f64 } else { f64::NAN };
-        self.measured = Some((self.sanctions as f64, excluded_share));
-        if eligible == 0 {
-            // Everyone is excluded: fines taken this step go back in equal shares.
-            if excluded > 0 && self.pool.iter().any(|&p| p > 0.0) {
-                for i in 0..a.len() {
-                    if a.member[i] == slot {
-                        for g in 0..goods {
-                            a.stock[i * goods + g] += self.pool[g] / excluded as f64;
-                        }
-                    }
-                }
-            }
-            return;
-        }
-        // Weights and shortfalls for sharing.
-        let rule = self.cfg.allocation;
-        let contributed = &self.contributed;
-        let contribution_total: f64 =
-            (0..a.len()).filter(|&i| a.member[i] == slot && until[i] == 0).map(|i| contributed[i]).sum();
-        let rule = if rule == Allocation::Contribution && contribution_total <= 0.0 { Allocation::Equal } else { rule };
-        let shortfall: Vec<f64> = (0..goods)
-            .map(|g| {
-                (0..a.len())
-                    .filter(|&i| a.member[i] == slot && until[i] == 0)
-                    .map(|i| (need[g] - a.stock[i * goods + g]).max(0.0))
-                    .sum()
-            })
-            .collect();
-        let pool = &self.pool;
-        a.stock.par_chunks_mut(CHUNK * goods).enumerate().for_each(|(c, stock)| {
-            for k in 0..stock.len() / goods {
-                let i = c * CHUNK + k;
-                if a.member[i] != slot || until[i] != 0 {
-                    continue;
-                }
-                for g in 0..goods {
-                    let x = &mut stock[k * goods + g];
-                    let get = match rule {
-                        Allocation::Equal => pool[g] / eligible as f64,
-                        Allocation::Contribution => pool[g] * contributed[i] / contribution_total,
-                        Allocation::Need => {
-                            let short = (need[g] - *x).max(0.0);
-                            if pool[g] >= shortfall[g] {
-                                // Needs met; what is left is shared equally.
-                                short + (pool[g] - shortfall[g]) / eligible as f64
-                            } else {
-                                short * pool[g] / shortfall[g]
-                            }
-                        }
-                    };
-                    *x += get;
-                }
-            }
-        });
+        self.measured = Some((self.sanctions as f64, excluded_share, spent));
     }
 
     fn record(&mut self, out: &mut RegimeOut) {
-        if let Some((sanctions, excluded)) = self.measured.take() {
+        if let Some((sanctions, excluded, spent)) = self.measured.take() {
             out.set(&SANCTIONS, sanctions);
             out.set(&EXCLUDED_SHARE, excluded);
+            out.set(&ADMINISTRATION, spent);
         }
     }
 }
