@@ -33,13 +33,13 @@ impl OutputConfig {
     /// Whether step `step` of a run of `steps` steps is recorded: step 0, every
     /// `record_every`-th step, and the last.
     pub fn records(&self, step: u64, steps: u64) -> bool {
-        step == steps || step % self.record_every.max(1) == 0
+        step == steps || step.is_multiple_of(self.record_every.max(1))
     }
 
     /// How many steps of a run of `steps` steps are recorded (without listing them).
     pub fn recorded_count(&self, steps: u64) -> u64 {
         let every = self.record_every.max(1);
-        steps / every + 1 + u64::from(steps % every != 0)
+        steps / every + 1 + u64::from(!steps.is_multiple_of(every))
     }
 
     /// The recorded steps of a run of `steps` steps, ascending.

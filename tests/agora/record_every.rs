@@ -65,10 +65,5 @@ fn record_every_zero_is_refused_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("zero.toml");
     std::fs::write(&file, scenario(0)).unwrap();
-    agora()
-        .args(["validate"])
-        .arg(&file)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("output.record_every"));
+    agora().args(["validate"]).arg(&file).assert().code(2).stderr(predicates::str::contains("output.record_every"));
 }

@@ -297,10 +297,11 @@ fn read_timeseries(path: &Path, entries: &mut Vec<String>) -> Result<TimeSeries>
         // Recorded steps are 0, N, 2N, ... and the last; a wild step number is a broken file,
         // not a reason to draw a chart gigabytes wide.
         let gap = step_at.get(1).map_or(1, |s| s - step_at[0]);
-        let even = step_at[0] == 0 && step_at.windows(2).enumerate().all(|(k, w)| {
-            let d = w[1] - w[0];
-            d == gap || (k + 2 == steps && d < gap)
-        });
+        let even = step_at[0] == 0
+            && step_at.windows(2).enumerate().all(|(k, w)| {
+                let d = w[1] - w[0];
+                d == gap || (k + 2 == steps && d < gap)
+            });
         if !even {
             let name = &entries[e];
             let why = "nor every `record_every`-th step and the last";
