@@ -4,8 +4,9 @@
 //! benchmarked by its registry line), run as a compare-mode world of `agents` agents for
 //! `steps` steps on a pool of `threads` threads, every metric recorded (or every
 //! `record_every`-th step). Set-up (the network, then the world and the regime's `init`) is
-//! timed apart from stepping. Peak memory is the growth of the process's peak resident set
-//! (`VmHWM`, reset before each case through `/proc/self/clear_refs`) over its resident set
+//! timed apart from stepping. Each case runs in a process of its own ([`measure_apart`]: the
+//! allocator keeps what earlier cases freed, so their peaks would hide this one's); its peak
+//! memory is the growth of the process's peak resident set (`VmHWM`) over its resident set
 //! before the case.
 
 use crate::engine::Sim;
@@ -74,6 +75,70 @@ pub struct Measurement {
     pub peak_bytes_per_agent: Option<f64>,
 }
 
+impl Measurement {
+    /// The line a case's own process prints for [`measure_apart`].
+    pub fn to_line(&self) -> String {
+        format!(
+            "measured {} {} {} {} {} {}",
+            self.threads,
+            self.network_seconds,
+            self.world_seconds,
+            self.step_seconds,
+            self.agent_steps_per_second,
+            self.peak_bytes_per_agent.unwrap_or(f64::NAN)
+        )
+    }
+
+    /// Reads [`Measurement::to_line`]'s line.
+    pub fn from_line(line: &str) -> Option<Measurement> {
+        let f: Vec<&str> = line.strip_prefix("measured ")?.split(' ').collect();
+        let x = |k: usize| f.get(k).and_then(|v| v.parse::<f64>().ok());
+        let bytes = x(5)?;
+        Some(Measurement {
+            threads: f.first()?.parse().ok()?,
+            network_seconds: x(1)?,
+            world_seconds: x(2)?,
+            step_seconds: x(3)?,
+            agent_steps_per_second: x(4)?,
+            peak_bytes_per_agent: bytes.is_finite().then_some(bytes),
+        })
+    }
+}
+
+/// Runs `case` in a process of its own: `exe bench --one` (this binary) with the case's
+/// settings, reading back the line it prints.
+pub fn measure_apart(
+    exe: &std::path::Path,
+    case: &Case,
+    agents: u64,
+    steps: u64,
+    record_every: u64,
+    threads: usize,
+) -> Result<Measurement> {
+    let args = [
+        "bench".to_string(),
+        "--one".into(),
+        "--regimes".into(),
+        case.id(),
+        "--agents".into(),
+        agents.to_string(),
+        "--steps".into(),
+        steps.to_string(),
+        "--record-every".into(),
+        record_every.to_string(),
+        "--threads".into(),
+        threads.to_string(),
+    ];
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .output()
+        .map_err(|e| Error::Run(format!("{}: {e}", exe.display())))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(Measurement::from_line)
+        .ok_or_else(|| Error::Run(format!("bench case {}: {}", case.id(), String::from_utf8_lossy(&out.stderr).trim())))
+}
+
 /// A field of `/proc/self/status` in bytes.
 fn status_bytes(field: &str) -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -90,8 +155,6 @@ pub fn measure(case: &Case, agents: u64, steps: u64, record_every: u64, threads:
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Run(format!("thread pool: {e}")))?;
-    // Peak resident set from here on (Linux 4.0+: writing 5 resets it to the current set).
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
     let before = status_bytes("VmRSS:");
     pool.install(|| {
         let t = Instant::now();
@@ -147,5 +210,15 @@ mod tests {
         }
         assert!(cases(&["market".into()]).iter().all(|c| c.regime == "market"));
         assert_eq!(cases(&["gift:donation".into()]).len(), 1);
+        let m = Measurement {
+            threads: 2,
+            network_seconds: 0.5,
+            world_seconds: 0.25,
+            step_seconds: 2.0,
+            agent_steps_per_second: 1e7,
+            peak_bytes_per_agent: None,
+        };
+        let back = Measurement::from_line(&m.to_line()).unwrap();
+        assert_eq!((back.threads, back.step_seconds, back.peak_bytes_per_agent), (2, 2.0, None));
     }
 }

@@ -184,6 +184,9 @@ struct BenchArgs {
     /// and printing `agent_steps_per_s N`); each case's speed is then also shown as a ratio.
     #[arg(long, value_name = "PROGRAM")]
     reference: Option<PathBuf>,
+    /// Internal: measure the one case and thread count in this process and print its line.
+    #[arg(long, hide = true)]
+    one: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -346,6 +349,12 @@ fn bench(args: &BenchArgs) -> Result<()> {
     let threads = if args.threads.is_empty() { vec![1, cores] } else { args.threads.clone() };
     let mut threads: Vec<usize> = threads.into_iter().map(|t| if t == 0 { cores } else { t }).collect();
     threads.dedup();
+    if args.one {
+        let m = bench::measure(&cases[0], args.agents, args.steps, args.record_every, threads[0])?;
+        println!("{}", m.to_line());
+        return Ok(());
+    }
+    let exe = std::env::current_exe().map_err(|e| Error::Run(format!("finding this program: {e}")))?;
     let reference = |when: &str| -> Result<Option<f64>> {
         let Some(path) = &args.reference else { return Ok(None) };
         let speed = bench::reference_loop(path, args.agents, args.steps)?;
@@ -366,7 +375,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         let mut line = format!("{:<28}", case.id());
         let mut runs = Vec::new();
         for &t in &threads {
-            let m = bench::measure(case, args.agents, args.steps, args.record_every, t)?;
+            let m = bench::measure_apart(&exe, case, args.agents, args.steps, args.record_every, t)?;
             line += &format!(" {:>9.2}", m.agent_steps_per_second / 1e6);
             runs.push(m);
         }
