@@ -1,40 +1,36 @@
-//! Throughput of whole simulation steps (all eight phases, metrics included) at a million
-//! agents, per regime. Setup (population and network) is outside the measured loop.
+//! Throughput of whole simulation steps (all eight phases, every metric recorded), for every
+//! example of every registered regime (`agora::bench::cases`, from the registry), at 10^4, 10^5
+//! and 10^6 agents; 10^7 too with `AGORA_BENCH_HUGE=1`. Set-up (population and network) is
+//! outside the measured loop.
 //!
-//! Run with `cargo bench`; for one thread, `RAYON_NUM_THREADS=1 cargo bench`. Criterion
-//! reports elements per second: the elements are agents, so the figure is agent-steps/s.
+//! Run with `cargo bench`; for one thread, `RAYON_NUM_THREADS=1 cargo bench`. Pick cases with
+//! `AGORA_BENCH=market,gift:donation` (regime names or `regime:example` ids) and sizes with
+//! `AGORA_BENCH_AGENTS=10000,1000000`. Criterion reports elements per second: the elements are
+//! agents, so the figure is agent-steps/s. `agora bench` prints the same figures as one table.
 
+use agora::bench::{cases, Case};
 use agora::engine::Sim;
-use agora::plan::{parse, Plan};
+use agora::plan::parse;
 use agora::rng::Streams;
 use agora::scenario::Overrides;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::sync::Arc;
 use std::time::Duration;
 
-const AGENTS: u64 = 1_000_000;
-
-/// A scenario running one regime entry (with optional extra TOML) on `AGENTS` agents.
-fn scenario(regime: &str, extra: &str) -> Plan {
-    let src = format!(
-        "name = \"bench\"\nregimes = [\"{regime}\"]\n[run]\nagents = {AGENTS}\nsteps = 1000\nreplicates = 1\nwarmup = 0\n{extra}\n[output]\nsnapshots = []\n"
-    );
-    parse(&src, None, &Overrides::default()).expect("bench scenario")
-}
-
-fn bench(c: &mut Criterion, id: &str, regime: &str, extra: &str) {
-    let sc = scenario(regime, extra);
+fn bench(c: &mut Criterion, case: &Case, agents: u64) {
+    let sc = parse(&case.scenario(agents, 1000, 1), None, &Overrides::default()).expect("bench scenario");
     let streams = Streams::new(sc.run.seed, 0);
-    let network = Arc::new(agora::world::build_network(&sc.world, &streams));
+    let network = Arc::new(agora::world::build_network(&sc.entries[0].world, &streams));
     let mut sim = Sim::compare(&sc, 0, 0, network);
     sim.record_now();
     for _ in 0..5 {
         sim.advance();
     }
-    let mut group = c.benchmark_group("step_1M_agents");
-    group.sample_size(10).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_secs(2));
-    group.throughput(Throughput::Elements(AGENTS));
-    group.bench_function(id, |b| {
+    let mut group = c.benchmark_group(format!("step_{agents}_agents"));
+    let secs = if agents >= 1_000_000 { 8 } else { 3 };
+    group.sample_size(10).measurement_time(Duration::from_secs(secs)).warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(agents));
+    group.bench_function(case.id(), |b| {
         b.iter(|| {
             sim.advance();
         })
@@ -42,22 +38,22 @@ fn bench(c: &mut Criterion, id: &str, regime: &str, extra: &str) {
     group.finish();
 }
 
+fn list(var: &str) -> Vec<String> {
+    std::env::var(var).map(|v| v.split(',').map(str::to_string).collect()).unwrap_or_default()
+}
+
 fn regimes(c: &mut Criterion) {
-    // Pick regimes with AGORA_BENCH=market,gift (default: all).
-    let only = std::env::var("AGORA_BENCH").ok();
-    let cases: [(&str, &str, &str); 8] = [
-        ("autarky", "autarky", ""),
-        ("market", "market", ""),
-        ("kinetic", "market", "[market]\nmodel = \"kinetic\"\ninitial_money = 100\n"),
-        ("yard_sale", "market", "[market]\nmodel = \"yard_sale\"\ninitial_money = 100\nredistribute = 0.05\n"),
-        ("mutual_credit", "mutual_credit", "[mutual_credit]\npricing = \"hours\"\n"),
-        ("gift", "gift", ""),
-        ("commons", "commons", "[commons]\nharvest = \"ostrom\"\n"),
-        ("donation", "gift", "[gift]\nmodel = \"donation\"\n"),
-    ];
-    for (id, regime, extra) in cases {
-        if only.as_deref().is_none_or(|o| o.split(',').any(|x| x == id)) {
-            bench(c, id, regime, extra);
+    let only = list("AGORA_BENCH");
+    let mut sizes: Vec<u64> = list("AGORA_BENCH_AGENTS").iter().filter_map(|s| s.parse().ok()).collect();
+    if sizes.is_empty() {
+        sizes = vec![10_000, 100_000, 1_000_000];
+        if std::env::var_os("AGORA_BENCH_HUGE").is_some() {
+            sizes.push(10_000_000);
+        }
+    }
+    for agents in sizes {
+        for case in cases(&only) {
+            bench(c, &case, agents);
         }
     }
 }

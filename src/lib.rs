@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod adapt;
+pub mod bench;
 pub mod check;
 pub mod engine;
 pub mod error;

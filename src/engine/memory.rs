@@ -4,7 +4,7 @@
 //!
 //! The coefficients were measured on the release binary (maximum resident set of 200,000- and
 //! 400,000-agent worlds, 3 and 10 goods, degree 8 and 64): about 100 bytes per agent, 28 per
-//! agent and good, 10 per agent and unit of network degree. Records hold `steps + 1` rows of
+//! agent and good, 10 per agent and unit of network degree. Records hold one row (`steps + 1`, or fewer with `[output] record_every`) of
 //! every metric per world and replicate until the end, and again as CSV text. The estimate
 //! adds a quarter on top.
 
@@ -74,7 +74,7 @@ pub fn estimate(plan: &Plan, threads: usize) -> MemoryEstimate {
     let agents_bytes = mul(&[agents, per_agent, in_flight]);
     let network = mul(&[agents, degree, PER_AGENT_LINK, in_flight]);
     let width = plan.layout.width() as u64;
-    let records = mul(&[plan.run.steps.saturating_add(1), width, worlds, PER_RECORD]);
+    let records = mul(&[plan.output.recorded_count(plan.run.steps), width, worlds, PER_RECORD]);
     let sum = BASE.saturating_add(agents_bytes).saturating_add(network).saturating_add(records);
     let total = sum.saturating_add(sum / 4);
     MemoryEstimate { agents: agents_bytes, network, records, worlds_in_flight: in_flight, total }

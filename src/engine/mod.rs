@@ -27,8 +27,9 @@ use std::sync::Arc;
 /// worlds run side by side, one per core. Either way the results are the same.
 pub const LARGE_WORLD: usize = 65_536;
 
-/// The record of one regime entry in one replicate: `steps + 1` rows (row 0 is the initial
-/// state) of [`Layout::width`] values.
+/// The record of one regime entry in one replicate: one row of [`Layout::width`] values per
+/// recorded step (row 0 is the initial state; every step unless `[output] record_every` says
+/// otherwise, see [`RunOutput::steps`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// The regime entry as listed in the scenario.
@@ -46,6 +47,9 @@ pub struct RunOutput {
     pub layout: Layout,
     /// One series per (entry, replicate), entries in scenario order, replicates ascending.
     pub series: Vec<Series>,
+    /// The step of each row of every series, ascending: every step, or those
+    /// `[output] record_every` keeps (step 0 and the last always).
+    pub steps: Vec<u64>,
     /// Agent-steps simulated (agents times steps, summed over worlds).
     pub agent_steps: u64,
     /// The replicates whose every world ran to the last step, ascending: all of them unless
@@ -148,5 +152,6 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<RunOutput> {
     let order: Vec<&str> = plan.entries.iter().map(|e| e.label.as_str()).collect();
     series.sort_by_key(|s| (order.iter().position(|l| *l == s.label).unwrap_or(usize::MAX), s.replicate));
     let agent_steps = plan.worlds() * replicates_done.len() as u64 * plan.run.steps * n as u64;
-    Ok(RunOutput { layout: plan.layout.clone(), series, agent_steps, replicates_done })
+    let steps = plan.output.recorded_steps(plan.run.steps);
+    Ok(RunOutput { layout: plan.layout.clone(), series, steps, agent_steps, replicates_done })
 }

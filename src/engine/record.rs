@@ -10,7 +10,14 @@ use crate::metrics::{Common, Policy, RegimeOut};
 impl Sim<'_> {
     /// Fills one row per slot from the current state and what the step measured.
     pub(super) fn record(&mut self) {
-        let present = present_count(&self.world);
+        self.record_with(true);
+    }
+
+    /// Like [`Sim::record`]; with `common` false the common metrics are left out (`NaN`), for
+    /// steps that are not recorded: the regimes and the policy phase still hand over what they
+    /// measured, so the state after the step is the same either way.
+    pub(super) fn record_with(&mut self, common: bool) {
+        let present = if common { present_count(&self.world) } else { 0 };
         let coexist = self.slots.len() > 1;
         let plan = self.plan;
         let layout = &plan.layout;
@@ -20,9 +27,11 @@ impl Sim<'_> {
             let mut view = self.slots[k].view(k);
             // A game's payoffs exist once a round has been played.
             view.payoff_wellbeing &= self.step > 0;
-            let mut out = CommonOut { row, layout };
-            record_common(&self.world, view, present, &mut self.scratch, &mut out);
-            if coexist && present > 0 {
+            if common {
+                let mut out = CommonOut { row, layout };
+                record_common(&self.world, view, present, &mut self.scratch, &mut out);
+            }
+            if common && coexist && present > 0 {
                 let members = row[layout.common(Common::Agents)];
                 row[layout.common(Common::RegimeShare)] = members / present as f64;
             }

@@ -49,12 +49,12 @@ pub fn stats(sample: &[f64]) -> Stats {
     Stats { mean, sd, ci95_low: mean - half, ci95_high: mean + half, n }
 }
 
-/// Mean of column `col` over the steps after `warmup` of one replicate's series (rows of
-/// `width` values, row `t` being step `t`), skipping `NaN`s. Returns the mean and how many
-/// steps entered it.
-pub fn replicate_mean(series: &[f64], width: usize, col: usize, warmup: usize) -> (f64, usize) {
+/// Mean of column `col` over the recorded steps after `warmup` of one replicate's series (rows
+/// of `width` values, row `k` being step `steps[k]`), skipping `NaN`s. Returns the mean and how
+/// many steps entered it.
+pub fn replicate_mean(series: &[f64], steps: &[u64], width: usize, col: usize, warmup: usize) -> (f64, usize) {
     let (mut sum, mut count) = (0.0, 0usize);
-    for row in series.chunks_exact(width).skip(warmup + 1) {
+    for (row, _) in series.chunks_exact(width).zip(steps).filter(|(_, &t)| t > warmup as u64) {
         let x = row[col];
         if x.is_finite() {
             sum += x;
@@ -148,7 +148,9 @@ mod tests {
     fn replicate_mean_skips_warmup_and_step_zero() {
         // width 1; steps 0..=4 with values 100, 1, 2, 3, 4; warm-up 1 leaves steps 2..=4.
         let series = [100.0, 1.0, 2.0, 3.0, 4.0];
-        assert_eq!(replicate_mean(&series, 1, 0, 1), (3.0, 3));
+        assert_eq!(replicate_mean(&series, &[0, 1, 2, 3, 4], 1, 0, 1), (3.0, 3));
+        // Recorded every other step: steps 0, 2, 4 (and the last, 5), warm-up 1 leaves 2, 4, 5.
+        assert_eq!(replicate_mean(&[100.0, 2.0, 4.0, 6.0], &[0, 2, 4, 5], 1, 0, 1), (4.0, 3));
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub fn timeseries_csv(out: &RunOutput) -> Result<Vec<u8>> {
     let width = out.layout.width();
     let mut record: Vec<String> = Vec::with_capacity(width + 3);
     for s in &out.series {
-        for (step, row) in s.rows.chunks_exact(width).enumerate() {
+        for (step, row) in out.steps.iter().zip(s.rows.chunks_exact(width)) {
             record.clear();
             record.push(s.label.clone());
             record.push(s.replicate.to_string());
@@ -86,7 +86,8 @@ pub fn summary_csv(scenario: &Plan, out: &RunOutput) -> Result<Vec<u8>> {
     for entry in &scenario.entries {
         let series: Vec<_> = out.series.iter().filter(|s| s.label == entry.label).collect();
         for (col, name) in names.iter().enumerate() {
-            let means: Vec<(f64, usize)> = series.iter().map(|s| replicate_mean(&s.rows, width, col, warmup)).collect();
+            let means: Vec<(f64, usize)> =
+                series.iter().map(|s| replicate_mean(&s.rows, &out.steps, width, col, warmup)).collect();
             let sample: Vec<f64> = means.iter().map(|m| m.0).collect();
             let st = stats(&sample);
             if st.n == 0 {
@@ -121,7 +122,11 @@ pub fn comparison_csv(scenario: &Plan, out: &RunOutput) -> Result<Vec<u8>> {
     let warmup = scenario.run.warmup as usize;
     let base = &scenario.baseline;
     let means = |label: &str, col: usize| -> Vec<f64> {
-        out.series.iter().filter(|s| s.label == label).map(|s| replicate_mean(&s.rows, width, col, warmup).0).collect()
+        out.series
+            .iter()
+            .filter(|s| s.label == label)
+            .map(|s| replicate_mean(&s.rows, &out.steps, width, col, warmup).0)
+            .collect()
     };
     for entry in scenario.entries.iter().filter(|e| &e.label != base) {
         for (col, name) in names.iter().enumerate() {
@@ -221,7 +226,11 @@ pub fn scenario_comparison_csv(a: &Plan, ra: &RunOutput, b: &Plan, rb: &RunOutpu
     let means = |sc: &Plan, out: &RunOutput, label: &str, col: usize| -> Vec<f64> {
         let width = out.layout.width();
         let warmup = sc.run.warmup as usize;
-        out.series.iter().filter(|s| s.label == label).map(|s| replicate_mean(&s.rows, width, col, warmup).0).collect()
+        out.series
+            .iter()
+            .filter(|s| s.label == label)
+            .map(|s| replicate_mean(&s.rows, &out.steps, width, col, warmup).0)
+            .collect()
     };
     for entry in a.entries.iter().filter(|e| b.entry(&e.label).is_some()) {
         for (col, name) in names.iter().enumerate() {

@@ -18,6 +18,34 @@ pub struct OutputConfig {
     pub snapshots: Option<Vec<u64>>,
     /// How many replicates' agents the snapshots include (0 = all).
     pub snapshot_replicates: u64,
+    /// Record the metrics every this many steps (1 = every step; step 0 and the last step are
+    /// always recorded). Left out of a resolved scenario at its default, so the files and the
+    /// scenario hash of runs that do not set it stay as they were.
+    #[serde(skip_serializing_if = "is_every_step")]
+    pub record_every: u64,
+}
+
+fn is_every_step(n: &u64) -> bool {
+    *n == 1
+}
+
+impl OutputConfig {
+    /// Whether step `step` of a run of `steps` steps is recorded: step 0, every
+    /// `record_every`-th step, and the last.
+    pub fn records(&self, step: u64, steps: u64) -> bool {
+        step == steps || step.is_multiple_of(self.record_every.max(1))
+    }
+
+    /// How many steps of a run of `steps` steps are recorded (without listing them).
+    pub fn recorded_count(&self, steps: u64) -> u64 {
+        let every = self.record_every.max(1);
+        steps / every + 1 + u64::from(!steps.is_multiple_of(every))
+    }
+
+    /// The recorded steps of a run of `steps` steps, ascending.
+    pub fn recorded_steps(&self, steps: u64) -> Vec<u64> {
+        (0..=steps).filter(|&t| self.records(t, steps)).collect()
+    }
 }
 
 impl Default for OutputConfig {
@@ -28,6 +56,7 @@ impl Default for OutputConfig {
             report: true,
             snapshots: None,
             snapshot_replicates: 1,
+            record_every: 1,
         }
     }
 }

@@ -264,6 +264,9 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
     }
 
     let out = &f.output;
+    if out.record_every == 0 {
+        return Err(InputError::at("output.record_every", "must be at least 1 (1 records every step)"));
+    }
     if o.out.is_none() {
         output_dir(&out.dir)?;
     }

@@ -186,7 +186,7 @@ impl Run {
     /// `agora run`'s.
     pub fn csv(&self) -> crate::error::Result<Vec<u8>> {
         let plan = &self.plan.plan;
-        let series = {
+        let series: Vec<Series> = {
             let st = self.shared.lock();
             plan.entries
                 .iter()
@@ -194,9 +194,11 @@ impl Run {
                 .map(|(e, rows)| Series { label: e.label.clone(), replicate: 0, rows: rows.clone() })
                 .collect()
         };
+        let recorded = series.iter().map(|s| s.rows.len() / plan.layout.width().max(1)).max().unwrap_or(0);
         tables::timeseries_csv(&RunOutput {
             layout: plan.layout.clone(),
             series,
+            steps: (0..recorded as u64).collect(),
             agent_steps: 0,
             replicates_done: vec![0],
         })

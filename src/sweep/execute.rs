@@ -227,11 +227,12 @@ pub(crate) fn record_of(point: &SweepPoint, rep: u64, series: &[Series], seconds
     let width = plan.layout.width();
     let names = plan.layout.names();
     let warmup = plan.run.warmup as usize;
+    let steps = plan.output.recorded_steps(plan.run.steps);
     let mut means = std::collections::BTreeMap::new();
     for s in series.iter().filter(|s| s.replicate == rep) {
         let mut m = std::collections::BTreeMap::new();
         for (col, name) in names.iter().enumerate() {
-            let (x, _) = replicate_mean(&s.rows, width, col, warmup);
+            let (x, _) = replicate_mean(&s.rows, &steps, width, col, warmup);
             if x.is_finite() {
                 m.insert(name.clone(), x);
             }

@@ -15,6 +15,7 @@ mod mutual_credit;
 mod options;
 mod plots;
 mod random_scenarios;
+mod record_every;
 mod registry;
 mod reliability;
 mod report_browser;

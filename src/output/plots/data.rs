@@ -20,21 +20,24 @@ pub struct StepBand {
     pub high: f64,
 }
 
-/// One regime's rows of `timeseries.csv`, as a dense (replicate, step, column) array.
+/// One regime's rows of `timeseries.csv`, as a dense (replicate, recorded step, column) array.
 #[derive(Debug, Clone)]
 pub struct RegimeSeries {
     /// The entry label (`market`, `market:saving`, ...).
     pub label: String,
     /// Replicate numbers present, ascending.
     pub replicates: Vec<u64>,
-    /// Steps per replicate (the largest step plus one).
+    /// Recorded steps per replicate (every step, or those `[output] record_every` keeps).
     pub steps: usize,
+    /// The step of each recorded position, ascending.
+    pub step_at: Vec<u64>,
     width: usize,
     values: Vec<f64>,
 }
 
 impl RegimeSeries {
-    /// The value of column `col` at `step` of the `r`-th replicate present (`NaN` if empty).
+    /// The value of column `col` at recorded position `step` (step [`RegimeSeries::step_at`])
+    /// of the `r`-th replicate present (`NaN` if empty).
     pub fn value(&self, r: usize, step: usize, col: usize) -> f64 {
         self.values[(r * self.steps + step) * self.width + col]
     }
@@ -287,19 +290,34 @@ fn read_timeseries(path: &Path, entries: &mut Vec<String>) -> Result<TimeSeries>
             continue;
         }
         let replicates: Vec<u64> = list.iter().map(|r| r.0).collect::<BTreeSet<_>>().into_iter().collect();
-        let steps = list.iter().map(|r| r.1).max().unwrap_or(0) as usize + 1;
-        // Steps are consecutive from 0; a wild step number is a broken file, not a reason to
-        // allocate gigabytes.
+        // The recorded steps (every step, or every `record_every`-th): the union over replicates,
+        // so the array below is never larger than about the file.
+        let step_at: Vec<u64> = list.iter().map(|r| r.1).collect::<BTreeSet<_>>().into_iter().collect();
+        let steps = step_at.len();
+        // Recorded steps are 0, N, 2N, ... and the last; a wild step number is a broken file,
+        // not a reason to draw a chart gigabytes wide.
+        let gap = step_at.get(1).map_or(1, |s| s - step_at[0]);
+        let even = step_at[0] == 0
+            && step_at.windows(2).enumerate().all(|(k, w)| {
+                let d = w[1] - w[0];
+                d == gap || (k + 2 == steps && d < gap)
+            });
+        if !even {
+            let name = &entries[e];
+            let why = "nor every `record_every`-th step and the last";
+            return Err(input(path, format!("the steps of `{name}` are not consecutive from 0, {why}")));
+        }
         if steps.saturating_mul(replicates.len()) > 2 * list.len() + 16 {
-            return Err(input(path, format!("the steps of `{}` are not consecutive from 0", entries[e])));
+            return Err(input(path, format!("the replicates of `{}` record different steps", entries[e])));
         }
         let mut values = vec![f64::NAN; replicates.len() * steps * width];
         for &(rep, step, start) in list {
             let r = replicates.binary_search(&rep).unwrap_or(0);
-            let at = (r * steps + step as usize) * width;
+            let t = step_at.binary_search(&step).unwrap_or(0);
+            let at = (r * steps + t) * width;
             values[at..at + width].copy_from_slice(&flat[start..start + width]);
         }
-        regimes.push(RegimeSeries { label: entries[e].clone(), replicates, steps, width, values });
+        regimes.push(RegimeSeries { label: entries[e].clone(), replicates, steps, step_at, width, values });
     }
     Ok(TimeSeries { columns, regimes })
 }

@@ -31,7 +31,7 @@ where
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut max_step = 1usize;
     for (_, r, band) in &bands {
-        max_step = max_step.max(r.steps.saturating_sub(1));
+        max_step = max_step.max(r.step_at.last().copied().unwrap_or(0) as usize);
         for b in band {
             for v in [b.mean, b.low, b.high] {
                 if v.is_finite() {
@@ -62,21 +62,23 @@ where
         .x_label_formatter(&tick)
         .y_label_formatter(&tick)
         .draw()?;
-    for (c, _, band) in &bands {
+    for (c, r, band) in &bands {
         let colour = regime_colour(*c);
+        let x = |t: usize| r.step_at[t] as f64;
         for (s, e) in runs(band.len(), |t| band[t].low.is_finite() && band[t].high.is_finite()) {
-            let mut pts: Vec<(f64, f64)> = (s..e).map(|t| (t as f64, band[t].high)).collect();
-            pts.extend((s..e).rev().map(|t| (t as f64, band[t].low)));
+            let mut pts: Vec<(f64, f64)> = (s..e).map(|t| (x(t), band[t].high)).collect();
+            pts.extend((s..e).rev().map(|t| (x(t), band[t].low)));
             ctx.draw_series(std::iter::once(Polygon::new(pts, colour.mix(0.18).filled())))?;
         }
     }
-    for (c, _, band) in &bands {
+    for (c, r, band) in &bands {
         let colour = regime_colour(*c);
+        let x = |t: usize| r.step_at[t] as f64;
         for (s, e) in runs(band.len(), |t| band[t].mean.is_finite()) {
             if e - s == 1 {
-                ctx.draw_series(std::iter::once(Circle::new((s as f64, band[s].mean), 3, colour.filled())))?;
+                ctx.draw_series(std::iter::once(Circle::new((x(s), band[s].mean), 3, colour.filled())))?;
             } else {
-                ctx.draw_series(LineSeries::new((s..e).map(|t| (t as f64, band[t].mean)), colour.stroke_width(2)))?;
+                ctx.draw_series(LineSeries::new((s..e).map(|t| (x(t), band[t].mean)), colour.stroke_width(2)))?;
             }
         }
     }

@@ -11,8 +11,10 @@
 //! 3. a recipient offered more than it needs accepts the same share of every offer;
 //! 4. goods move. They are moved, never created: the giver loses what the recipient gains.
 //!
-//! Offers sit in a buffer beside the network's links; a recipient reads the offers made to it
-//! through the reverse link, so giving and receiving both run in parallel over agents.
+//! Offers are sparse: each chunk of givers lists the offers it makes (most agents make none on
+//! most links), in giver order and, per giver, in link order; the lists are then grouped by
+//! recipient (a stable counting sort), so giving and receiving both run in parallel over agents
+//! and add in the order the network's rows would give, without a pass over every link.
 
 mod config;
 mod donation;
@@ -23,7 +25,7 @@ use super::pairing::Pairing;
 use super::{Ctx, Regime, RegimeInfo};
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::rng::{unit_f64, CHUNK};
-use crate::world::network::{reverse_links, scale_u32, Network};
+use crate::world::network::{scale_u32, Network};
 use crate::world::{Strategy, World};
 use rand::Rng;
 use rayon::prelude::*;
@@ -102,14 +104,26 @@ struct StrangerOffer {
     amount: f32,
 }
 
+/// An offer along a stored link.
+#[derive(Debug, Clone, Copy)]
+struct LinkOffer {
+    giver: u32,
+    recipient: u32,
+    amount: f32,
+}
+
 /// The gift regime's state.
 #[derive(Debug, Clone)]
 pub struct Gift {
     cfg: GiftConfig,
-    /// For link `e` from `i` to `j`, the position of the link from `j` to `i`.
-    reverse: Vec<u32>,
-    /// Offer along each link for the good being given.
-    offer: Vec<f32>,
+    /// Offers along links for the good being given, one list per chunk of givers (in giver
+    /// order, each giver's in link order).
+    offers: Vec<Vec<LinkOffer>>,
+    /// The same offers grouped by recipient: recipient `j`'s are
+    /// `received[received_start[j]..received_start[j + 1]]`, as (giver, amount) in giver order.
+    received_start: Vec<u32>,
+    received_next: Vec<u32>,
+    received: Vec<(u32, f32)>,
     strangers: Vec<StrangerOffer>,
     need: Vec<f64>,
     /// Offers received, then the share of them accepted.
@@ -128,8 +142,10 @@ impl Gift {
     pub fn new(cfg: &GiftConfig) -> Gift {
         Gift {
             cfg: cfg.clone(),
-            reverse: Vec::new(),
-            offer: Vec::new(),
+            offers: Vec::new(),
+            received_start: Vec::new(),
+            received_next: Vec::new(),
+            received: Vec::new(),
             strangers: Vec::new(),
             need: Vec::new(),
             accept: Vec::new(),
@@ -160,34 +176,21 @@ impl Gift {
             *n = if a.member[i] == slot { (need_g - a.stock[i * goods + g]).max(0.0) } else { 0.0 };
         });
         // 2. Offers, decided in parallel by givers over their own links.
-        let mut offer_buf = std::mem::take(&mut self.offer);
-        let mut offer_chunks: Vec<&mut [f32]> = Vec::new();
-        {
-            let mut rest: &mut [f32] = &mut offer_buf;
-            let mut start = 0usize;
-            for c in 0..world.len().div_ceil(CHUNK) {
-                let end = net.row(((c + 1) * CHUNK).min(world.len()) - 1).end;
-                let (head, tail) = rest.split_at_mut(end - start);
-                offer_chunks.push(head);
-                rest = tail;
-                start = end;
-            }
-        }
+        let mut lists = std::mem::take(&mut self.offers);
+        lists.resize_with(world.len().div_ceil(CHUNK), Vec::new);
         let this = &*self;
-        let chunk_results: Vec<(Vec<StrangerOffer>, Vec<u8>)> = offer_chunks
-            .into_par_iter()
+        let chunk_results: Vec<(Vec<StrangerOffer>, Vec<u8>)> = lists
+            .par_iter_mut()
             .enumerate()
             .map(|(c, offers)| {
+                offers.clear();
                 let mut rng = ctx.rng(Stream::Giving as u8, (round * goods + g) as u32, c);
-                let base_edge = net.row(c * CHUNK).start;
                 let mut strangers = Vec::new();
                 let lo = c * CHUNK;
                 let hi = ((c + 1) * CHUNK).min(a.len());
                 let mut acts = vec![0u8; hi - lo];
                 let mut candidates: Vec<(f64, u32, usize)> = Vec::new();
                 for i in lo..hi {
-                    let row = net.row(i);
-                    offers[row.start - base_edge..row.end - base_edge].fill(0.0);
                     if a.member[i] != slot {
                         continue;
                     }
@@ -204,7 +207,8 @@ impl Gift {
                                         candidates: &mut Vec<(f64, u32, usize)>,
                                         rng: &mut rand_chacha::ChaCha8Rng| {
                         let ju = j as usize;
-                        if a.member[ju] != slot || this.need[ju] <= 0.0 {
+                        // Non-members have no shortfall (step 1), so one read tells both.
+                        if this.need[ju] <= 0.0 {
                             return;
                         }
                         let good = a.reputation[ju] >= GOOD_STANDING;
@@ -234,8 +238,8 @@ impl Gift {
                             }
                         }
                     } else {
-                        for (e, &j) in row.clone().zip(net.neighbours(i)) {
-                            consider(j, e - base_edge, &mut candidates, &mut rng);
+                        for &j in net.neighbours(i) {
+                            consider(j, 0, &mut candidates, &mut rng);
                         }
                         if this.cfg.strangers > 0.0 && unit_f64(rng.next_u64()) < this.cfg.strangers {
                             let k = scale_u32(rng.next_u32(), a.len()) as u32;
@@ -255,6 +259,7 @@ impl Gift {
                     candidates.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
                     let mut left = surplus;
                     let mut gave = false;
+                    let first = offers.len();
                     for &(_, j, link) in candidates.iter() {
                         if left <= 0.0 {
                             break;
@@ -268,16 +273,17 @@ impl Gift {
                         if link == usize::MAX {
                             strangers.push(StrangerOffer { giver: i as u32, recipient: j, amount });
                         } else {
-                            offers[link] = amount;
+                            offers.push(LinkOffer { giver: i as u32, recipient: j, amount });
                         }
                     }
+                    // Link order (rows are sorted and free of duplicates), as the sums below need.
+                    offers[first..].sort_unstable_by_key(|o| o.recipient);
                     acts[i - lo] =
                         (gave as u8 * GAVE) | ((snubbed && left > 0.0) as u8 * REFUSED) | (chance as u8 * CHANCE);
                 }
                 (strangers, acts)
             })
             .collect();
-        self.offer = offer_buf;
         self.strangers.clear();
         for (c, (s, acts)) in chunk_results.into_iter().enumerate() {
             self.strangers.extend(s);
@@ -285,12 +291,32 @@ impl Gift {
                 self.acts[c * CHUNK + k] |= f;
             }
         }
-        // 3. What each recipient was offered, then the share it accepts.
-        let (offer, reverse) = (&self.offer, &self.reverse);
+        // 3. The offers grouped by recipient (stable: giver order, which is the order of the
+        // recipient's row), what each recipient was offered, then the share it accepts.
+        let n = world.len();
+        let start = &mut self.received_start;
+        start.clear();
+        start.resize(n + 1, 0);
+        for o in lists.iter().flatten() {
+            start[o.recipient as usize + 1] += 1;
+        }
+        for j in 0..n {
+            start[j + 1] += start[j];
+        }
+        self.received.resize(start[n] as usize, (0, 0.0));
+        self.received_next.clear();
+        self.received_next.extend_from_slice(&start[..n]);
+        for o in lists.iter().flatten() {
+            let at = &mut self.received_next[o.recipient as usize];
+            self.received[*at as usize] = (o.giver, o.amount);
+            *at += 1;
+        }
+        let (start, received) = (&self.received_start, &self.received);
         let need = &self.need;
         self.accept.par_iter_mut().enumerate().for_each(|(j, acc)| {
             // Agents without a shortfall accept nothing, whatever they are offered.
-            *acc = if need[j] > 0.0 { net.row(j).map(|e| offer[reverse[e] as usize] as f64).sum() } else { 0.0 };
+            let offered = &received[start[j] as usize..start[j + 1] as usize];
+            *acc = if need[j] > 0.0 { offered.iter().fold(0.0, |s, &(_, o)| s + o as f64) } else { 0.0 };
         });
         for s in &self.strangers {
             self.accept[s.recipient as usize] += s.amount as f64;
@@ -304,19 +330,18 @@ impl Gift {
         let given: Vec<(u64, f64)> = a
             .stock
             .par_chunks_mut(CHUNK * goods)
+            .zip(lists.par_iter())
             .enumerate()
-            .map(|(c, stock)| {
+            .map(|(c, (stock, offers))| {
                 let (mut gifts, mut volume) = (0u64, 0.0);
-                for k in 0..stock.len() / goods {
-                    let i = c * CHUNK + k;
-                    // Only agents with a surplus made offers (stocks have not moved since).
-                    if stock[k * goods + g] - surplus_above <= 0.0 {
-                        continue;
-                    }
+                // Each giver's offers are consecutive, in link order.
+                for by_giver in offers.chunk_by(|x, y| x.giver == y.giver) {
+                    let k = by_giver[0].giver as usize - c * CHUNK;
                     let mut out = 0.0;
-                    for (e, &j) in net.row(i).zip(net.neighbours(i)) {
-                        if offer[e] > 0.0 && accept[j as usize] > 0.0 {
-                            out += offer[e] as f64 * accept[j as usize];
+                    for o in by_giver {
+                        let share = accept[o.recipient as usize];
+                        if share > 0.0 {
+                            out += o.amount as f64 * share;
                             gifts += 1;
                         }
                     }
@@ -342,8 +367,7 @@ impl Gift {
                         continue;
                     }
                     let mut inflow = 0.0;
-                    for (e, &i) in net.row(j).zip(net.neighbours(j)) {
-                        let o = offer[reverse[e] as usize];
+                    for &(i, o) in &received[start[j] as usize..start[j + 1] as usize] {
                         if o > 0.0 && accept[j] > 0.0 {
                             inflow += o as f64 * accept[j];
                             if remember {
@@ -355,6 +379,7 @@ impl Gift {
                     stock[k * goods + g] += inflow;
                 }
             });
+        self.offers = lists;
         let (mut gifts, mut volume) = given.iter().fold((0u64, 0.0), |acc, x| (acc.0 + x.0, acc.1 + x.1));
         // Strangers' gifts, in a fixed order.
         for s in &self.strangers {
@@ -459,8 +484,6 @@ impl Regime for Gift {
         self.acts = vec![0; n];
         match self.cfg.model {
             GiftModel::Network => {
-                self.reverse = reverse_links(&world.network);
-                self.offer = vec![0.0; world.network.targets().len()];
                 self.need = vec![0.0; n];
                 self.accept = vec![0.0; n];
                 // At least one slot per agent, so donor rows line up with agents even without memory.
