@@ -462,6 +462,12 @@ fn serve(scenario: Option<PathBuf>, port: u16, host: &str) -> Result<()> {
         agora::serve::Options { scenario: scenario.clone(), host, port, limits: agora::serve::Limits::default() };
     let server = agora::serve::Server::bind(&options)?;
     let plan = server.plan();
+    if plan.output.record_every != 1 {
+        eprintln!(
+            "warning: {}: key `output.record_every` acts on nothing here: the classroom page streams and records every step",
+            scenario.display()
+        );
+    }
     eprintln!(
         "serving {} ({}: {}); press Ctrl-C to stop",
         scenario.display(),

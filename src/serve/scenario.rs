@@ -181,8 +181,10 @@ impl Served {
             fit_warmup(&mut doc);
         }
         // Snapshots are written by `agora run` only; the default (the last step) always fits.
+        // The page streams every step, so the run it offers for download records every step.
         if let Some(out) = doc.get_mut("output").and_then(|o| o.as_table_mut()) {
             out.remove("snapshots");
+            out.remove("record_every");
         }
         let text = toml::to_string(&doc).map_err(|e| Refusal { message: format!("internal: {e}"), key: None })?;
         let plan = plan::parse(&text, None, &Overrides::default()).map_err(|e| refusal(e, posted))?;
@@ -584,6 +586,20 @@ mod tests {
         }
         let e = s.plan_run(&posted(&[("population.network.kind", json!("torus"))]), 1).unwrap_err();
         assert!(e.message.contains("small_world"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_served_file_that_records_every_fifth_step_gives_runs_that_record_every_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sparse.toml");
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/showcase.toml")).unwrap();
+        std::fs::write(&path, text.replacen("[output]", "[output]\nrecord_every = 5", 1)).unwrap();
+        let s = Served::load(&path, Limits::default()).unwrap();
+        assert_eq!(s.plan.output.record_every, 5);
+        let run = s.plan_run(&[], 3).unwrap();
+        assert_eq!(run.plan.output.record_every, 1, "the page streams every step");
+        let again = plan::parse(&s.toml_of(&run, "x", 12).unwrap(), None, &Overrides::default()).unwrap();
+        assert_eq!(again.output.record_every, 1, "the download records what the page showed");
     }
 
     #[test]
