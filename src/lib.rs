@@ -14,6 +14,7 @@ pub mod adapt;
 pub mod check;
 pub mod engine;
 pub mod error;
+pub mod library;
 pub mod metrics;
 pub mod money;
 pub mod output;
