@@ -290,6 +290,7 @@ impl<'a> Sim<'a> {
         self.depart(step, &leaving);
         for k in 0..self.slots.len() {
             let s = &mut self.slots[k];
+            policy::money_loss(&mut self.world, k as u8, s.traits.money, &self.shocks, &mut s.treasury, step);
             let view = view_of(k, &s.traits, s.regime.as_ref());
             s.report = policy::tax_and_transfer(&mut self.world, view, &s.policy, &mut s.treasury, step);
             let ctx = Ctx { slot: k as u8, step, streams: self.streams };
@@ -372,6 +373,9 @@ impl<'a> Sim<'a> {
         let mut accounts = self.slots[slot].regime.accounts();
         if self.slots[slot].treasury.money != 0 {
             accounts.push(("treasury", self.slots[slot].treasury.money));
+        }
+        if self.slots[slot].treasury.lost != 0 {
+            accounts.push(("lost_to_shock", self.slots[slot].treasury.lost));
         }
         accounts
     }
