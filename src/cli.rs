@@ -3,7 +3,7 @@
 
 use agora::error::{Error, InputError, Result};
 use agora::plan::{self, Plan};
-use agora::scenario::{self, Overrides};
+use agora::scenario::Overrides;
 use agora::sweep::{estimate, slurm as jobs, Sweep, SweepOptions, SweepProgress};
 use agora::{regimes, RunOptions};
 use clap::{Args, Parser, Subcommand};
@@ -131,8 +131,14 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// List the bundled scenarios and the regimes.
+    /// List the bundled scenarios (each with the question it answers) and the regimes.
     List,
+    /// Write `<NAME>.toml`, a commented starter scenario that validates and runs (never
+    /// overwrites a file).
+    New {
+        /// The scenario's name (letters, digits, `_`, `-`).
+        name: String,
+    },
     /// Run the validation suite: each case of scenarios/validation/ against its published number.
     Check(CheckArgs),
     /// Redraw the plots and report of a finished run from its CSV files.
@@ -345,6 +351,11 @@ pub fn run() -> Result<()> {
         }
         Command::List => {
             list();
+            Ok(())
+        }
+        Command::New { name } => {
+            let path = agora::library::write_starter(&name)?;
+            eprintln!("wrote {}; check it with `agora validate {0}`, run it with `agora run {0}`", path.display());
             Ok(())
         }
         Command::Compare { first, second, overrides, quiet } => compare(&first, &second, &overrides, quiet),
@@ -722,16 +733,10 @@ fn print_headline(dir: &Path) -> Result<()> {
 }
 
 fn list() {
-    let root = if Path::new("scenarios").is_dir() {
-        PathBuf::from("scenarios")
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
-    };
-    println!("Bundled scenarios ({}):", root.display());
-    for (path, name, description) in scenario::bundled(&root) {
-        let first = description.split(". ").next().unwrap_or("").trim_end_matches('.');
-        let shown = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
-        println!("  {shown:<32} {name:<20} {first}");
+    println!("Bundled scenarios (scenarios/; `sweep` ones run with `agora sweep`):");
+    for b in agora::library::bundled() {
+        let how = if b.sweep { "sweep" } else { "run" };
+        println!("  {:<28} {how:<5}  {}", b.file, b.question);
     }
     println!("\nRegimes:");
     for r in regimes::REGIMES {

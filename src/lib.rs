@@ -15,6 +15,7 @@ pub mod bench;
 pub mod check;
 pub mod engine;
 pub mod error;
+pub mod library;
 pub mod metrics;
 pub mod money;
 pub mod output;

@@ -27,6 +27,9 @@ pub struct Treasury {
     pub goods: Vec<f64>,
     /// Money (or credit) held, in money units.
     pub money: i64,
+    /// Money (or credit) taken out of circulation by `money_loss` shocks, in money units: an
+    /// account that keeps the books balanced, never spent.
+    pub lost: i64,
     shares: Vec<i64>,
     weights: Vec<f64>,
 }
@@ -63,7 +66,8 @@ pub fn shocks(world: &mut World, shocks: &[Shock], streams: &Streams, step: u64)
         }
         match *s {
             Shock::ResourceCrash { size, .. } => world.resource.stock *= 1.0 - size,
-            Shock::Productivity { .. } => {}
+            // Productivity acts in production; a money loss per regime, in `money_loss`.
+            Shock::Productivity { .. } | Shock::MoneyLoss { .. } => {}
             Shock::Exodus { share, .. } => {
                 let member = &world.agents.member;
                 let drawn: Vec<Vec<u32>> = member
@@ -87,6 +91,42 @@ pub fn shocks(world: &mut World, shocks: &[Shock], streams: &Streams, step: u64)
     leaving.sort_unstable();
     leaving.dedup();
     leaving
+}
+
+/// Applies the `money_loss` shocks that strike at `step` to the members of `slot`: each loses
+/// the floor of `size` times its positive money (market) or credit balance (mutual credit),
+/// booked to the treasury's `lost` account, so market money plus accounts stays constant and
+/// balances plus accounts sum to zero. Debts are untouched. Nothing happens without money.
+pub fn money_loss(world: &mut World, slot: u8, money: MoneyKind, shocks: &[Shock], treasury: &mut Treasury, step: u64) {
+    for s in shocks {
+        let Shock::MoneyLoss { step: at, size } = *s else { continue };
+        if at != step {
+            continue;
+        }
+        let a = &mut world.agents;
+        let column = match money {
+            MoneyKind::Money => &mut a.money,
+            MoneyKind::Balance => &mut a.balance,
+            MoneyKind::None => return,
+        };
+        let lost: i64 = (column.par_chunks_mut(CHUNK), a.member.par_chunks(CHUNK))
+            .into_par_iter()
+            .map(|(held, member)| {
+                let mut got = 0i64;
+                for (h, &m) in held.iter_mut().zip(member) {
+                    if m == slot && *h > 0 {
+                        let loss = (size * *h as f64).floor() as i64;
+                        *h -= loss;
+                        got += loss;
+                    }
+                }
+                got
+            })
+            .collect::<Vec<i64>>()
+            .into_iter()
+            .sum();
+        treasury.lost += lost;
+    }
 }
 
 /// What the policy phase did in one regime this step: in units of goods for a basic income in

@@ -309,8 +309,10 @@ impl<'a> Sim<'a> {
         let leaving = phases::destitute_leavers(&self.world, &self.kinds);
         self.depart(step, &leaving);
         for k in 0..self.slots.len() {
+            let s = &mut self.slots[k];
+            policy::money_loss(&mut self.world, k as u8, s.traits.money, &self.shocks, &mut s.treasury, step);
             let ctx = Ctx { slot: k as u8, step, streams: self.streams };
-            self.slots[k].regime.policy(&mut self.world, &ctx);
+            s.regime.policy(&mut self.world, &ctx);
         }
         // Phase 7: imitation, and migration between regimes.
         adapt::imitate(&mut self.world, &self.adapt, &self.streams, step, &mut self.next_strategy);
@@ -391,6 +393,9 @@ impl<'a> Sim<'a> {
         let mut accounts = self.slots[slot].regime.accounts();
         if self.slots[slot].treasury.money != 0 {
             accounts.push(("treasury", self.slots[slot].treasury.money));
+        }
+        if self.slots[slot].treasury.lost != 0 {
+            accounts.push(("lost_to_shock", self.slots[slot].treasury.lost));
         }
         accounts
     }

@@ -102,6 +102,9 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
             warn(key("basic_income.in"), "chooses money for a basic income and tax that are both 0".into());
         }
         if e.traits.money == MoneyKind::None {
+            if p.shocks.iter().any(|s| matches!(s, scenario::Shock::MoneyLoss { .. })) {
+                warn(key("shocks"), format!("holds a money_loss shock, and `{}` has no money", e.label));
+            }
             if p.demurrage > 0.0 {
                 warn(key("demurrage"), format!("charges money, and `{}` has none", e.label));
             }

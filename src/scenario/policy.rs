@@ -85,13 +85,26 @@ pub enum Shock {
         /// Share of present agents leaving.
         share: f64,
     },
+    /// A sudden loss of money (a bank failure, a deposit freeze): every member of a regime with
+    /// money loses a share `size` of its market money, or of its positive mutual-credit
+    /// balance. The money lost is booked to the regime's `lost_to_shock` account, so the
+    /// books still balance (market money conserved, credit summing to zero).
+    MoneyLoss {
+        /// The step.
+        step: u64,
+        /// Share of each holding lost.
+        size: f64,
+    },
 }
 
 impl Shock {
     /// The step the shock strikes.
     pub fn step(&self) -> u64 {
         match *self {
-            Shock::ResourceCrash { step, .. } | Shock::Productivity { step, .. } | Shock::Exodus { step, .. } => step,
+            Shock::ResourceCrash { step, .. }
+            | Shock::Productivity { step, .. }
+            | Shock::Exodus { step, .. }
+            | Shock::MoneyLoss { step, .. } => step,
         }
     }
 }
@@ -109,7 +122,7 @@ pub struct PolicyConfig {
     pub demurrage: f64,
     /// Shocks: `{ step = 100, kind = "resource_crash", size = 0.5 }`,
     /// `{ step = 50, kind = "productivity", size = 0.3, duration = 20 }`,
-    /// `{ step = 150, kind = "exodus", share = 0.1 }`.
+    /// `{ step = 150, kind = "exodus", share = 0.1 }`, `{ step = 100, kind = "money_loss", size = 0.5 }`.
     pub shocks: Vec<Shock>,
 }
 

@@ -251,9 +251,9 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
             ));
         }
         match *s {
-            super::Shock::ResourceCrash { size, .. } | super::Shock::Productivity { size, .. } => {
-                share(&format!("{key}.size"), size)?
-            }
+            super::Shock::ResourceCrash { size, .. }
+            | super::Shock::Productivity { size, .. }
+            | super::Shock::MoneyLoss { size, .. } => share(&format!("{key}.size"), size)?,
             super::Shock::Exodus { share: x, .. } => share(&format!("{key}.share"), x)?,
         }
     }

@@ -9,6 +9,7 @@ mod commons;
 mod compare;
 mod defects;
 mod gift;
+mod library;
 mod market;
 mod mechanisms;
 mod mutual_credit;
