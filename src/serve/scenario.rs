@@ -592,7 +592,8 @@ mod tests {
     fn a_served_file_that_records_every_fifth_step_gives_runs_that_record_every_step() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sparse.toml");
-        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/showcase.toml")).unwrap();
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/showcase.toml")).unwrap();
         std::fs::write(&path, text.replacen("[output]", "[output]\nrecord_every = 5", 1)).unwrap();
         let s = Served::load(&path, Limits::default()).unwrap();
         assert_eq!(s.plan.output.record_every, 5);
