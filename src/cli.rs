@@ -271,6 +271,12 @@ impl OverrideArgs {
 /// Parses the command line and carries it out.
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
+    // The commands that only print (`list`, `validate`) end quietly when their reader goes away
+    // (`agora list | head`), as Unix tools do, instead of panicking in println!. The others
+    // keep Rust's default, so that a closed pipe never kills a run before its files are whole.
+    if matches!(cli.command, Command::List | Command::Validate { .. }) {
+        sigpipe::reset();
+    }
     match cli.command {
         Command::Run { scenario, overrides, dry_run, quiet } => {
             if dry_run {

@@ -159,6 +159,19 @@ fn list_names_bundled_scenarios_and_regimes() {
 }
 
 #[test]
+fn list_and_validate_end_quietly_when_the_reader_goes_away() {
+    let bin = env!("CARGO_BIN_EXE_agora");
+    let showcase = root().join("scenarios/showcase.toml");
+    for cmd in [format!("'{bin}' list | head -1"), format!("'{bin}' validate '{}' | head -1", showcase.display())] {
+        let out = std::process::Command::new("sh").arg("-c").arg(&cmd).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{cmd}: {err}");
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{cmd}: {err}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1, "{cmd}");
+    }
+}
+
+#[test]
 fn every_bundled_scenario_validates() {
     let mut n = 0;
     for (path, _, description) in agora::scenario::bundled(&root().join("scenarios")) {
