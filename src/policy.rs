@@ -103,29 +103,7 @@ pub fn money_loss(world: &mut World, slot: u8, money: MoneyKind, shocks: &[Shock
         if at != step {
             continue;
         }
-        let a = &mut world.agents;
-        let column = match money {
-            MoneyKind::Money => &mut a.money,
-            MoneyKind::Balance => &mut a.balance,
-            MoneyKind::None => return,
-        };
-        let lost: i64 = (column.par_chunks_mut(CHUNK), a.member.par_chunks(CHUNK))
-            .into_par_iter()
-            .map(|(held, member)| {
-                let mut got = 0i64;
-                for (h, &m) in held.iter_mut().zip(member) {
-                    if m == slot && *h > 0 {
-                        let loss = (size * *h as f64).floor() as i64;
-                        *h -= loss;
-                        got += loss;
-                    }
-                }
-                got
-            })
-            .collect::<Vec<i64>>()
-            .into_iter()
-            .sum();
-        treasury.lost += lost;
+        treasury.lost += take_share(world, slot, money, size);
     }
 }
 
@@ -144,29 +122,41 @@ pub struct PolicyReport {
     pub demurrage: f64,
 }
 
-/// Charges demurrage on the money (or positive credit balances) of the members of `slot` and
-/// pays it back to them in equal shares; returns the money units collected.
-fn demurrage(world: &mut World, slot: u8, money: MoneyKind, rate: f64, treasury: &mut Treasury, step: u64) -> i64 {
+/// Takes the floor of `share` times each positive holding (money, or credit balance) of the
+/// members of `slot`, and returns the money units taken (an integer sum: the same on any
+/// thread count). Debts are untouched.
+fn take_share(world: &mut World, slot: u8, money: MoneyKind, share: f64) -> i64 {
     let a = &mut world.agents;
     let column = match money {
         MoneyKind::Money => &mut a.money,
         MoneyKind::Balance => &mut a.balance,
         MoneyKind::None => return 0,
     };
-    let collected: i64 = (column.par_chunks_mut(CHUNK), a.member.par_chunks(CHUNK))
+    (column.par_chunks_mut(CHUNK), a.member.par_chunks(CHUNK))
         .into_par_iter()
         .map(|(held, member)| {
             let mut got = 0i64;
             for (h, &m) in held.iter_mut().zip(member) {
                 if m == slot && *h > 0 {
-                    let fee = (rate * *h as f64).floor() as i64;
-                    *h -= fee;
-                    got += fee;
+                    let part = (share * *h as f64).floor() as i64;
+                    *h -= part;
+                    got += part;
                 }
             }
             got
         })
-        .sum();
+        .sum()
+}
+
+/// Charges demurrage on the money (or positive credit balances) of the members of `slot` and
+/// pays it back to them in equal shares; returns the money units collected.
+fn demurrage(world: &mut World, slot: u8, money: MoneyKind, rate: f64, treasury: &mut Treasury, step: u64) -> i64 {
+    if money == MoneyKind::None {
+        return 0;
+    }
+    let collected = take_share(world, slot, money, rate);
+    let a = &mut world.agents;
+    let column = if money == MoneyKind::Money { &mut a.money } else { &mut a.balance };
     treasury.weights.clear();
     treasury.weights.extend(a.member.iter().map(|&m| if m == slot { 1.0 } else { 0.0 }));
     apportion(collected, &treasury.weights, (step as usize).wrapping_mul(104_729), &mut treasury.shares);

@@ -157,6 +157,34 @@ fn kill_scenario(dir: &Path) -> PathBuf {
     write(dir, "long.toml", &format!("{text}[sweep]\n\"policy.tax.rate\" = {{ from = 0.0, to = 0.38, steps = 20 }}\n"))
 }
 
+/// Starts `agora sweep file --out out` on one thread in the background, its stderr piped.
+fn start_sweep(file: &Path, out: &Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+        .arg("sweep")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(["--threads", "1", "-q"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the sweep into `out` has journalled `runs` runs; fails if it ends first or
+/// makes no progress for a minute.
+fn wait_for_runs(child: &mut std::process::Child, out: &Path, runs: usize) {
+    let started = std::time::Instant::now();
+    loop {
+        let n = journal_lines(out, "main.jsonl").len();
+        if n >= runs {
+            return;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended before it could be stopped ({n} runs)");
+        assert!(started.elapsed().as_secs() < 60, "the sweep made no progress");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
 #[test]
 fn a_sweep_killed_mid_run_resumes_to_the_same_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -166,24 +194,8 @@ fn a_sweep_killed_mid_run_resumes_to_the_same_files() {
     let total = journal_lines(&whole, "main.jsonl").len();
     assert_eq!(total, 40);
     let cut = dir.path().join("cut");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
-        .arg("sweep")
-        .arg(&file)
-        .arg("--out")
-        .arg(&cut)
-        .args(["--threads", "1", "-q"])
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    loop {
-        let n = journal_lines(&cut, "main.jsonl").len();
-        if n >= 6 {
-            break;
-        }
-        assert!(child.try_wait().unwrap().is_none(), "the sweep ended before it could be killed ({n} runs)");
-        assert!(started.elapsed().as_secs() < 60, "the sweep made no progress");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    let mut child = start_sweep(&file, &cut);
+    wait_for_runs(&mut child, &cut, 6);
     // SIGKILL: no chance to clean up.
     child.kill().unwrap();
     child.wait().unwrap();
@@ -205,19 +217,8 @@ fn sigint_and_sigterm_stop_a_sweep_cleanly_and_the_next_session_finishes_it() {
     sweep(&file, &whole, &["-q", "--threads", "2"]);
     for (sig, code) in [("INT", 130), ("TERM", 143)] {
         let cut = dir.path().join(format!("cut-{sig}"));
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
-            .arg("sweep")
-            .arg(&file)
-            .arg("--out")
-            .arg(&cut)
-            .args(["--threads", "1", "-q"])
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        while journal_lines(&cut, "main.jsonl").len() < 3 {
-            assert!(child.try_wait().unwrap().is_none(), "the sweep ended before it could be stopped");
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
+        let mut child = start_sweep(&file, &cut);
+        wait_for_runs(&mut child, &cut, 3);
         let kill = std::process::Command::new("kill").args(["-s", sig, &child.id().to_string()]).status().unwrap();
         assert!(kill.success());
         let output = child.wait_with_output().unwrap();
