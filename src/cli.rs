@@ -334,14 +334,7 @@ pub fn run() -> Result<()> {
         Command::Validate { scenario, overrides } => {
             let s = plan::load(&scenario, &overrides.overrides())?;
             warn(&s, false);
-            let run = overrides.options();
-            agora::guard_memory(&s, &run)?;
-            agora::output::guard_disk(
-                &s.output_dir,
-                agora::output::snapshot_bytes(&s),
-                run.max_disk,
-                s.path.as_deref(),
-            )?;
+            agora::guard_resources(&s, &overrides.options())?;
             print!("{}", s.resolved_toml);
             eprintln!(
                 "{}: valid; {} regime entr{}, {} agents x {} steps x {} replicates -> {}",

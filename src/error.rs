@@ -94,6 +94,15 @@ impl InputError {
         self.file = Some(file.into());
         self
     }
+
+    /// Names the scenario file the problem is in and, if the file reads, the line of the
+    /// problem's key in it (for errors found after parsing, from a plan's path).
+    pub fn at_key_in(mut self, file: &std::path::Path) -> Self {
+        if let (Some(key), Ok(text)) = (&self.key, std::fs::read_to_string(file)) {
+            self.position = crate::scenario::source::locate(&text, key);
+        }
+        self.in_file(file)
+    }
 }
 
 impl std::error::Error for InputError {}

@@ -105,13 +105,21 @@ impl Observer for RunObserver<'_, '_> {
 /// Refuses a run whose memory estimate passes `--max-memory` or the memory available.
 pub fn guard_memory(scenario: &Plan, options: &RunOptions) -> Result<()> {
     let threads = thread_count(scenario, options);
-    let (limit, source) = match (options.max_memory, engine::memory::available()) {
-        (Some(m), _) => (m, "--max-memory"),
-        (None, Some(a)) => (a, "the memory available (MemAvailable in /proc/meminfo)"),
-        (None, None) => return Ok(()),
-    };
+    let Some((limit, source)) = engine::memory::limit(options.max_memory) else { return Ok(()) };
     engine::memory::check(scenario, threads, limit, source)?;
     Ok(())
+}
+
+/// Refuses a run that would need more memory ([`guard_memory`]) or, for its agents'
+/// snapshots, more disk than it may have, before anything is allocated or written.
+pub fn guard_resources(scenario: &Plan, options: &RunOptions) -> Result<()> {
+    guard_memory(scenario, options)?;
+    output::guard_disk(
+        &scenario.output_dir,
+        output::snapshot_bytes(scenario),
+        options.max_disk,
+        scenario.path.as_deref(),
+    )
 }
 
 fn interrupted(options: &RunOptions, message: String) -> Error {
@@ -125,13 +133,7 @@ fn interrupted(options: &RunOptions, message: String) -> Error {
 /// `"complete": false` in `run.json` (beside a complete earlier result, as
 /// `<name>.interrupted`, rather than over it), and returns [`Error::Interrupted`].
 pub fn run_to_folder(scenario: &Plan, options: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunReport> {
-    guard_memory(scenario, options)?;
-    output::guard_disk(
-        &scenario.output_dir,
-        output::snapshot_bytes(scenario),
-        options.max_disk,
-        scenario.path.as_deref(),
-    )?;
+    guard_resources(scenario, options)?;
     let dir = OutputDir::create(&scenario.output_dir)?;
     let (mut report, out) = run_into(dir.path(), scenario, options, progress)?;
     if !out.complete(scenario) {

@@ -106,10 +106,7 @@ pub fn check(plan: &Plan, threads: usize, limit: u64, source: &str) -> Result<Me
         _ => "fewer agents (or fewer threads, which run fewer worlds at once); --max-memory sets the limit",
     });
     if let Some(path) = &plan.path {
-        err = err.in_file(path);
-        if let Ok(text) = std::fs::read_to_string(path) {
-            err.position = crate::scenario::source::locate(&text, key);
-        }
+        err = err.at_key_in(path);
     }
     Err(err)
 }
@@ -155,6 +152,16 @@ pub fn available() -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb.saturating_mul(1024))
+}
+
+/// The memory limit a run or sweep is held to, and where it came from: `max` (`--max-memory`)
+/// if given, else the memory available; `None` if neither is known.
+pub fn limit(max: Option<u64>) -> Option<(u64, &'static str)> {
+    match (max, available()) {
+        (Some(m), _) => Some((m, "--max-memory")),
+        (None, Some(a)) => Some((a, "the memory available (MemAvailable in /proc/meminfo)")),
+        (None, None) => None,
+    }
 }
 
 #[cfg(test)]

@@ -102,10 +102,7 @@ pub fn guard_disk(target: &Path, needed: u64, max_disk: Option<u64>, file: Optio
     )
     .help("fewer snapshot steps, `output.snapshot_replicates = 1`, fewer agents, or another disk with --out; --max-disk sets the limit");
     if let Some(path) = file {
-        err = err.in_file(path);
-        if let Ok(text) = std::fs::read_to_string(path) {
-            err.position = crate::scenario::source::locate(&text, "output.snapshots");
-        }
+        err = err.at_key_in(path);
     }
     Err(err.into())
 }

@@ -75,11 +75,7 @@ pub fn guard_resources(sweep: &Sweep, options: &SweepOptions, threads: usize) ->
 /// Refuses a sweep whose heaviest point, times the runs side by side, needs more memory than
 /// `--max-memory` or the memory available, naming the key that makes it heavy.
 fn guard_memory(sweep: &Sweep, options: &SweepOptions, workers: usize) -> Result<()> {
-    let (limit, source) = match (options.max_memory, engine::memory::available()) {
-        (Some(m), _) => (m, "--max-memory"),
-        (None, Some(a)) => (a, "the memory available (MemAvailable in /proc/meminfo)"),
-        (None, None) => return Ok(()),
-    };
+    let Some((limit, source)) = engine::memory::limit(options.max_memory) else { return Ok(()) };
     // One run holds one replicate (all of a point's replicates when their folders are kept).
     let heaviest = sweep
         .points
