@@ -13,6 +13,7 @@
 pub mod adapt;
 pub mod bench;
 pub mod check;
+pub mod disjoint;
 pub mod engine;
 pub mod error;
 pub mod library;

@@ -10,6 +10,7 @@
 //! The radix sort is written here because the radix crates measured were slower on this key
 //! type (radsort: 2x, single-threaded).
 
+use crate::disjoint::Disjoint;
 use crate::rng::CHUNK;
 use rayon::prelude::*;
 
@@ -51,20 +52,6 @@ fn value_of(k: u32) -> f32 {
 #[inline]
 fn digit(k: u32, pass: u32) -> usize {
     ((k >> (BITS * pass)) as usize) & (RADIX - 1)
-}
-
-/// A raw pointer that scatter tasks share; each task writes only positions no other task does.
-#[derive(Clone, Copy)]
-struct Shared(*mut u32);
-// SAFETY: the pointer is only used to write disjoint positions of one live buffer (below).
-unsafe impl Send for Shared {}
-unsafe impl Sync for Shared {}
-
-impl Shared {
-    /// The pointer (a method, so closures capture the `Send` wrapper, not its field).
-    fn get(self) -> *mut u32 {
-        self.0
-    }
 }
 
 impl SortBuffer {
@@ -155,7 +142,7 @@ impl SortBuffer {
                 })
                 .collect();
             let (src, dst) = if in_keys { (&self.keys, &mut self.tmp) } else { (&self.tmp, &mut self.keys) };
-            let out = Shared(dst[..m].as_mut_ptr());
+            let out = Disjoint::new(&mut dst[..m]);
             let counts = &self.counts;
             offsets.into_par_iter().enumerate().for_each(|(b, mut o)| {
                 let keys = &src[b * BLOCK..b * BLOCK + counts[b]];
@@ -163,7 +150,7 @@ impl SortBuffer {
                     let d = digit(k, pass);
                     // SAFETY: `o[d]` runs over this block's own range of digit `d`'s output
                     // positions, disjoint from every other block's and below `m`.
-                    unsafe { *out.get().add(o[d] as usize) = k };
+                    unsafe { out.write(o[d] as usize, k) };
                     o[d] += 1;
                 }
             });
@@ -175,52 +162,67 @@ impl SortBuffer {
 }
 
 /// The `q`-quantile by nearest rank of the values `value(i)`, `i` in `0..n`, that are `Some`
-/// (rounded to `f32`; `NaN` if there are none), without sorting: a parallel count of the top
-/// 12 bits of the keys finds the bin holding the wanted rank, and only that bin's values are
-/// gathered and selected from. Counts are integers and the gathered values come in index
-/// order, so the result is the same on any number of threads.
+/// (rounded to `f32`; `NaN` if there are none), without sorting or gathering: parallel counts
+/// of the keys' top 12 bits find the bin holding the wanted rank, then counts of the next 12
+/// bits of the keys in that bin, then of the last 8, narrow it to one key. Counts are
+/// integers, so the result is the same on any number of threads; no buffer grows with the
+/// number of values that share a bin (needs met often cluster on a few values).
 pub fn quantile_where(n: usize, q: f64, value: impl Fn(usize) -> Option<f64> + Sync) -> f64 {
-    const TOP: u32 = 12;
-    let counts: Vec<Vec<u32>> = (0..n.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|b| {
-            let mut h = vec![0u32; 1 << TOP];
-            for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-                if let Some(x) = value(i) {
-                    h[(key_of(x as f32) >> (32 - TOP)) as usize] += 1;
+    // (shift of the digit, its width): 12 + 12 + 8 bits.
+    const DIGITS: [(u32, u32); 3] = [(20, 12), (8, 12), (0, 8)];
+    let mut prefix = 0u32; // the key bits above the current digit, fixed so far
+    let mut rank = 0usize;
+    for (level, &(shift, width)) in DIGITS.iter().enumerate() {
+        let above = shift + width; // bits of the prefix start here
+        let hist = (0..n.div_ceil(BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                let mut h = vec![0u32; 1 << width];
+                for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
+                    if let Some(x) = value(i) {
+                        let k = key_of(x as f32);
+                        if above >= 32 || k >> above == prefix {
+                            h[((k >> shift) & ((1 << width) - 1)) as usize] += 1;
+                        }
+                    }
                 }
-            }
-            h
-        })
-        .collect();
-    let mut hist = vec![0usize; 1 << TOP];
-    for h in &counts {
-        for (t, &c) in hist.iter_mut().zip(h) {
-            *t += c as usize;
-        }
-    }
-    let m: usize = hist.iter().sum();
-    if m == 0 {
-        return f64::NAN;
-    }
-    // Nearest rank, counted from 0: the smallest value with at least q m values at or below.
-    let rank = ((q * m as f64).ceil().max(1.0) as usize).min(m) - 1;
-    let (mut bin, mut below) = (0usize, 0usize);
-    while below + hist[bin] <= rank {
-        below += hist[bin];
-        bin += 1;
-    }
-    let mut members: Vec<u32> = (0..n.div_ceil(BLOCK))
-        .into_par_iter()
-        .flat_map_iter(|b| {
-            (b * BLOCK..((b + 1) * BLOCK).min(n)).filter_map(|i| {
-                let k = key_of(value(i)? as f32);
-                ((k >> (32 - TOP)) as usize == bin).then_some(k)
+                h
             })
-        })
-        .collect();
-    let (_, k, _) = members.select_nth_unstable(rank - below);
-    value_of(*k) as f64
+            .reduce(
+                || vec![0u32; 1 << width],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
+        if level == 0 {
+            let m: usize = hist.iter().map(|&c| c as usize).sum();
+            if m == 0 {
+                return f64::NAN;
+            }
+            // Nearest rank, counted from 0: the smallest value with at least q m at or below.
+            rank = ((q * m as f64).ceil().max(1.0) as usize).min(m) - 1;
+        }
+        let (mut bin, mut below) = (0usize, 0usize);
+        while below + hist[bin] as usize <= rank {
+            below += hist[bin] as usize;
+            bin += 1;
+        }
+        rank -= below;
+        prefix = (prefix << width) | bin as u32;
+    }
+    value_of(prefix) as f64
+}
+
+/// Gini, Palma and Theil of one sorted set of values ([`Sorted::spread`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// Mean-difference Gini.
+    pub gini: f64,
+    /// Palma ratio.
+    pub palma: f64,
+    /// Theil T index.
+    pub theil: f64,
 }
 
 /// Values in ascending order, as produced by [`SortBuffer::sort`].
@@ -280,45 +282,61 @@ impl Sorted<'_> {
 
     /// Theil T index of the values (see [`theil`]), from their `f32` roundings.
     pub fn theil(&self) -> f64 {
-        let n = self.len();
-        if n == 0 || self.get(0) < 0.0 {
-            return f64::NAN;
-        }
-        let (total, _) = self.chunk_sums(|_, x| (x, 0.0));
-        if total <= 0.0 {
-            return f64::NAN;
-        }
-        let inv = n as f64 / total;
-        let (sum, _) = self.chunk_sums(|_, x| {
-            let r = x * inv;
-            (if r > 0.0 { r * fast_ln(r) } else { 0.0 }, 0.0)
-        });
-        sum / n as f64
+        self.spread().theil
     }
 
     /// Palma ratio: share held by the top 10% over the share held by the bottom 40%.
     /// `NaN` when the bottom 40% hold nothing (or less), where the ratio is undefined.
     pub fn palma(&self) -> f64 {
+        self.spread().palma
+    }
+
+    /// Gini, Palma and Theil together, from two passes over the values instead of five: the
+    /// first gathers the Gini's sums, the total and the Palma's shares, the second the Theil's
+    /// sum. Each sum runs over the same fixed chunks in the same order as it would alone, so
+    /// every statistic has the same bits as [`Sorted::gini`], [`Sorted::palma`] and
+    /// [`Sorted::theil`] computed one by one.
+    pub fn spread(&self) -> Spread {
         let n = self.len();
-        if n < 10 {
-            return f64::NAN;
-        }
-        let bottom_end = (0.4 * n as f64).floor() as usize;
-        let top_start = n - (0.1 * n as f64).floor() as usize;
-        let (bottom, top) = self.chunk_sums(|i, x| {
-            if i < bottom_end {
-                (x, 0.0)
-            } else if i >= top_start {
-                (0.0, x)
-            } else {
-                (0.0, 0.0)
-            }
-        });
-        if bottom <= 0.0 {
+        let nf = n as f64;
+        let bottom_end = (0.4 * nf).floor() as usize;
+        let top_start = n - (0.1 * nf).floor() as usize;
+        let parts: Vec<[f64; 4]> = self
+            .keys
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, keys)| {
+                keys.iter().enumerate().fold([0.0; 4], |s, (k, &key)| {
+                    let i = c * CHUNK + k;
+                    let x = value_of(key) as f64;
+                    let (w, a) = gini_terms(nf, i, x);
+                    let (b, t) = if i < bottom_end {
+                        (x, 0.0)
+                    } else if i >= top_start {
+                        (0.0, x)
+                    } else {
+                        (0.0, 0.0)
+                    };
+                    [s[0] + w, s[1] + a, s[2] + b, s[3] + t]
+                })
+            })
+            .collect();
+        let [weighted, absolute, bottom, top] =
+            parts.iter().fold([0.0; 4], |s, p| [s[0] + p[0], s[1] + p[1], s[2] + p[2], s[3] + p[3]]);
+        let gini = gini_from_sums(nf, weighted, absolute);
+        let palma = if n < 10 || bottom <= 0.0 { f64::NAN } else { top / bottom };
+        // With no negative value the total of absolute values is the total.
+        let theil = if n == 0 || self.get(0) < 0.0 || absolute <= 0.0 {
             f64::NAN
         } else {
-            top / bottom
-        }
+            let inv = nf / absolute;
+            let (sum, _) = self.chunk_sums(|_, x| {
+                let r = x * inv;
+                (if r > 0.0 { r * fast_ln(r) } else { 0.0 }, 0.0)
+            });
+            sum / nf
+        };
+        Spread { gini, palma, theil }
     }
 
     /// The `q`-quantile by nearest rank (the smallest value with at least `q n` values at or
@@ -559,6 +577,36 @@ mod tests {
         let s = SortBuffer::default().sort(v.iter().copied()).theil();
         assert!((s - theil(&v)).abs() < 1e-9, "{s} vs {}", theil(&v));
         assert!(SortBuffer::default().sort([1.0, -1.0, 2.0].into_iter()).theil().is_nan());
+    }
+
+    #[test]
+    fn spread_has_the_bits_of_each_statistic_alone() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for n in [3usize, 10, 4097, 200_003] {
+            let v: Vec<f64> = (0..n).map(|_| (rng.random::<f64>() * 7.0).powi(3)).collect();
+            let mut buf = SortBuffer::default();
+            let s = buf.sort(v.iter().copied());
+            let sp = s.spread();
+            assert_eq!(sp.gini.to_bits(), s.gini().to_bits(), "n={n}");
+            // Theil and Palma each as their own passes would compute them.
+            let (total, _) = s.chunk_sums(|_, x| (x, 0.0));
+            let inv = n as f64 / total;
+            let (sum, _) = s.chunk_sums(|_, x| {
+                let r = x * inv;
+                (if r > 0.0 { r * fast_ln(r) } else { 0.0 }, 0.0)
+            });
+            assert_eq!(sp.theil.to_bits(), (sum / n as f64).to_bits(), "n={n}");
+            assert!((sp.theil - theil(&v)).abs() < 1e-6, "n={n}");
+            let b = (0.4 * n as f64).floor() as usize;
+            let bottom: f64 = (0..b).map(|i| s.get(i)).sum();
+            let top: f64 = (n - (0.1 * n as f64).floor() as usize..n).map(|i| s.get(i)).sum();
+            if n >= 10 {
+                assert!((sp.palma - top / bottom).abs() < 1e-9 * sp.palma, "n={n}");
+            } else {
+                assert!(sp.palma.is_nan());
+            }
+        }
     }
 
     #[test]

@@ -171,7 +171,7 @@ pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mu
     // Wealth is recomputed here rather than kept from the tally pass: two reads of its inputs
     // cost less than writing and re-reading a million-entry buffer.
     let wealth = scratch.sort_wealth.sort_where(n, |i| member(i).then(|| wealth_of(world, &view, i)));
-    let (gini, palma, theil) = (wealth.gini(), wealth.palma(), wealth.theil());
+    let inequality::Spread { gini, palma, theil } = wealth.spread();
     out.set(Common::GiniWealth, gini);
     out.set(Common::PalmaWealth, palma);
     out.set(Common::TheilWealth, theil);
