@@ -13,6 +13,7 @@
 use super::pairing::Pairing;
 use super::shared::TRADES;
 use super::{BuildEnv, Ctx, PropertyKind, Regime, RegimeInfo, Table, Traits};
+use crate::disjoint::Disjoint;
 use crate::error::InputError;
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::money::MoneyKind;
@@ -170,7 +171,8 @@ impl Barter {
         }
     }
 
-    /// One round: gather the pairs' holdings, swap in parallel (pairs are disjoint), scatter.
+    /// One round: gather the pairs' holdings, swap and scatter back, each in parallel (pairs
+    /// are disjoint).
     fn round(&mut self, world: &mut World, need: &[f64]) {
         let goods = world.goods;
         let stock = &mut world.agents.stock;
@@ -195,9 +197,12 @@ impl Barter {
                 counts
             })
             .reduce(|| (0, 0, 0), |x, y| (x.0 + y.0, x.1 + y.1, x.2 + y.2));
-        for (h, &i) in self.holdings.chunks_exact(goods).zip(pairs) {
-            stock[i as usize * goods..(i as usize + 1) * goods].copy_from_slice(h);
-        }
+        let stock = Disjoint::new(stock);
+        self.holdings.par_chunks(goods).zip(pairs.par_iter()).for_each(|(h, &i)| {
+            // SAFETY: a matching names each agent once (`match_pairs`), so each row is written
+            // by one task.
+            unsafe { stock.slice(i as usize * goods, goods) }.copy_from_slice(h);
+        });
         self.swaps += swaps;
         self.meetings += meetings;
         self.coincidences += coincidences;
