@@ -126,6 +126,10 @@ pub struct Gift {
     received: Vec<(u32, f32)>,
     strangers: Vec<StrangerOffer>,
     need: Vec<f64>,
+    /// One bit per agent: whether its `need` is positive. Givers probe this first: at one bit
+    /// an agent it stays in cache where the `f64` shortfalls of a large world do not, and most
+    /// neighbours probed (makers of the good, and everyone after the first round) need nothing.
+    short: Vec<u64>,
     /// Offers received, then the share of them accepted.
     accept: Vec<f64>,
     /// The last `memory` donors of each agent (ring), `NO_DONOR` where empty.
@@ -148,6 +152,7 @@ impl Gift {
             received: Vec::new(),
             strangers: Vec::new(),
             need: Vec::new(),
+            short: Vec::new(),
             accept: Vec::new(),
             donors: Vec::new(),
             donor_cursor: Vec::new(),
@@ -172,23 +177,31 @@ impl Gift {
         let net: &Network = &world.network;
         let a = &world.agents;
         // 1. Shortfalls, before anyone gives.
-        self.need.par_iter_mut().enumerate().for_each(|(i, n)| {
-            *n = if a.member[i] == slot { (need_g - a.stock[i * goods + g]).max(0.0) } else { 0.0 };
+        self.need.par_chunks_mut(64).zip(self.short.par_iter_mut()).enumerate().for_each(|(w, (need, bits))| {
+            let mut b = 0u64;
+            for (k, n) in need.iter_mut().enumerate() {
+                let i = w * 64 + k;
+                *n = if a.member[i] == slot { (need_g - a.stock[i * goods + g]).max(0.0) } else { 0.0 };
+                b |= ((*n > 0.0) as u64) << k;
+            }
+            *bits = b;
         });
         // 2. Offers, decided in parallel by givers over their own links.
         let mut lists = std::mem::take(&mut self.offers);
         lists.resize_with(world.len().div_ceil(CHUNK), Vec::new);
+        // Each chunk of givers marks its own acts in place.
+        let mut all_acts = std::mem::take(&mut self.acts);
         let this = &*self;
-        let chunk_results: Vec<(Vec<StrangerOffer>, Vec<u8>)> = lists
+        let chunk_strangers: Vec<Vec<StrangerOffer>> = lists
             .par_iter_mut()
+            .zip(all_acts.par_chunks_mut(CHUNK))
             .enumerate()
-            .map(|(c, offers)| {
+            .map(|(c, (offers, acts))| {
                 offers.clear();
                 let mut rng = ctx.rng(Stream::Giving as u8, (round * goods + g) as u32, c);
                 let mut strangers = Vec::new();
                 let lo = c * CHUNK;
                 let hi = ((c + 1) * CHUNK).min(a.len());
-                let mut acts = vec![0u8; hi - lo];
                 let mut candidates: Vec<(f64, u32, usize)> = Vec::new();
                 for i in lo..hi {
                     if a.member[i] != slot {
@@ -199,6 +212,8 @@ impl Gift {
                         continue;
                     }
                     let strategy = a.strategy[i];
+                    // Without reciprocity past donors weigh like anyone: no need to look them up.
+                    let reciprocity = this.cfg.reciprocity != 0.0;
                     candidates.clear();
                     let (mut snubbed_good, mut snubbed_any) = (false, false);
                     let mut bits = BitSource::default();
@@ -207,8 +222,8 @@ impl Gift {
                                         candidates: &mut Vec<(f64, u32, usize)>,
                                         rng: &mut rand_chacha::ChaCha8Rng| {
                         let ju = j as usize;
-                        // Non-members have no shortfall (step 1), so one read tells both.
-                        if this.need[ju] <= 0.0 {
+                        // Non-members have no shortfall (step 1), so one bit tells both.
+                        if (this.short[ju >> 6] >> (ju & 63)) & 1 == 0 {
                             return;
                         }
                         let good = a.reputation[ju] >= GOOD_STANDING;
@@ -224,7 +239,8 @@ impl Gift {
                             }
                         };
                         if willing {
-                            let weight = if this.is_donor(i, j) { 1.0 + this.cfg.reciprocity } else { 1.0 };
+                            let weight =
+                                if reciprocity && this.is_donor(i, j) { 1.0 + this.cfg.reciprocity } else { 1.0 };
                             candidates.push((this.need[ju] * weight, j, link));
                         } else {
                             snubbed_any = true;
@@ -278,18 +294,16 @@ impl Gift {
                     }
                     // Link order (rows are sorted and free of duplicates), as the sums below need.
                     offers[first..].sort_unstable_by_key(|o| o.recipient);
-                    acts[i - lo] =
+                    acts[i - lo] |=
                         (gave as u8 * GAVE) | ((snubbed && left > 0.0) as u8 * REFUSED) | (chance as u8 * CHANCE);
                 }
-                (strangers, acts)
+                strangers
             })
             .collect();
+        self.acts = all_acts;
         self.strangers.clear();
-        for (c, (s, acts)) in chunk_results.into_iter().enumerate() {
+        for s in chunk_strangers {
             self.strangers.extend(s);
-            for (k, f) in acts.into_iter().enumerate() {
-                self.acts[c * CHUNK + k] |= f;
-            }
         }
         // 3. The offers grouped by recipient (stable: giver order, which is the order of the
         // recipient's row), what each recipient was offered, then the share it accepts.
@@ -485,6 +499,7 @@ impl Regime for Gift {
         match self.cfg.model {
             GiftModel::Network => {
                 self.need = vec![0.0; n];
+                self.short = vec![0; n.div_ceil(64)];
                 self.accept = vec![0.0; n];
                 // At least one slot per agent, so donor rows line up with agents even without memory.
                 let memory = (self.cfg.memory as usize).max(1);
