@@ -166,8 +166,21 @@ impl SortBuffer {
 /// of the keys' top 12 bits find the bin holding the wanted rank, then counts of the next 12
 /// bits of the keys in that bin, then of the last 8, narrow it to one key. Counts are
 /// integers, so the result is the same on any number of threads; no buffer grows with the
-/// number of values that share a bin (needs met often cluster on a few values).
+/// number of values that share a bin (needs met often cluster on a few values). Up to one
+/// block of values (small worlds), the keys are gathered and selected from instead.
 pub fn quantile_where(n: usize, q: f64, value: impl Fn(usize) -> Option<f64> + Sync) -> f64 {
+    if n <= BLOCK {
+        // A small world: its keys fit in cache, and one selection costs less than three
+        // histograms.
+        let mut keys: Vec<u32> = (0..n).filter_map(|i| value(i).map(|x| key_of(x as f32))).collect();
+        if keys.is_empty() {
+            return f64::NAN;
+        }
+        let m = keys.len();
+        let rank = ((q * m as f64).ceil().max(1.0) as usize).min(m) - 1;
+        let (_, k, _) = keys.select_nth_unstable(rank);
+        return value_of(*k) as f64;
+    }
     // (shift of the digit, its width): 12 + 12 + 8 bits.
     const DIGITS: [(u32, u32); 3] = [(20, 12), (8, 12), (0, 8)];
     let mut prefix = 0u32; // the key bits above the current digit, fixed so far
