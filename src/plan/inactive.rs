@@ -34,7 +34,7 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
             let value = e.config.to_value();
             let default = e.config.default_value();
             let set_by_variant = |k: &str| overlay(e).is_some_and(|o| scenario::has_path(o, &format!("{table}.{k}")));
-            let inactive = e.config.inactive();
+            let inactive = e.config.inactive_in(&e.world);
             for &(k, why) in &inactive {
                 if set_by_variant(k) && value_at(&value, k) != value_at(&default, k) {
                     warn(

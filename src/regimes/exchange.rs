@@ -1,7 +1,9 @@
 //! Order matching shared by the market and mutual credit: one clearing per good per step,
 //! with pro-rata rationing of the long side and payments in integer money units.
 //!
-//! Each member offers its holdings above `keep` times its need, and asks for its shortfall
+//! Each member holds as surplus its holdings above `keep` times its need and offers what of
+//! it is worth more sold now than kept (the competitive-storage rule, below); it asks for its
+//! shortfall
 //! of the goods it does not offer, cheapest first, as far as its budget reaches; with budget
 //! left it asks for more, to stock up to `target` times its need (demand that falls as prices
 //! rise, so that a surplus of a perishable good does not drive its price to zero). Beyond
@@ -10,6 +12,16 @@
 //! a share `spend` of what it holds above the reserve on the goods it does not offer, in equal
 //! money shares. Those goods are consumed at once, beyond needs: they raise no needs-met
 //! share (satiation), and they give money a use for those whose needs are met.
+//!
+//! Sellers' reservation prices follow the competitive-storage rule (Williams and Wright 1991;
+//! Deaton and Laroque 1992): a unit kept is worth `(1 - decay) p_e` next step, `p_e` the
+//! seller's adaptive expected price (Nerlove 1958), so a seller offers a unit only when the
+//! price is at least that. Storers' costs spread the reservation prices of the units evenly
+//! from `(1 - spread)` times that value up to it, so the share of surplus offered rises
+//! smoothly with the price instead of jumping from none to all. With `decay = 1` a kept unit is
+//! worth nothing and every unit of surplus is offered. What is not offered stays in the
+//! seller's stock and perishes like any stock.
+//!
 //! Per good,
 //! `V = min(D, S)` units change hands: every buyer gets `V / D` of its demand and every seller
 //! sells `V / S` of its offer. Buyers pay the floor of what they bought at the price, in money
@@ -20,6 +32,7 @@ use crate::money::{apportion_strided, MONEY_UNIT};
 use crate::rng::CHUNK;
 use crate::world::World;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// One chunk's part of a clearing: money paid and sellers' weights per good, purchases,
 /// units consumed beyond needs per good, and members of the slot.
@@ -76,6 +89,8 @@ pub struct Cleared {
     pub luxury: Vec<f64>,
     /// Members of the clearing's slot (with cross-trade, others take part too).
     pub members: u64,
+    /// Units of surplus sellers kept back because the price was below their reservation price.
+    pub withheld: Vec<f64>,
 }
 
 impl Cleared {
@@ -90,6 +105,15 @@ impl Cleared {
 }
 
 impl Cleared {
+    /// Units of surplus kept back per member, NaN without members.
+    pub fn withheld_per_member(&self) -> f64 {
+        if self.members > 0 {
+            self.withheld.iter().sum::<f64>() / self.members as f64
+        } else {
+            f64::NAN
+        }
+    }
+
     /// Money units paid over all goods.
     pub fn total_paid(&self) -> i64 {
         self.paid.iter().sum()
@@ -147,6 +171,99 @@ pub struct Terms<'a> {
     pub rotate: usize,
     /// Whether to keep each agent's payments per good (for the trade graph).
     pub log_trades: bool,
+    /// Sellers' reservation prices by the competitive-storage rule; `None` = 0, every unit of
+    /// surplus is offered.
+    pub storage: Option<Storage<'a>>,
+}
+
+/// What sellers know to price the units they might keep (the competitive-storage rule).
+#[derive(Debug, Clone, Copy)]
+pub struct Storage<'a> {
+    /// Sellers' expected price of each good next step ([`Expectations`]).
+    pub expected: &'a [f64],
+    /// How far below the storage value `(1 - decay) p_e` reservation prices reach, as a share
+    /// of it: units' reservation prices are spread evenly over `[(1 - spread) r, r]`.
+    pub spread: f64,
+}
+
+/// Share of a seller's surplus offered at `price` when a unit kept is worth `reservation`
+/// (`(1 - decay) p_e`), with reservation prices spread evenly over
+/// `[(1 - spread) reservation, reservation]`: 1 at or above the reservation price (always, when
+/// it is 0), 0 below its spread, and linear in between. `spread = 0` is all or nothing.
+#[inline]
+pub fn offered_share(price: f64, reservation: f64, spread: f64) -> f64 {
+    if reservation <= 0.0 || price >= reservation {
+        1.0
+    } else if spread <= 0.0 {
+        0.0
+    } else {
+        ((price - (1.0 - spread) * reservation) / (spread * reservation)).clamp(0.0, 1.0)
+    }
+}
+
+/// Sellers' reservation price rule, a key of every regime that clears here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reservation {
+    /// The competitive-storage rule: a unit is offered only at a price of at least what it
+    /// is worth kept, `(1 - decay)` times the expected price.
+    #[default]
+    Storage,
+    /// Reservation price 0: every unit of surplus is offered, whatever the price.
+    None,
+}
+
+/// Sellers' expected prices, adaptive (Nerlove 1958): after each clearing,
+/// `p_e <- p_e + weight (p - p_e)` with `p` the price the step traded at; `weight = 1` expects
+/// the last price. The same for every seller, since all face one price per good.
+#[derive(Debug, Clone, Default)]
+pub struct Expectations {
+    expected: Vec<f64>,
+    weight: f64,
+}
+
+impl Expectations {
+    /// Expectations starting at `prices`, moving by `weight` of each surprise.
+    pub fn new(prices: &[f64], weight: f64) -> Expectations {
+        Expectations { expected: prices.to_vec(), weight }
+    }
+
+    /// Learns from the prices a step traded at.
+    pub fn observe(&mut self, prices: &[f64]) {
+        for (e, &p) in self.expected.iter_mut().zip(prices) {
+            *e += self.weight * (p - *e);
+        }
+    }
+
+    /// The expected price of each good next step.
+    pub fn expected(&self) -> &[f64] {
+        &self.expected
+    }
+}
+
+/// The reservation keys, which act on nothing where every stock perishes within the step
+/// (`decay = 1`: a unit kept is worth nothing): to add to a regime's inactive keys there.
+pub fn storage_inactive(world: &crate::world::WorldSpec, out: &mut Vec<(&'static str, &'static str)>) {
+    if world.population.decay >= 1.0 {
+        for k in ["reservation", "expectation", "reservation_spread"] {
+            if !out.iter().any(|(o, _)| *o == k) {
+                out.push((k, "acts only where stocks last (population.decay below 1): a unit kept is worth nothing"));
+            }
+        }
+    }
+}
+
+/// Checks the reservation keys of the table `table` (`market`, `mutual_credit`).
+pub fn check_reservation(table: &str, expectation: f64, spread: f64) -> Result<(), crate::error::InputError> {
+    use crate::scenario::validate::{finite, share};
+    let key = format!("{table}.expectation");
+    finite(&key, expectation)?;
+    if expectation <= 0.0 || expectation > 1.0 {
+        // 0 would never learn: the first price would be a floor for ever.
+        return Err(crate::error::InputError::at(key, format!("must be above 0 and at most 1 (got {expectation})"))
+            .help("the weight of the latest price in the expected price: 1 expects the last price"));
+    }
+    share(&format!("{table}.reservation_spread"), spread)
 }
 
 impl Terms<'_> {
@@ -176,6 +293,15 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
     let mut order: Vec<usize> = (0..goods).collect();
     order.sort_by(|&a, &b| terms.prices[a].total_cmp(&terms.prices[b]).then(a.cmp(&b)));
     let unit = MONEY_UNIT as f64;
+    // The share of surplus offered per good: the same for every seller, who all face one price
+    // and share one expectation.
+    let offered: Vec<f64> = (0..goods)
+        .map(|g| match terms.storage {
+            Some(s) => offered_share(terms.prices[g], (1.0 - world.decay) * s.expected[g], s.spread),
+            None => 1.0,
+        })
+        .collect();
+    let keep = terms.keep;
 
     // 1. Orders, and their totals per chunk.
     let a = &world.agents;
@@ -183,7 +309,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         Account::Money => &a.money,
         Account::Balance => &a.balance,
     };
-    let totals: Vec<(Vec<f64>, Vec<f64>)> = (
+    let totals: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = (
         orders.offer.par_chunks_mut(CHUNK * goods),
         orders.demand.par_chunks_mut(CHUNK * goods),
         orders.luxury.par_chunks_mut(CHUNK * goods),
@@ -193,6 +319,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         .map(|(c, (offer, demand, luxury))| {
             let mut s = vec![0.0; goods];
             let mut d = vec![0.0; goods];
+            let mut kept = vec![0.0; goods];
             for k in 0..offer.len() / goods {
                 let i = c * CHUNK + k;
                 let (of, de) = (&mut offer[k * goods..(k + 1) * goods], &mut demand[k * goods..(k + 1) * goods]);
@@ -204,10 +331,15 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                     continue;
                 }
                 let x = &a.stock[i * goods..(i + 1) * goods];
+                // A seller of a good holds a surplus of it (whatever share it offers): it does
+                // not buy that good.
+                let sells = |g: usize| x[g] > keep * need[g];
                 for g in 0..goods {
-                    of[g] = (x[g] - terms.keep * need[g]).max(0.0);
+                    let surplus = (x[g] - keep * need[g]).max(0.0);
+                    of[g] = surplus * offered[g];
                     de[g] = 0.0;
                     s[g] += of[g];
+                    kept[g] += surplus - of[g];
                 }
                 let start = terms.credit.budget(i, holdings[i]) as f64 / unit;
                 let mut budget = start;
@@ -218,7 +350,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                             break;
                         }
                         let short = level * need[g] - x[g] - de[g];
-                        if of[g] > 0.0 || short <= 0.0 {
+                        if sells(g) || short <= 0.0 {
                             continue;
                         }
                         let p = terms.prices[g];
@@ -232,11 +364,11 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                 let own = holdings[i] as f64 / unit - (start - budget);
                 let excess = (own - terms.reserve * need_value).min(budget);
                 if terms.spend > 0.0 && excess > 0.0 {
-                    let wanted = (0..goods).filter(|&g| of[g] <= 0.0 && terms.prices[g] > 0.0).count();
+                    let wanted = (0..goods).filter(|&g| !sells(g) && terms.prices[g] > 0.0).count();
                     if wanted > 0 {
                         let each = terms.spend * excess / wanted as f64;
                         for g in 0..goods {
-                            if of[g] <= 0.0 && terms.prices[g] > 0.0 {
+                            if !sells(g) && terms.prices[g] > 0.0 {
                                 lu[g] = each / terms.prices[g];
                                 de[g] += lu[g];
                             }
@@ -247,7 +379,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                     d[g] += de[g];
                 }
             }
-            (s, d)
+            (s, d, kept)
         })
         .collect();
     let mut out = Cleared {
@@ -259,11 +391,13 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         purchases: 0,
         luxury: vec![0.0; goods],
         members: 0,
+        withheld: vec![0.0; goods],
     };
-    for (s, d) in &totals {
+    for (s, d, kept) in &totals {
         for g in 0..goods {
             out.supply[g] += s[g];
             out.demand[g] += d[g];
+            out.withheld[g] += kept[g];
         }
     }
     for g in 0..goods {

@@ -7,9 +7,9 @@
 //! `p *= 1 + price_adjust (D - S) / (D + S)`. Money is an integer column, so it is conserved
 //! exactly: it only changes hands.
 
-use super::exchange::{self, Account, Credit, Orders, Terms};
+use super::exchange::{self, Account, Credit, Expectations, Orders, Reservation, Storage, Terms};
 use super::pairing::Pairing;
-use super::shared::{LUXURY, TRADES, VELOCITY};
+use super::shared::{LUXURY, TRADES, VELOCITY, WITHHELD};
 use super::{BuildEnv, Ctx, Leaving, PropertyKind, ReferenceLaw, Regime, RegimeInfo, Table, Traits};
 use crate::error::InputError;
 use crate::metrics::RegimeOut;
@@ -17,7 +17,7 @@ use crate::money::{apportion, to_money, MoneyKind};
 use crate::rng::{stream, unit_f64, Key, Purpose, CHUNK};
 use crate::scenario::validate::{at_least, distribution, range, share};
 use crate::scenario::Amount;
-use crate::world::{Sampler, World, LEFT};
+use crate::world::{Sampler, World, WorldSpec, LEFT};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -27,10 +27,12 @@ pub const INFO: RegimeInfo = RegimeInfo {
     summary: "goods sold for money at prices set by excess demand (or the kinetic and yard-sale money models)",
     table: Some("market"),
     configure: super::configure::<MarketConfig>,
-    metrics: &[TRADES, VELOCITY, LUXURY],
+    metrics: &[TRADES, VELOCITY, LUXURY, WITHHELD],
     examples: &[
         ("goods", ""),
         ("open", "market.property = \"open\"\nmarket.initial_money = { dist = \"exponential\", mean = 10 }"),
+        ("naive", "market.expectation = 1.0\nmarket.reservation_spread = 0.0"),
+        ("no_reservation", "market.reservation = \"none\""),
         ("kinetic", "market.model = \"kinetic\"\nmarket.saving = 0.3"),
         ("yard_sale", "market.model = \"yard_sale\"\nmarket.redistribute = 0.05"),
     ],
@@ -61,7 +63,7 @@ pub struct MarketConfig {
     pub initial_price: f64,
     /// Price response to excess demand: `p *= 1 + price_adjust (D - S) / (D + S)`.
     pub price_adjust: f64,
-    /// Lowest price sellers accept (their reservation price); prices never fall below it.
+    /// Lowest price the market quotes: a numerical guard that keeps prices positive.
     pub min_price: f64,
     /// Holdings up to `keep` times need are kept, not sold.
     pub keep: f64,
@@ -71,6 +73,15 @@ pub struct MarketConfig {
     pub reserve: f64,
     /// Share of money above the reserve spent per step on goods beyond needs (consumed at once).
     pub spend: f64,
+    /// Sellers' reservation price: `storage` (a unit is offered only at a price of at least
+    /// `(1 - decay)` times the expected price, what it is worth kept) or `none` (0).
+    pub reservation: Reservation,
+    /// Weight of the latest price in sellers' adaptive expected price, in (0, 1]; 1 = the last
+    /// price.
+    pub expectation: f64,
+    /// How far below the storage value the reservation prices of sellers' units reach, as a
+    /// share of it (storers' costs); 0 = every unit at the same price, all or nothing.
+    pub reservation_spread: f64,
     /// Who may use members' knowledge: `proprietary` (the default) or `open`.
     pub property: PropertyKind,
     /// Kinetic model: share of its money each agent keeps out of an exchange, in [0, 1).
@@ -94,6 +105,9 @@ impl Default for MarketConfig {
             stock_target: 2.0,
             reserve: 2.0,
             spend: 0.5,
+            reservation: Reservation::Storage,
+            expectation: 0.5,
+            reservation_spread: 0.2,
             property: PropertyKind::Proprietary,
 
             saving: 0.0,
@@ -115,6 +129,7 @@ impl Table for MarketConfig {
         at_least("market.stock_target", m.stock_target, 1.0)?;
         at_least("market.reserve", m.reserve, 0.0)?;
         share("market.spend", m.spend)?;
+        exchange::check_reservation("market", m.expectation, m.reservation_spread)?;
 
         range("market.saving", m.saving, 0.0, 0.999_999)?;
         share("market.bet", m.bet)?;
@@ -135,10 +150,24 @@ impl Table for MarketConfig {
         const GOODS: &str = "acts only with model = \"goods\"";
         let mut out = Vec::new();
         if self.model != MarketModel::Goods {
-            for k in
-                ["initial_price", "price_adjust", "min_price", "keep", "stock_target", "reserve", "spend", "property"]
-            {
+            for k in [
+                "initial_price",
+                "price_adjust",
+                "min_price",
+                "keep",
+                "stock_target",
+                "reserve",
+                "spend",
+                "reservation",
+                "expectation",
+                "reservation_spread",
+                "property",
+            ] {
                 out.push((k, GOODS));
+            }
+        } else if self.reservation == Reservation::None {
+            for k in ["expectation", "reservation_spread"] {
+                out.push((k, "acts only with reservation = \"storage\""));
             }
         }
         if self.model != MarketModel::Kinetic {
@@ -148,6 +177,12 @@ impl Table for MarketConfig {
             out.push(("bet", "acts only with model = \"yard_sale\""));
             out.push(("redistribute", "acts only with model = \"yard_sale\""));
         }
+        out
+    }
+
+    fn inactive_in(&self, world: &WorldSpec) -> Vec<(&'static str, &'static str)> {
+        let mut out = self.inactive();
+        exchange::storage_inactive(world, &mut out);
         out
     }
 
@@ -210,6 +245,8 @@ pub struct Market {
     /// Whether members of every regime trade here (coexist mode with cross-trade).
     everyone: bool,
     prices: Vec<f64>,
+    /// Sellers' expected prices (the storage rule's).
+    expect: Expectations,
     orders: Orders,
     pairing: Pairing,
     weights: Vec<f64>,
@@ -218,6 +255,7 @@ pub struct Market {
     trades: f64,
     velocity: f64,
     luxury: f64,
+    withheld: f64,
     /// Money left by members who departed when no member remained to share it.
     estate: i64,
 }
@@ -229,6 +267,7 @@ impl Market {
             cfg: cfg.clone(),
             everyone,
             prices: Vec::new(),
+            expect: Expectations::default(),
             orders: Orders::default(),
             pairing: Pairing::default(),
             weights: Vec::new(),
@@ -236,6 +275,7 @@ impl Market {
             trades: f64::NAN,
             velocity: f64::NAN,
             luxury: f64::NAN,
+            withheld: f64::NAN,
             estate: 0,
         }
     }
@@ -255,9 +295,14 @@ impl Market {
             seller_weight: None,
             rotate: (ctx.step as usize).wrapping_mul(7919),
             log_trades: false,
+            storage: (self.cfg.reservation == Reservation::Storage)
+                .then(|| Storage { expected: self.expect.expected(), spread: self.cfg.reservation_spread }),
         };
         let cleared = exchange::clear(world, &terms, &mut self.orders);
         self.luxury = cleared.luxury_per_member();
+        self.withheld = cleared.withheld_per_member();
+        // Sellers learn from the prices this step traded at, before the prices move.
+        self.expect.observe(&self.prices);
         for (g, p) in self.prices.iter_mut().enumerate() {
             let (d, s) = (cleared.demand[g], cleared.supply[g]);
             if d + s > 0.0 {
@@ -340,6 +385,7 @@ pub fn members_money(world: &World, slot: u8) -> i64 {
 impl Regime for Market {
     fn init(&mut self, world: &mut World, ctx: &Ctx) {
         self.prices = vec![self.cfg.initial_price; world.goods];
+        self.expect = Expectations::new(&self.prices, self.cfg.expectation);
         endow(world, ctx, &self.cfg.initial_money, self.everyone);
     }
 
@@ -402,6 +448,7 @@ impl Regime for Market {
         out.set(&TRADES, std::mem::replace(&mut self.trades, f64::NAN));
         out.set(&VELOCITY, std::mem::replace(&mut self.velocity, f64::NAN));
         out.set(&LUXURY, std::mem::replace(&mut self.luxury, f64::NAN));
+        out.set(&WITHHELD, std::mem::replace(&mut self.withheld, f64::NAN));
     }
 
     fn prices(&self) -> Option<&[f64]> {

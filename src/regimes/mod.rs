@@ -20,7 +20,7 @@ use crate::error::InputError;
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::money::MoneyKind;
 use crate::rng::{Key, Streams};
-use crate::world::{Property, World};
+use crate::world::{Property, World, WorldSpec};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -139,6 +139,9 @@ pub trait RegimeConfig: std::fmt::Debug + Send + Sync {
     /// Keys of its table (dotted below the table, such as `limit.amount`) that act on nothing
     /// with the other settings as they are, and why.
     fn inactive(&self) -> Vec<(&'static str, &'static str)>;
+    /// The same, for a regime living in `world`: adds keys that its population's settings
+    /// leave with nothing to act on (the storage rule where goods perish within the step).
+    fn inactive_in(&self, world: &WorldSpec) -> Vec<(&'static str, &'static str)>;
     /// The default configuration as a TOML value (to tell a key set from its default).
     fn default_value(&self) -> toml::Value;
     /// Money or credit each member may hold, per key that sets it: see [`Table::money_per_agent`].
@@ -168,6 +171,11 @@ pub trait Table: Serialize + DeserializeOwned + Default + Clone + std::fmt::Debu
     /// why: the plan warns about each one set to other than its default.
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
         Vec::new()
+    }
+    /// Keys that act on nothing in `world` (with its population's settings), and why: by
+    /// default those of [`Table::inactive`].
+    fn inactive_in(&self, _world: &WorldSpec) -> Vec<(&'static str, &'static str)> {
+        self.inactive()
     }
     /// An upper bound of the money or credit (unit of account) each member starts with or may
     /// run up, with the full key that sets it (`market.initial_money`); for a distribution its
@@ -200,6 +208,9 @@ impl<T: Table> RegimeConfig for T {
     }
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
         Table::inactive(self)
+    }
+    fn inactive_in(&self, world: &WorldSpec) -> Vec<(&'static str, &'static str)> {
+        Table::inactive_in(self, world)
     }
     fn money_per_agent(&self) -> Vec<(&'static str, f64)> {
         Table::money_per_agent(self)
@@ -336,5 +347,11 @@ pub mod shared {
         "luxury",
         "units per member",
         "goods bought beyond needs with own money above the reserve, and consumed at once, per member",
+    );
+    /// Surplus sellers kept back because the price was below their reservation price.
+    pub const WITHHELD: MetricDef = MetricDef::new(
+        "withheld",
+        "units per member",
+        "surplus sellers kept back this step because the price was below what a unit kept is worth, per member",
     );
 }

@@ -392,7 +392,7 @@ fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
     // Some entry of regime `kind` reads `key` of its table with the scenario as it is.
     let reads = |kind: &str, key: &str| {
         let idle = |k: &str| key == k || key.starts_with(&format!("{k}."));
-        plan.entries.iter().any(|e| e.info.name == kind && !e.config.inactive().iter().any(|(k, _)| idle(k)))
+        plan.entries.iter().any(|e| e.info.name == kind && !e.config.inactive_in(&e.world).iter().any(|(k, _)| idle(k)))
     };
     let value = |key: &str| lookup(resolved, key).map(toml_to_json).unwrap_or(Json::Null);
     // Every entry's variant sets `key`, so the scenario's own value is read by none.

@@ -214,3 +214,135 @@ fn community_keys_are_validated() {
     assert!(e.contains("community_size"), "{e}");
     assert!(bad("community_size = 0\nadmin_cost = 0.0").is_none(), "the ideal planner is allowed");
 }
+
+/// A world of the plan's first entry (a commons in slot 0), with its regime, each agent's
+/// strategy set by hand.
+fn hand_world(
+    p: &Scenario,
+    strategies: &[agora::world::Strategy],
+) -> (agora::world::World, Box<dyn agora::regimes::Regime>, agora::rng::Streams) {
+    let streams = agora::rng::Streams::new(1, 0);
+    let net = std::sync::Arc::new(agora::world::build_network(&p.world, &streams));
+    let mut w = agora::world::World::new(&p.world, &streams, net);
+    let mut regime = p.entries[0].config.build(&agora::regimes::BuildEnv::default());
+    regime.init(&mut w, &agora::regimes::Ctx { slot: 0, step: 0, streams });
+    w.agents.strategy.copy_from_slice(strategies);
+    (w, regime, streams)
+}
+
+/// Every member's harvest cap at `step`, each wanting far more than any share.
+fn caps(
+    w: &agora::world::World,
+    commons: &mut Box<dyn agora::regimes::Regime>,
+    streams: agora::rng::Streams,
+    step: u64,
+) -> Vec<f64> {
+    let mut want = vec![1e9; w.len()];
+    commons.harvest(w, &agora::regimes::Ctx { slot: 0, step, streams }, &mut want);
+    want
+}
+
+fn quota_plan(agents: usize, commons: &str) -> Scenario {
+    scenario(&format!(
+        "name = \"q\"\nregimes = [\"commons\"]\n[run]\nagents = {agents}\nsteps = 2\nreplicates = 1\nwarmup = 0\n\
+         [population]\nnetwork = {{ kind = \"complete\" }}\n[commons]\n{commons}\n"
+    ))
+}
+
+/// Ostrom's common-pool groups are local (Ostrom 1990, ch. 3): the total quota is divided
+/// among communities by their members, and each community monitors, excludes and votes on its
+/// own. Twelve members in three communities of four. A free rider caught in community 1 is
+/// excluded (after one offence here), and its share goes to its own community's three others
+/// (`Q/12 x 4/3` each), not to everyone (a population-wide split would give all eleven
+/// `Q/11`). And where the stock is low, two communities of contributors vote their quota
+/// down (x0.9) while the third, three free riders to one contributor, votes it up (held at
+/// the full quota): a population-wide vote (nine to three) would have cut everyone's.
+#[test]
+fn each_community_divides_monitors_and_votes_on_its_own_share_of_the_quota() {
+    use agora::world::Strategy::{Cooperator as C, FreeRider as F};
+    let p = quota_plan(
+        12,
+        "harvest = \"ostrom\"\ncommunity_size = 4\nmonitor = 1.0\nsanctions = [0.0]\nexclude_after = 1\nexclude_for = 10\nvote = false",
+    );
+    let (w, mut commons, streams) = hand_world(&p, &[C, C, C, C, F, C, C, C, C, C, C, C]);
+    let q = w.resource.msy();
+    let first = caps(&w, &mut commons, streams, 1);
+    assert!(first.iter().all(|&c| (c - q / 12.0).abs() < 1e-12 * q), "an equal split at first: {first:?}");
+    let second = caps(&w, &mut commons, streams, 2);
+    assert_eq!(second[4], 0.0, "the excluded member may not harvest");
+    for i in [5, 6, 7] {
+        assert!((second[i] - q / 9.0).abs() < 1e-12 * q, "member {i} of the excluding community: {}", second[i]);
+    }
+    for i in [0, 1, 2, 3, 8, 9, 10, 11] {
+        assert!((second[i] - q / 12.0).abs() < 1e-12 * q, "member {i} of another community: {}", second[i]);
+    }
+    assert!((second.iter().sum::<f64>() - q).abs() < 1e-9 * q, "the whole quota is allotted");
+
+    let p = quota_plan(
+        12,
+        "harvest = \"ostrom\"\ncommunity_size = 4\nmonitor = 0.0\nexclude_after = 0\nvote = true\nvote_every = 1",
+    );
+    let (mut w, mut commons, streams) = hand_world(&p, &[C, C, C, C, C, C, C, C, F, F, F, C]);
+    w.resource.stock = 0.3 * w.resource.capacity;
+    let q = w.resource.msy();
+    caps(&w, &mut commons, streams, 1);
+    let voted = caps(&w, &mut commons, streams, 2);
+    for v in &voted[..8] {
+        assert!((v - 0.9 * q / 12.0).abs() < 1e-12 * q, "contributors' communities cut: {v}");
+    }
+    assert!((voted[11] - q / 12.0).abs() < 1e-12 * q, "the free riders' community kept its quota: {}", voted[11]);
+    assert!(voted[8..11].iter().all(|&c| c == 1e9), "unseen free riders take what they want");
+}
+
+/// Under a bare quota (no exclusion, no vote) dividing the quota by communities is exactly
+/// the population-wide split: every member's cap is `Q / members`, bit for bit, whatever the
+/// size of the communities (including a last one of 2 of 30 at size 7), free riders or not.
+#[test]
+fn under_a_bare_quota_per_community_shares_are_exactly_the_population_wide_split() {
+    use agora::world::Strategy::{Cooperator as C, FreeRider as F, Reciprocator as R};
+    let strategies: Vec<_> = (0..30).map(|i| [C, R, F][i % 3]).collect();
+    for size in [0, 4, 7, 30] {
+        let p = quota_plan(30, &format!("harvest = \"quota\"\ncommunity_size = {size}"));
+        let (w, mut commons, streams) = hand_world(&p, &strategies);
+        let q = w.resource.msy();
+        let capped = caps(&w, &mut commons, streams, 1);
+        for (i, c) in capped.iter().enumerate() {
+            let expected = if strategies[i] == F { 1e9 } else { q / 30.0 };
+            assert_eq!(c.to_bits(), expected.to_bits(), "size {size}, member {i}: {c} against {expected}");
+        }
+    }
+}
+
+/// In coexist mode the commons' communities count its own members: the k-th community is the
+/// k-th block of `community_size` members in index order, whoever lives in between.
+#[test]
+fn coexist_communities_count_members_of_the_slot() {
+    use agora::regimes::commons::communities;
+    let (mut community, mut bounds) = (Vec::new(), Vec::new());
+    let member = [0, 1, 0, 1, 0, 1, 0, 1, 1, 0];
+    assert_eq!(communities(&member, 0, 2, &mut community, &mut bounds), 5);
+    let none = u32::MAX;
+    assert_eq!(community, [0, none, 0, none, 1, none, 1, none, none, 2]);
+    assert_eq!(bounds, [0, 4, 9, 10]);
+    assert_eq!(communities(&member, 1, 0, &mut community, &mut bounds), 5, "0: one community of all");
+    assert_eq!(bounds, [0, 10]);
+
+    // Pooling: members of slot 0 are the even agents; with communities of 2, agent 0's surplus
+    // of `a` (2 above its keep) reaches agent 2, its community's other member, and no one else.
+    let p = scenario(
+        "name = \"c\"\nregimes = [\"commons\"]\n[run]\nagents = 8\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
+         [population]\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
+         [commons]\nallocation = \"need\"\nkeep = 1.0\nadmin_cost = 0.0\ncommunity_size = 2\n",
+    );
+    let (mut w, mut commons, streams) = hand_world(&p, &[agora::world::Strategy::Cooperator; 8]);
+    for i in 0..8 {
+        w.agents.member[i] = (i % 2) as u8;
+        w.agents.stock[2 * i..2 * i + 2].copy_from_slice(&[if i == 0 { 3.0 } else { 0.0 }, 1.0]);
+    }
+    commons.allocate(&mut w, &agora::regimes::Ctx { slot: 0, step: 1, streams });
+    let a: Vec<f64> = (0..8).map(|i| w.agents.stock[2 * i]).collect();
+    // Pool 2: agent 2's shortfall of 1 first, the other 1 shared equally.
+    assert!((a[0] - 1.5).abs() < 1e-12 && (a[2] - 1.5).abs() < 1e-12, "shared within the community: {a:?}");
+    assert!(a[4] == 0.0 && a[6] == 0.0, "nothing crosses to the next community: {a:?}");
+    assert!(a[1] == 0.0 && a[3] == 0.0, "members of the other regime are not touched: {a:?}");
+}

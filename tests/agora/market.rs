@@ -204,3 +204,88 @@ fn the_market_converges_to_the_walrasian_prices_of_a_two_good_exchange_economy()
     // Not the starting prices: the ratio moved from 1 to the equilibrium.
     assert!((ratio - 1.0).abs() > 0.2);
 }
+
+/// Every row of entry `entry` of `sc`, replicate 0, over its steps.
+fn series(sc: &Scenario, entry: usize) -> Vec<Vec<f64>> {
+    let mut sim = Sim::for_entry(sc, entry, 0);
+    (0..sc.run.steps).map(|_| sim.advance()[0].clone()).collect()
+}
+
+/// Whether two series are the same bit for bit (empty cells included).
+fn same_bits(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.iter().zip(y).all(|(u, v)| u.to_bits() == v.to_bits()))
+}
+
+/// With `decay = 1` a unit kept is worth nothing, so the storage rule's reservation price is 0
+/// and the clearing is exactly the one without it (`reservation = "none"`, the clearing as it
+/// was before sellers had reservation prices): every cell of every step, bit for bit, in the
+/// market and in mutual credit, even with the most skittish sellers (expecting the last price,
+/// all or nothing). Where storage is free (`decay = 0`) the same two settings part as soon as
+/// a price falls, and sellers keep goods back.
+#[test]
+fn with_decay_1_the_storage_rule_reproduces_the_old_clearing_exactly() {
+    let src = |decay: f64| {
+        format!(
+            "name = \"d\"\nregimes = [\"market:none\", \"market:storage\", \"mutual_credit:mnone\", \"mutual_credit:mstorage\"]\n\
+             [run]\nagents = 400\nsteps = 60\nreplicates = 1\nwarmup = 0\nseed = 11\n\
+             [population]\ndecay = {decay}\ninitial_stock = 2.0\n\
+             [variant.none]\nmarket.reservation = \"none\"\n\
+             [variant.storage]\nmarket.expectation = 1.0\nmarket.reservation_spread = 0.0\n\
+             [variant.mnone]\nmutual_credit.reservation = \"none\"\n\
+             [variant.mstorage]\nmutual_credit.expectation = 1.0\nmutual_credit.reservation_spread = 0.0\n"
+        )
+    };
+    let sc = scenario(&src(1.0));
+    let withheld = sc.layout.column("withheld").expect("a withheld column");
+    for (none, storage) in [(0, 1), (2, 3)] {
+        let (a, b) = (series(&sc, none), series(&sc, storage));
+        assert!(same_bits(&a, &b), "entry {storage} differs from entry {none} at decay 1");
+        assert!(b.iter().all(|r| r[withheld] == 0.0), "nothing kept back at decay 1");
+    }
+    let sc = scenario(&src(0.0));
+    for (none, storage) in [(0, 1), (2, 3)] {
+        let (a, b) = (series(&sc, none), series(&sc, storage));
+        assert!(!same_bits(&a, &b), "at decay 0 the rule binds in entry {storage}");
+        assert!(b.iter().any(|r| r[withheld] > 0.0), "entry {storage}: sellers kept something back");
+    }
+}
+
+/// Mean absolute log price change per step of good 0 over steps `from..` of entry `entry`, and
+/// the mean surplus kept back per member.
+fn price_motion(sc: &Scenario, entry: usize, from: usize) -> (f64, f64) {
+    let rows = series(sc, entry);
+    let price = sc.layout.price(0);
+    let withheld = sc.layout.column("withheld").unwrap();
+    let lp: Vec<f64> = rows[from..].iter().map(|r| r[price].ln()).collect();
+    let moves = lp.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (lp.len() - 1) as f64;
+    let kept = rows[from..].iter().map(|r| r[withheld]).sum::<f64>() / (rows.len() - from) as f64;
+    (moves, kept)
+}
+
+/// Identical expectations and an all-or-nothing offer make a cobweb (Ezekiel 1938): where
+/// storage is free (`decay = 0`) every seller withholds everything as soon as the price dips
+/// below the one expected, the price jumps up by `price_adjust`, everyone sells, it falls
+/// again. Spreading the units' reservation prices (storers' costs, `reservation_spread` 0.2)
+/// makes the supply curve continuous and the price settles: measured on the showcase at
+/// 2,000 agents, a mean |d ln p| per step after warm-up of 0.098 without the spread and 0.0014
+/// with it (0.0015 without reservation prices at all).
+#[test]
+fn spread_reservation_prices_keep_the_storage_rule_from_making_a_cobweb() {
+    let sc = scenario(
+        "name = \"c\"\nregimes = [\"market:none\", \"market\", \"market:all_or_nothing\"]\n\
+         [run]\nagents = 600\nsteps = 150\nreplicates = 1\nwarmup = 0\nseed = 4\n\
+         [population]\ndecay = 0.0\nstrategies = { cooperator = 0.5, reciprocator = 0.3, free_rider = 0.2 }\n\
+         [resource]\nintensity = 0.7\n\
+         [variant.none]\nmarket.reservation = \"none\"\n\
+         [variant.all_or_nothing]\nmarket.reservation_spread = 0.0\n",
+    );
+    let (none, _) = price_motion(&sc, 0, 50);
+    let (spread, kept) = price_motion(&sc, 1, 50);
+    let (cobweb, hoard) = price_motion(&sc, 2, 50);
+    eprintln!(
+        "|d ln p|: none {none:.4}, spread {spread:.4} (kept {kept:.3}), all or nothing {cobweb:.4} (kept {hoard:.1})"
+    );
+    assert!(cobweb > 0.05, "all or nothing: the price jumps by most of price_adjust each step ({cobweb})");
+    assert!(spread < 0.01 && spread < 2.0 * none + 0.002, "spread: the price settles ({spread}, none {none})");
+    assert!(hoard > 10.0 * kept.max(0.01), "all or nothing piles up stock ({hoard} against {kept})");
+}

@@ -4,6 +4,7 @@
 //! `contribution`.
 
 use agora::plan::{parse, Plan};
+use agora::regimes::exchange::{self, Account, Credit, Orders, Storage, Terms};
 use agora::regimes::{BuildEnv, Ctx, Regime};
 use agora::rng::Streams;
 use agora::scenario::Overrides;
@@ -91,6 +92,66 @@ fn satiated_buyers_spend_half_their_money_above_the_reserve_and_consume_it() {
     assert!(close(w.agents.stock[0], 1.0) && close(w.agents.stock[2], 1.0), "sellers sold their surplus");
     assert!(close(w.ledger.consumed - consumed0, 4.0), "the four units sold beyond needs count as consumed");
     assert_eq!(w.agents.money.iter().sum::<i64>(), money0, "money is conserved");
+}
+
+/// The competitive-storage rule on the five agents above (two sellers with 2 units of `a`
+/// above their keep, three buyers with money), at price 1 with `decay = 0.1`: a unit kept is
+/// worth `0.9 p_e`. Sellers who expect 2 (reservation 1.8; with the spread 0.2, every unit's
+/// between 1.44 and 1.8) keep everything: nothing is sold, no money moves, and the surplus stays
+/// in their stocks. Expecting `1 / 0.81` (reservation `1 / 0.9`, units between `0.8 / 0.9`
+/// and `1 / 0.9`), half the units are worth more sold at 1 than kept: each seller offers 1 of
+/// its 2 and keeps the other. Expecting 1 (reservation 0.9), everything is offered.
+#[test]
+fn a_seller_facing_a_price_below_its_reservation_keeps_the_good() {
+    let p = plan(
+        "name = \"m\"\nregimes = [\"market\"]\n[run]\nagents = 5\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
+         [population]\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\ndecay = 0.1\n\
+         [market]\ninitial_money = 10\ninitial_price = 1.0\nkeep = 1.0\nstock_target = 2.0\nspend = 0.0\n",
+    );
+    let c = Strategy::Cooperator;
+    let clear = |expected: f64| {
+        let (mut w, _, _) = world(&p, &[[3.0, 1.0], [3.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]], &[c; 5]);
+        w.agents.money[..2].fill(0);
+        let money0 = w.agents.money.clone();
+        let terms = Terms {
+            slot: 0,
+            everyone: false,
+            prices: &[1.0, 1.0],
+            keep: 1.0,
+            target: 2.0,
+            reserve: 0.0,
+            spend: 0.0,
+            account: Account::Money,
+            credit: Credit::None,
+            seller_weight: None,
+            rotate: 0,
+            log_trades: false,
+            storage: Some(Storage { expected: &[expected, expected], spread: 0.2 }),
+        };
+        let cleared = exchange::clear(&mut w, &terms, &mut Orders::default());
+        (w, money0, cleared)
+    };
+    let (w, money0, cleared) = clear(2.0);
+    assert_eq!(cleared.supply[0], 0.0, "nothing offered below the reservation price");
+    assert_eq!(cleared.volume[0], 0.0);
+    assert!(close(cleared.withheld[0], 4.0), "both sellers' surplus kept back: {:?}", cleared.withheld);
+    assert!(close(w.agents.stock[0], 3.0) && close(w.agents.stock[2], 3.0), "the good stays with its sellers");
+    assert!((2..5).all(|b| w.agents.stock[2 * b] == 0.0), "buyers get none");
+    assert_eq!(w.agents.money, money0, "no money moves");
+    assert!(close(cleared.demand[0], 6.0), "buyers still ask (2 each), so the price will rise");
+
+    let (w, _, cleared) = clear(1.0 / 0.81);
+    assert!(close(cleared.supply[0], 2.0) && close(cleared.withheld[0], 2.0), "half offered: {cleared:?}");
+    assert!(close(w.agents.stock[0], 2.0) && close(w.agents.stock[2], 2.0), "each seller sold 1 and kept 1");
+
+    let (w, _, cleared) = clear(1.0);
+    assert!(close(cleared.supply[0], 4.0) && cleared.withheld[0] == 0.0, "all offered at the reservation price");
+    assert!(close(w.agents.stock[0], 1.0), "sold down to its keep");
+    // A reservation price of 0 (decay = 1) offers everything, exactly; without a spread the
+    // offer is all or nothing.
+    assert_eq!(exchange::offered_share(1e-4, 0.0, 0.0), 1.0);
+    assert_eq!(exchange::offered_share(0.99, 1.0, 0.0), 0.0);
+    assert_eq!(exchange::offered_share(1.0, 1.0, 0.0), 1.0);
 }
 
 fn gift_plan(observe: f64) -> Plan {

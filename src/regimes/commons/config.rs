@@ -27,7 +27,7 @@ pub enum Allocation {
 pub enum HarvestRule {
     /// Each producer takes what its production calls for.
     OpenAccess,
-    /// A total quota per step, split equally among members.
+    /// A total quota per step, divided among communities by members and split equally within each.
     Quota,
     /// Quota, monitoring, graduated sanctions, exclusion, and a members' vote on the quota.
     Ostrom,
@@ -76,10 +76,10 @@ pub struct CommonsConfig {
     pub model: CommonsModel,
     /// `need`, `equal` or `contribution`.
     pub allocation: Allocation,
-    /// Members per community: the pool is gathered and shared within contiguous blocks of
-    /// this many agents (by index, which on the ring and small-world networks are network
-    /// neighbourhoods), each community with its own pool. 0 = the whole population is one
-    /// community: with `admin_cost = 0` that is the ideal planner, an upper bound.
+    /// Members per community: the k-th community is the k-th block of this many members in
+    /// index order (on the ring and small-world networks, network neighbourhoods), with its
+    /// own pool, its own share of the quota, its own vote and monitoring. 0 = every member is
+    /// in one community: with `admin_cost = 0` that is the ideal planner, an upper bound.
     pub community_size: u64,
     /// Cost of administration and monitoring: each step a community of `m` members in good
     /// standing spends the share `admin_cost * ln(m)` of what it pooled (at most all of it),
@@ -91,7 +91,7 @@ pub struct CommonsConfig {
     pub harvest: HarvestRule,
     /// `{ kind = "msy" }` or `{ kind = "share_of_regrowth", share = ... }`.
     pub quota: Quota,
-    /// Ostrom: probability that an over-harvest is seen by monitors.
+    /// Ostrom: probability that an over-harvest is seen by its community's monitors.
     pub monitor: f64,
     /// Ostrom: the k-th sanction takes `sanctions[k-1]` of that step's output (0 = a warning);
     /// later offences use the last entry.
@@ -100,7 +100,7 @@ pub struct CommonsConfig {
     pub exclude_after: u64,
     /// Ostrom: steps an exclusion lasts (0 = for good); afterwards the record is cleared.
     pub exclude_for: u64,
-    /// Ostrom: whether members vote on the quota every `vote_every` steps.
+    /// Ostrom: whether each community votes on its own quota every `vote_every` steps.
     pub vote: bool,
     /// Ostrom: steps between votes.
     pub vote_every: u64,

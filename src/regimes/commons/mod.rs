@@ -3,22 +3,29 @@
 //! open access, a quota, or Ostrom's rules; and knowledge is a commons under a copyleft or a
 //! permissive licence.
 //!
+//! Members belong to communities of `community_size` members: the k-th community is the k-th
+//! block of that many members of the regime in index order (on the ring and small-world
+//! networks, network neighbourhoods; in coexist mode, members of other regimes in between do
+//! not count); 0 makes the whole membership one community. Each community governs its share
+//! of the resource and pools its goods on its own (Ostrom's common-pool groups are local).
+//!
 //! Phase 1 ([`Regime::harvest`]): the harvest rule caps what each member may take from the
 //! resource. Under `quota` and `ostrom` the total quota (the maximum sustainable yield, or a
-//! share of current regrowth) is split equally among members in good standing; cooperators
-//! and reciprocators keep to their share, free riders take what their production calls for.
-//! Under `ostrom` an over-harvest is seen with probability `monitor`: the monitored harvester
-//! is held to its share and sanctioned, by a warning first and then by fines that grow with
-//! each offence; after `exclude_after` offences it is excluded from the commons (no harvest,
-//! no share of the pool) for `exclude_for` steps. Every `vote_every` steps members vote on
-//! the quota: contributors vote to cut it while the stock is below half its capacity (the
-//! stock that gives the maximum sustainable yield) and to raise it above; free riders always
-//! vote to raise it. Ostrom's design principles 3 (collective choice), 4 (monitoring) and
+//! share of current regrowth) is divided among the communities in proportion to their
+//! members, and each community's quota is split equally among its members in good standing;
+//! cooperators and reciprocators keep to their share, free riders take what their production
+//! calls for. Under `ostrom` each community monitors its own members: an over-harvest is seen
+//! with probability `monitor`, and the monitored harvester is held to its share and
+//! sanctioned, by a warning first and then by fines that grow with each offence; after
+//! `exclude_after` offences it is excluded from the commons (no harvest, no share of the pool)
+//! for `exclude_for` steps, and its share of its community's quota goes to the community's
+//! other members. Every `vote_every` steps each community votes on its own quota:
+//! contributors vote to cut it while the stock is below half its capacity (the stock that
+//! gives the maximum sustainable yield) and to raise it above; free riders always vote to
+//! raise it. Ostrom's design principles 3 (collective choice), 4 (monitoring) and
 //! 5 (graduated sanctions), and the boundary of principle 1 through exclusion.
 //!
-//! Phase 2 ([`Regime::allocate`]): members belong to communities of `community_size`
-//! agents, contiguous blocks by index (neighbourhoods of the ring and small-world networks);
-//! 0 makes the whole population one community. In each community, fines and contributors'
+//! Phase 2 ([`Regime::allocate`]): in each community, fines and contributors'
 //! surplus (holdings above `keep` times need) go into the community's pool; administration
 //! and monitoring use up the share `admin_cost * ln(m)` of it (`m` members in good standing);
 //! the rest is shared out at once among the community's members in good standing; free riders
@@ -73,6 +80,35 @@ const MONITORING: u8 = 0;
 /// Multipliers of the quota a vote can reach.
 const VOTE_RANGE: (f64, f64) = (0.05, 1.0);
 
+/// The community of an agent that is not a member.
+const NO_COMMUNITY: u32 = u32::MAX;
+
+/// Where each community begins: the k-th community is the k-th block of `size` members of
+/// `slot` in index order (0 = one community of every member). Fills `community` (each agent's
+/// community, [`NO_COMMUNITY`] for others) and `bounds` (each community's first agent, then
+/// `member.len()`: community k's members all lie in `bounds[k]..bounds[k + 1]`); returns the
+/// number of members. One pass in index order: the same on any number of threads.
+pub fn communities(member: &[u8], slot: u8, size: u64, community: &mut Vec<u32>, bounds: &mut Vec<usize>) -> usize {
+    let n = member.len();
+    let size = if size == 0 { n.max(1) } else { size as usize };
+    community.clear();
+    community.resize(n, NO_COMMUNITY);
+    bounds.clear();
+    bounds.push(0);
+    let mut members = 0usize;
+    for (i, &m) in member.iter().enumerate() {
+        if m == slot {
+            if members > 0 && members.is_multiple_of(size) {
+                bounds.push(i);
+            }
+            community[i] = (members / size) as u32;
+            members += 1;
+        }
+    }
+    bounds.push(n);
+    members
+}
+
 /// The commons regime's state.
 #[derive(Debug, Clone)]
 pub struct Commons {
@@ -85,8 +121,17 @@ pub struct Commons {
     fine: Vec<f32>,
     /// Moving average of each member's contributions (for `allocation = "contribution"`).
     contributed: Vec<f64>,
-    /// The quota multiplier members have voted for.
-    quota_factor: f64,
+    /// The quota multiplier each community has voted for.
+    quota_factor: Vec<f64>,
+    /// Each agent's community this step ([`NO_COMMUNITY`] for non-members).
+    community: Vec<u32>,
+    /// Each community's first agent, then the number of agents ([`communities`]).
+    bounds: Vec<usize>,
+    /// Per community: members, and members in good standing (or, in a vote, votes to cut and
+    /// to raise).
+    tally: Vec<(usize, usize)>,
+    /// Each community's share of the quota per member in good standing.
+    share: Vec<f64>,
     sanctions: u64,
     /// This step's sanctions, excluded share and goods spent on administration, until recorded.
     measured: Option<(f64, f64, f64)>,
@@ -101,30 +146,48 @@ impl Commons {
             excluded_until: Vec::new(),
             fine: Vec::new(),
             contributed: Vec::new(),
-            quota_factor: 1.0,
+            quota_factor: Vec::new(),
+            community: Vec::new(),
+            bounds: Vec::new(),
+            tally: Vec::new(),
+            share: Vec::new(),
             sanctions: 0,
             measured: None,
         }
     }
 
-    /// The quota voted on: contributors want the stock kept near the level of maximum
-    /// sustainable yield; free riders always want more.
-    fn vote(&mut self, world: &World, slot: u8) {
+    /// Sorts members into this step's communities; a community new since the last step starts
+    /// with the full quota.
+    fn assign(&mut self, world: &World, slot: u8) -> usize {
+        let members =
+            communities(&world.agents.member, slot, self.cfg.community_size, &mut self.community, &mut self.bounds);
+        self.quota_factor.resize(self.bounds.len() - 1, 1.0);
+        members
+    }
+
+    /// Each community votes on its own quota: contributors want the stock kept near the level
+    /// of maximum sustainable yield; free riders always want more.
+    fn vote(&mut self, world: &World) {
         let a = &world.agents;
         let below = world.resource.stock < world.resource.capacity / 2.0;
-        let (mut cut, mut raise) = (0usize, 0usize);
+        self.tally.clear();
+        self.tally.resize(self.quota_factor.len(), (0, 0));
         for i in 0..a.len() {
-            if a.member[i] != slot || self.excluded_until[i] != 0 {
+            let c = self.community[i];
+            if c == NO_COMMUNITY || self.excluded_until[i] != 0 {
                 continue;
             }
+            let (cut, raise) = &mut self.tally[c as usize];
             if a.strategy[i].contributes() && below {
-                cut += 1;
+                *cut += 1;
             } else {
-                raise += 1;
+                *raise += 1;
             }
         }
-        let f = if cut > raise { 0.9 } else { 1.1 };
-        self.quota_factor = (self.quota_factor * f).clamp(VOTE_RANGE.0, VOTE_RANGE.1);
+        for (factor, &(cut, raise)) in self.quota_factor.iter_mut().zip(&self.tally) {
+            let f = if cut > raise { 0.9 } else { 1.1 };
+            *factor = (*factor * f).clamp(VOTE_RANGE.0, VOTE_RANGE.1);
+        }
     }
 }
 
@@ -152,17 +215,39 @@ impl Regime for Commons {
         if rule == HarvestRule::OpenAccess {
             return;
         }
+        let members = self.assign(world, slot);
         if rule == HarvestRule::Ostrom && self.cfg.vote && step > 1 && (step - 1).is_multiple_of(self.cfg.vote_every) {
-            self.vote(world, slot);
+            self.vote(world);
         }
         let r = &world.resource;
-        let total = match self.cfg.quota {
+        let quota = match self.cfg.quota {
             Quota::Msy {} => r.msy(),
             Quota::ShareOfRegrowth { share } => share * r.regrowth_now().max(0.0),
-        } * if rule == HarvestRule::Ostrom { self.quota_factor } else { 1.0 };
+        };
         let a = &world.agents;
-        let eligible = (0..a.len()).filter(|&i| a.member[i] == slot && self.excluded_until[i] == 0).count();
-        let share = if eligible > 0 { total / eligible as f64 } else { 0.0 };
+        // Each community's quota is its members' share of the total (its own vote's
+        // multiplier applied), split among its members in good standing.
+        self.tally.clear();
+        self.tally.resize(self.quota_factor.len(), (0, 0));
+        for i in 0..a.len() {
+            let c = self.community[i];
+            if c != NO_COMMUNITY {
+                let t = &mut self.tally[c as usize];
+                t.0 += 1;
+                t.1 += (self.excluded_until[i] == 0) as usize;
+            }
+        }
+        self.share.clear();
+        self.share.extend(self.quota_factor.iter().zip(&self.tally).map(|(&factor, &(m, eligible))| {
+            let total = quota * if rule == HarvestRule::Ostrom { factor } else { 1.0 };
+            // total / members x members / eligible: with no one excluded, exactly total / members.
+            if eligible > 0 {
+                total / members as f64 * (m as f64 / eligible as f64)
+            } else {
+                0.0
+            }
+        }));
+        let (shares, community) = (&self.share, &self.community);
         let cfg = &self.cfg;
         let sanctions: u64 = (
             want.par_chunks_mut(CHUNK),
@@ -185,6 +270,7 @@ impl Regime for Commons {
                         want[k] = 0.0;
                         continue;
                     }
+                    let share = shares[community[i] as usize];
                     if want[k] <= share {
                         continue;
                     }
@@ -217,22 +303,28 @@ impl Regime for Commons {
         let keep = self.cfg.keep;
         let admin = self.cfg.admin_cost;
         let allocation = self.cfg.allocation;
-        // Communities are contiguous blocks of agents by index; 0 = one community of everyone.
-        let size = if self.cfg.community_size == 0 { n.max(1) } else { self.cfg.community_size as usize };
+        // The k-th community is the k-th block of `community_size` members in index order; its
+        // members lie in one range of agents, which holds no member of another community.
+        self.assign(world, slot);
         let until = &self.excluded_until;
         let a = &mut world.agents;
         let (member, strategy, specialty, output) = (&a.member, &a.strategy, &a.specialty, &a.output);
+        let mut ranges = Vec::with_capacity(self.bounds.len() - 1);
+        let (mut stock, mut fine, mut contributed) = (&mut a.stock[..], &mut self.fine[..], &mut self.contributed[..]);
+        for w in self.bounds.windows(2) {
+            let len = w[1] - w[0];
+            let (s, s_rest) = std::mem::take(&mut stock).split_at_mut(len * goods);
+            let (f, f_rest) = std::mem::take(&mut fine).split_at_mut(len);
+            let (c, c_rest) = std::mem::take(&mut contributed).split_at_mut(len);
+            ranges.push((w[0], s, f, c));
+            (stock, fine, contributed) = (s_rest, f_rest, c_rest);
+        }
+        debug_assert_eq!(n, self.bounds[self.bounds.len() - 1]);
         // Each community pools, pays its administration and shares out on its own, in index
         // order within the community: the result does not depend on the thread count.
-        let parts: Vec<(f64, usize, usize)> = (
-            a.stock.par_chunks_mut(size * goods),
-            self.fine.par_chunks_mut(size),
-            self.contributed.par_chunks_mut(size),
-        )
+        let parts: Vec<(f64, usize, usize)> = ranges
             .into_par_iter()
-            .enumerate()
-            .map(|(c, (stock, fine, contributed))| {
-                let first = c * size;
+            .map(|(first, stock, fine, contributed)| {
                 let mut pool = vec![0.0; goods];
                 let (mut eligible, mut excluded) = (0usize, 0usize);
                 // Fines and contributors' surplus go into the community's pool.

@@ -3,8 +3,10 @@
 use super::MutualCredit;
 use crate::error::InputError;
 use crate::money::MoneyKind;
+use crate::regimes::exchange::{self, Reservation};
 use crate::regimes::{BuildEnv, PropertyKind, Regime, Table, Traits};
 use crate::scenario::validate::{at_least, count, range, share};
+use crate::world::WorldSpec;
 use serde::{Deserialize, Serialize};
 
 /// A mutual-credit limit, as a table with a `kind` key.
@@ -71,7 +73,7 @@ pub struct MutualCreditConfig {
     pub initial_price: f64,
     /// Price response to excess demand under `market` pricing.
     pub price_adjust: f64,
-    /// Lowest price sellers accept under `market` pricing.
+    /// Lowest price quoted under `market` pricing: a numerical guard that keeps prices positive.
     pub min_price: f64,
     /// Holdings up to `keep` times need are kept, not sold.
     pub keep: f64,
@@ -82,6 +84,13 @@ pub struct MutualCreditConfig {
     /// Share of the positive balance above the reserve spent per step on goods beyond needs
     /// (consumed at once); credit is never spent this way.
     pub spend: f64,
+    /// Sellers' reservation price under `market` pricing, as in the market: `storage` or `none`.
+    pub reservation: Reservation,
+    /// Weight of the latest price in sellers' adaptive expected price, in (0, 1].
+    pub expectation: f64,
+    /// How far below the storage value the reservation prices of sellers' units reach, as a
+    /// share of it.
+    pub reservation_spread: f64,
     /// Share of every positive balance removed per step (0 = none).
     pub demurrage: f64,
     /// Where demurrage goes: `equal` or `fund`.
@@ -108,6 +117,9 @@ impl Default for MutualCreditConfig {
             stock_target: 2.0,
             reserve: 2.0,
             spend: 0.5,
+            reservation: Reservation::Storage,
+            expectation: 0.5,
+            reservation_spread: 0.2,
             demurrage: 0.0,
             demurrage_to: DemurrageTo::Equal,
             default_loss: DefaultLoss::Creditors,
@@ -136,6 +148,7 @@ impl Table for MutualCreditConfig {
         at_least("mutual_credit.stock_target", m.stock_target, 1.0)?;
         at_least("mutual_credit.reserve", m.reserve, 0.0)?;
         share("mutual_credit.spend", m.spend)?;
+        exchange::check_reservation("mutual_credit", m.expectation, m.reservation_spread)?;
         share("mutual_credit.demurrage", m.demurrage)?;
         count("mutual_credit.cycle_window", m.cycle_window, 1, 1000, None)?;
         Ok(())
@@ -154,13 +167,24 @@ impl Table for MutualCreditConfig {
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
         if self.pricing == Pricing::Hours {
-            for k in ["initial_price", "price_adjust", "min_price"] {
+            for k in ["initial_price", "price_adjust", "min_price", "reservation", "expectation", "reservation_spread"]
+            {
                 out.push((k, "acts only with pricing = \"market\" (time-bank prices are labour time)"));
+            }
+        } else if self.reservation == Reservation::None {
+            for k in ["expectation", "reservation_spread"] {
+                out.push((k, "acts only with reservation = \"storage\""));
             }
         }
         if !self.cycles {
             out.push(("cycle_window", "acts only with cycles = true"));
         }
+        out
+    }
+
+    fn inactive_in(&self, world: &WorldSpec) -> Vec<(&'static str, &'static str)> {
+        let mut out = self.inactive();
+        exchange::storage_inactive(world, &mut out);
         out
     }
 

@@ -14,8 +14,8 @@ pub mod cycles;
 pub use config::{CreditLimit, DefaultLoss, DemurrageTo, MutualCreditConfig, Pricing};
 use cycles::{cycle_shares, Trade};
 
-use super::exchange::{self, Account, Credit, Orders, Terms};
-use super::shared::{LUXURY, TRADES, VELOCITY};
+use super::exchange::{self, Account, Credit, Expectations, Orders, Reservation, Storage, Terms};
+use super::shared::{LUXURY, TRADES, VELOCITY, WITHHELD};
 use super::{Ctx, Leaving, Regime, RegimeInfo};
 use crate::metrics::inequality::SortBuffer;
 use crate::metrics::{MetricDef, RegimeOut};
@@ -48,7 +48,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
     summary: "buyers pay by going into debit, sellers are credited: balances sum to zero, within credit limits",
     table: Some("mutual_credit"),
     configure: super::configure::<MutualCreditConfig>,
-    metrics: &[TRADES, VELOCITY, LUXURY, CREDIT_AT_LIMIT, BALANCE_GINI, DEFAULTS, DEFAULT_VOLUME, CYCLE_SHARE_2, CYCLE_SHARE_3],
+    metrics: &[TRADES, VELOCITY, LUXURY, WITHHELD, CREDIT_AT_LIMIT, BALANCE_GINI, DEFAULTS, DEFAULT_VOLUME, CYCLE_SHARE_2, CYCLE_SHARE_3],
     examples: &[
         ("fixed", ""),
         ("turnover", "mutual_credit.limit = { kind = \"turnover\", factor = 2.0, window = 3, floor = 0.5 }\nmutual_credit.cycles = true\nmutual_credit.cycle_window = 3"),
@@ -62,6 +62,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
 struct Measured {
     trades: f64,
     luxury: f64,
+    withheld: f64,
     velocity: f64,
     cycles: Option<(f64, f64)>,
     at_limit: f64,
@@ -75,6 +76,7 @@ impl Default for Measured {
         Measured {
             trades: f64::NAN,
             luxury: f64::NAN,
+            withheld: f64::NAN,
             velocity: f64::NAN,
             cycles: None,
             at_limit: f64::NAN,
@@ -89,6 +91,8 @@ impl Default for Measured {
 pub struct MutualCredit {
     cfg: MutualCreditConfig,
     prices: Vec<f64>,
+    /// Sellers' expected prices (the storage rule's, under market pricing).
+    expect: Expectations,
     orders: Orders,
     /// Credit limit per agent (turnover limits), money units.
     limits: Vec<i64>,
@@ -114,6 +118,7 @@ impl MutualCredit {
         MutualCredit {
             cfg: cfg.clone(),
             prices: Vec::new(),
+            expect: Expectations::default(),
             orders: Orders::default(),
             limits: Vec::new(),
             sales: Vec::new(),
@@ -278,6 +283,7 @@ impl Regime for MutualCredit {
             // A first guess at the labour time of a unit: that of a median producer.
             Pricing::Hours => vec![1.0 / world.base_output; world.goods],
         };
+        self.expect = Expectations::new(&self.prices, self.cfg.expectation);
         self.labour = vec![1.0 / world.base_output; n];
         if let CreditLimit::Turnover { window, floor, .. } = self.cfg.limit {
             self.limits = vec![to_money(floor); n];
@@ -321,10 +327,18 @@ impl Regime for MutualCredit {
                 seller_weight: hours.then_some(&self.labour[..]),
                 rotate: (ctx.step as usize).wrapping_mul(7919),
                 log_trades: self.cfg.cycles,
+                // Under time-bank pricing a seller is credited its own labour time, whatever
+                // the price: it has nothing to wait for.
+                storage: (!hours && self.cfg.reservation == Reservation::Storage)
+                    .then(|| Storage { expected: self.expect.expected(), spread: self.cfg.reservation_spread }),
             };
             exchange::clear(world, &terms, &mut self.orders)
         };
         self.measured.luxury = cleared.luxury_per_member();
+        if !hours {
+            self.measured.withheld = cleared.withheld_per_member();
+            self.expect.observe(&self.prices);
+        }
         for (g, p) in self.prices.iter_mut().enumerate() {
             let (d, s) = (cleared.demand[g], cleared.supply[g]);
             match self.cfg.pricing {
@@ -465,6 +479,7 @@ impl Regime for MutualCredit {
         out.set(&TRADES, m.trades);
         out.set(&VELOCITY, m.velocity);
         out.set(&LUXURY, m.luxury);
+        out.set(&WITHHELD, m.withheld);
         if let Some((two, three)) = m.cycles {
             out.set(&CYCLE_SHARE_2, two);
             out.set(&CYCLE_SHARE_3, three);
