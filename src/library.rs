@@ -46,12 +46,17 @@ pub fn starter(name: &str) -> String {
 }
 
 /// Writes the starter scenario for `name` to `<name>.toml` (or to `name` itself if it ends in
-/// `.toml`) and returns the path. Refuses (bad input) a name that is not a plain file name
-/// stem, and a file that already exists: it is never overwritten.
+/// `.toml`) in the working folder and returns the path. Refuses (bad input) a name that is not
+/// plain (letters, digits, `_` and `-`; no folder, so nothing is written outside the working
+/// folder), and a file that already exists: it is never overwritten.
 pub fn write_starter(name: &str) -> Result<PathBuf> {
-    let path = if name.ends_with(".toml") { PathBuf::from(name) } else { PathBuf::from(format!("{name}.toml")) };
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    let plain = !stem.is_empty() && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    // The whole name, not only its last component: `../x` and `sub/x` would write outside the
+    // working folder or into one that may not exist.
+    let stem = name.strip_suffix(".toml").unwrap_or(name);
+    let plain = !stem.is_empty()
+        && !stem.starts_with('-')
+        && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let path = PathBuf::from(format!("{stem}.toml"));
     if !plain {
         return Err(InputError::new(format!("`{name}` is not a scenario name"))
             .help("use letters, digits, `_` and `-`, such as `my_study`")

@@ -275,7 +275,12 @@ fn list_shows_questions_and_new_writes_a_starter_that_runs() {
     }
     assert_eq!(agora::library::bundled().len(), bundled_files().len(), "build.rs compiled in every file");
 
-    let work = tempfile::tempdir().unwrap();
+    // The working folder sits one level inside a temporary folder of its own, so a name that
+    // escaped it would land where this test can see it, never in a shared /tmp.
+    let outer = tempfile::tempdir().unwrap();
+    let work = outer.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let work = tempfile::TempDir::new_in(&work).unwrap();
     agora().current_dir(work.path()).args(["new", "my_study"]).assert().success();
     let path = work.path().join("my_study.toml");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -293,7 +298,28 @@ fn list_shows_questions_and_new_writes_a_starter_that_runs() {
     std::fs::write(&path, "kept").unwrap();
     agora().current_dir(work.path()).args(["new", "my_study"]).assert().code(2);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "kept");
-    agora().current_dir(work.path()).args(["new", "../escape"]).assert().code(2);
+    for bad in ["../escape", "sub/x", "/abs", "a b", "", "x.toml.toml"] {
+        let out = agora().current_dir(work.path()).args(["new", bad]).assert().code(2).get_output().stderr.clone();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("letters, digits"), "`{bad}` is refused with the name rule: {out}");
+    }
+    let mut left: Vec<_> = walk(outer.path());
+    left.retain(|p| !p.starts_with(work.path()));
+    assert!(left.is_empty(), "no file written outside the working folder: {left:?}");
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// A `money_loss` shock takes the share `size` of every member's market money and of every
