@@ -161,6 +161,13 @@ impl SortBuffer {
     }
 }
 
+/// The nearest rank of the `q`-quantile of `m > 0` values, counted from 0: the smallest
+/// value with at least `q m` values at or below it.
+#[inline]
+fn nearest_rank(q: f64, m: usize) -> usize {
+    ((q * m as f64).ceil().max(1.0) as usize).min(m) - 1
+}
+
 /// The `q`-quantile by nearest rank of the values `value(i)`, `i` in `0..n`, that are `Some`
 /// (rounded to `f32`; `NaN` if there are none), without sorting or gathering: parallel counts
 /// of the keys' top 12 bits find the bin holding the wanted rank, then counts of the next 12
@@ -176,8 +183,7 @@ pub fn quantile_where(n: usize, q: f64, value: impl Fn(usize) -> Option<f64> + S
         if keys.is_empty() {
             return f64::NAN;
         }
-        let m = keys.len();
-        let rank = ((q * m as f64).ceil().max(1.0) as usize).min(m) - 1;
+        let rank = nearest_rank(q, keys.len());
         let (_, k, _) = keys.select_nth_unstable(rank);
         return value_of(*k) as f64;
     }
@@ -213,8 +219,7 @@ pub fn quantile_where(n: usize, q: f64, value: impl Fn(usize) -> Option<f64> + S
             if m == 0 {
                 return f64::NAN;
             }
-            // Nearest rank, counted from 0: the smallest value with at least q m at or below.
-            rank = ((q * m as f64).ceil().max(1.0) as usize).min(m) - 1;
+            rank = nearest_rank(q, m);
         }
         let (mut bin, mut below) = (0usize, 0usize);
         while below + hist[bin] as usize <= rank {
@@ -359,8 +364,7 @@ impl Sorted<'_> {
         if n == 0 {
             return f64::NAN;
         }
-        let rank = (q * n as f64).ceil().max(1.0) as usize;
-        self.get(rank.min(n) - 1)
+        self.get(nearest_rank(q, n))
     }
 }
 

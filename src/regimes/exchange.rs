@@ -96,19 +96,18 @@ pub struct Cleared {
 impl Cleared {
     /// Units consumed beyond needs per member, NaN without members.
     pub fn luxury_per_member(&self) -> f64 {
-        if self.members > 0 {
-            self.luxury.iter().sum::<f64>() / self.members as f64
-        } else {
-            f64::NAN
-        }
+        self.per_member(&self.luxury)
     }
-}
 
-impl Cleared {
     /// Units of surplus kept back per member, NaN without members.
     pub fn withheld_per_member(&self) -> f64 {
+        self.per_member(&self.withheld)
+    }
+
+    /// Units over all goods per member, NaN without members.
+    fn per_member(&self, units: &[f64]) -> f64 {
         if self.members > 0 {
-            self.withheld.iter().sum::<f64>() / self.members as f64
+            units.iter().sum::<f64>() / self.members as f64
         } else {
             f64::NAN
         }
@@ -241,9 +240,12 @@ impl Expectations {
     }
 }
 
-/// The reservation keys, which act on nothing where every stock perishes within the step
-/// (`decay = 1`: a unit kept is worth nothing): to add to a regime's inactive keys there.
-pub fn storage_inactive(world: &crate::world::WorldSpec, out: &mut Vec<(&'static str, &'static str)>) {
+/// A regime's inactive keys `out` with the reservation keys added where every stock perishes
+/// within the step (`decay = 1`: a unit kept is worth nothing).
+pub fn with_storage_inactive(
+    mut out: Vec<(&'static str, &'static str)>,
+    world: &crate::world::WorldSpec,
+) -> Vec<(&'static str, &'static str)> {
     if world.population.decay >= 1.0 {
         for k in ["reservation", "expectation", "reservation_spread"] {
             if !out.iter().any(|(o, _)| *o == k) {
@@ -251,6 +253,7 @@ pub fn storage_inactive(world: &crate::world::WorldSpec, out: &mut Vec<(&'static
             }
         }
     }
+    out
 }
 
 /// Checks the reservation keys of the table `table` (`market`, `mutual_credit`).

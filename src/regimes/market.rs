@@ -181,9 +181,7 @@ impl Table for MarketConfig {
     }
 
     fn inactive_in(&self, world: &WorldSpec) -> Vec<(&'static str, &'static str)> {
-        let mut out = self.inactive();
-        exchange::storage_inactive(world, &mut out);
-        out
+        exchange::with_storage_inactive(self.inactive(), world)
     }
 
     fn build(&self, env: &BuildEnv) -> Box<dyn Regime> {

@@ -192,6 +192,8 @@ impl Gift {
         // Each chunk of givers marks its own acts in place.
         let mut all_acts = std::mem::take(&mut self.acts);
         let this = &*self;
+        // Without reciprocity past donors weigh like anyone: no need to look them up.
+        let reciprocity = this.cfg.reciprocity != 0.0;
         let chunk_strangers: Vec<Vec<StrangerOffer>> = lists
             .par_iter_mut()
             .zip(all_acts.par_chunks_mut(CHUNK))
@@ -212,8 +214,6 @@ impl Gift {
                         continue;
                     }
                     let strategy = a.strategy[i];
-                    // Without reciprocity past donors weigh like anyone: no need to look them up.
-                    let reciprocity = this.cfg.reciprocity != 0.0;
                     candidates.clear();
                     let (mut snubbed_good, mut snubbed_any) = (false, false);
                     let mut bits = BitSource::default();

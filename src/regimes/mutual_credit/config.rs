@@ -183,9 +183,7 @@ impl Table for MutualCreditConfig {
     }
 
     fn inactive_in(&self, world: &WorldSpec) -> Vec<(&'static str, &'static str)> {
-        let mut out = self.inactive();
-        exchange::storage_inactive(world, &mut out);
-        out
+        exchange::with_storage_inactive(self.inactive(), world)
     }
 
     fn money_per_agent(&self) -> Vec<(&'static str, f64)> {

@@ -11,19 +11,24 @@ use rayon::prelude::*;
 /// One bilateral trade: buyer, seller, money units.
 pub type Trade = (u32, u32, i64);
 
-/// Shares of trade volume that close in 2-cycles and, of the rest, in 3-cycles, cancelling
-/// greedily in a fixed order. `NaN` when there was no trade.
-pub fn cycle_shares(trades: impl Iterator<Item = Trade>) -> (f64, f64) {
-    let mut edges: Vec<Trade> = trades.collect();
-    edges.par_sort_unstable_by_key(|e| (e.0, e.1));
-    // Merge repeated pairs.
-    let mut merged: Vec<Trade> = Vec::with_capacity(edges.len());
-    for e in edges {
+/// Trades sorted by (buyer, seller) with the amounts of each repeated pair added up.
+fn merge_pairs(sorted: Vec<Trade>) -> Vec<Trade> {
+    let mut merged: Vec<Trade> = Vec::with_capacity(sorted.len());
+    for e in sorted {
         match merged.last_mut() {
             Some(last) if last.0 == e.0 && last.1 == e.1 => last.2 += e.2,
             _ => merged.push(e),
         }
     }
+    merged
+}
+
+/// Shares of trade volume that close in 2-cycles and, of the rest, in 3-cycles, cancelling
+/// greedily in a fixed order. `NaN` when there was no trade.
+pub fn cycle_shares(trades: impl Iterator<Item = Trade>) -> (f64, f64) {
+    let mut edges: Vec<Trade> = trades.collect();
+    edges.par_sort_unstable_by_key(|e| (e.0, e.1));
+    let merged = merge_pairs(edges);
     let total: i64 = merged.iter().map(|e| e.2).sum();
     if total == 0 {
         return (f64::NAN, f64::NAN);
@@ -100,13 +105,7 @@ mod tests {
     fn by_full_search(trades: &[Trade]) -> (f64, f64) {
         let mut m: Vec<Trade> = trades.to_vec();
         m.sort_by_key(|e| (e.0, e.1));
-        let mut merged: Vec<Trade> = Vec::new();
-        for e in m {
-            match merged.last_mut() {
-                Some(l) if l.0 == e.0 && l.1 == e.1 => l.2 += e.2,
-                _ => merged.push(e),
-            }
-        }
+        let merged = merge_pairs(m);
         let total: i64 = merged.iter().map(|e| e.2).sum();
         let find = |a: u32, b: u32| merged.binary_search_by_key(&(a, b), |e| (e.0, e.1)).ok();
         let mut w: Vec<i64> = merged.iter().map(|e| e.2).collect();
