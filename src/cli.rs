@@ -624,13 +624,13 @@ fn compare(first: &Path, second: &Path, args: &OverrideArgs, quiet: bool) -> Res
 fn print_comparison(path: &Path) -> Result<()> {
     let mut reader =
         csv::Reader::from_path(path).map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
-    let wanted = ["needs_met_mean", "needs_met_p10", "gini_consumption", "destitute_share", "resource_stock"];
+    let wanted = agora::metrics::headline();
     println!(
         "{:<24} {:<16} {:>10} {:>10} {:>22} {:>8}",
         "regime", "metric", "first", "second", "difference (95% CI)", "p"
     );
     for rec in reader.records().flatten() {
-        if !wanted.contains(&&rec[1]) {
+        if !wanted.iter().any(|w| *w == &rec[1]) {
             continue;
         }
         let f = |i: usize| rec[i].parse::<f64>().map(|x| format!("{x:.3}")).unwrap_or_default();
@@ -688,10 +688,9 @@ fn print_headline(dir: &Path) -> Result<()> {
     let path = dir.join("summary.csv");
     let mut reader =
         csv::Reader::from_path(&path).map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
-    // Measures defined the same way in every goods regime; regime-specific wealth measures
-    // (money at market prices, credit balances, goods in units) stay in summary.csv.
-    let wanted =
-        ["needs_met_mean", "needs_met_p10", "destitute_share", "gini_consumption", "resource_stock", "gini_money"];
+    // The headline measures, defined the same way in every goods regime; the rest (wealth
+    // valued differently per regime, money) stay in summary.csv.
+    let wanted = agora::metrics::headline();
     let mut table: Vec<(String, Vec<String>)> = Vec::new();
     for rec in reader.records().flatten() {
         let (regime, metric, mean, lo, hi) = (&rec[0], &rec[1], &rec[2], &rec[4], &rec[5]);

@@ -24,23 +24,6 @@
   const AXIS_FONT = '15px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
   const LABEL_FONT = '600 15px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
 
-  // What each chart shows, in plain words (metrics the server lists but this map lacks get
-  // only their unit).
-  const PLAIN = {
-    needs_met_mean: 'How much of their basic needs people meet, on average. 100% = all of them.',
-    needs_met_p10: 'How the worst-off fare: 9 people in 10 meet at least this share of their needs.',
-    destitute_share: 'Share of people who meet less than half of their needs.',
-    gini_consumption: 'Inequality of what people consume: 0 = all the same, 1 = one person gets everything.',
-    gini_wealth: 'Inequality of what people own: 0 = all the same, 1 = one person owns everything.',
-    gini_money: 'Inequality of money holdings: 0 = all the same, 1 = one person holds it all.',
-    resource_stock: 'What is left of the shared natural resource, as a share of its full size.',
-    regime_share: 'Share of people living under each way of organising, as they move between them.',
-    knowledge_pool: 'Shared knowledge per person: what everyone can build on.',
-    wellbeing_mean: 'How well people have been doing lately, on average.',
-    cooperator_share: 'Share of people who give and share.',
-    free_rider_share: 'Share of people who take without giving.',
-  };
-
   const $ = (id) => document.getElementById(id);
   const el = (tag, props = {}, ...children) => {
     const e = document.createElement(tag);
@@ -502,7 +485,7 @@
       const fig = el('figure', { class: 'chart', 'data-metric': metric.name, 'aria-labelledby': titleId },
         el('figcaption', {},
           el('h3', { id: titleId, text: metric.title || metric.name }),
-          el('p', { class: 'plain', text: PLAIN[metric.name] || (metric.unit ? `Unit: ${metric.unit}.` : '') })),
+          el('p', { class: 'plain', text: metric.plain || (metric.unit ? `Unit: ${metric.unit}.` : '') })),
         legend, plot);
       ui.grid.append(fig);
       return { metric, fig, plot, items, u: null };

@@ -11,7 +11,33 @@ pub mod summary;
 
 pub use crate::money::MoneyKind;
 
-/// What a metric is, for files, charts and docs.
+/// Which way a metric is better, for comparisons, win counts and the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    /// More is better (needs met, resource left).
+    Higher,
+    /// Less is better (destitution, inequality, defaults).
+    Lower,
+    /// Neither: a description of the world, not a goal (agents, prices, trades).
+    None,
+}
+
+impl Better {
+    /// The word used in files and tables: `higher`, `lower` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Better::Higher => "higher",
+            Better::Lower => "lower",
+            Better::None => "none",
+        }
+    }
+}
+
+/// What a metric is, for files, charts, tables, the classroom page and the docs: the one place
+/// each fact about a metric is written. Common metrics are declared in [`COMMON`], a regime's
+/// beside its code (its `RegimeInfo::metrics`), the policy metrics in [`POLICY`]; [`all`]
+/// gathers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MetricDef {
     /// Column name.
@@ -22,18 +48,109 @@ pub struct MetricDef {
     pub about: &'static str,
     /// A short title for charts and tables; empty to derive one from the name.
     pub title: &'static str,
+    /// Which way is better.
+    pub better: Better,
+    /// A headline measure: defined the same way in every goods regime, so comparable across
+    /// them; shown in every table, charted first, summarised by a sweep by default and charted
+    /// on the classroom page.
+    pub headline: bool,
+    /// Charted over time in a run's report (headline measures always are).
+    pub charted: bool,
+    /// One sentence for a reader who is not an economist (the classroom page, the glossary);
+    /// empty if the metric has none.
+    pub plain: &'static str,
 }
 
 impl MetricDef {
-    /// A metric without a chart title of its own.
+    /// A metric without a chart title of its own, neither better higher nor lower, not charted.
     pub const fn new(name: &'static str, unit: &'static str, about: &'static str) -> MetricDef {
-        MetricDef { name, unit, about, title: "" }
+        MetricDef { name, unit, about, title: "", better: Better::None, headline: false, charted: false, plain: "" }
     }
 
     /// The same metric with a chart title.
     pub const fn titled(self, title: &'static str) -> MetricDef {
         MetricDef { title, ..self }
     }
+
+    /// The same metric, better higher.
+    pub const fn higher(self) -> MetricDef {
+        MetricDef { better: Better::Higher, ..self }
+    }
+
+    /// The same metric, better lower.
+    pub const fn lower(self) -> MetricDef {
+        MetricDef { better: Better::Lower, ..self }
+    }
+
+    /// The same metric as a headline measure (charted too).
+    pub const fn headline(self) -> MetricDef {
+        MetricDef { headline: true, charted: true, ..self }
+    }
+
+    /// The same metric charted over time in a run's report.
+    pub const fn charted(self) -> MetricDef {
+        MetricDef { charted: true, ..self }
+    }
+
+    /// The same metric with a sentence in plain words.
+    pub const fn plain(self, plain: &'static str) -> MetricDef {
+        MetricDef { plain, ..self }
+    }
+
+    /// Its title: the declared one, or its name with the first letter capitalised and
+    /// underscores as spaces.
+    pub fn display_title(&self) -> String {
+        if self.title.is_empty() {
+            title_from_name(self.name)
+        } else {
+            self.title.to_string()
+        }
+    }
+}
+
+/// A title made from a column name: underscores as spaces, the first letter capitalised
+/// (`trades` is "Trades").
+pub fn title_from_name(name: &str) -> String {
+    let mut t = name.replace('_', " ");
+    if let Some(f) = t.get(0..1) {
+        t.replace_range(0..1, &f.to_uppercase());
+    }
+    t
+}
+
+/// Every metric any run can record, once each, in column order for a run of every regime:
+/// the common metrics, every registered regime's in registry order, then the policy metrics.
+pub fn all() -> Vec<MetricDef> {
+    let regimes = crate::regimes::REGIMES.iter().flat_map(|r| r.metrics.iter());
+    Layout::new(regimes, &[]).metrics
+}
+
+/// The metric named `name`, if any run can record it.
+pub fn find(name: &str) -> Option<MetricDef> {
+    COMMON
+        .iter()
+        .chain(POLICY)
+        .chain(crate::regimes::REGIMES.iter().flat_map(|r| r.metrics.iter()))
+        .find(|m| m.name == name)
+        .copied()
+}
+
+/// Which way `name` is better ([`Better::None`] for a name no run records, such as a price).
+pub fn better(name: &str) -> Better {
+    find(name).map_or(Better::None, |m| m.better)
+}
+
+/// The names of the headline measures, in column order.
+pub fn headline() -> Vec<&'static str> {
+    all().iter().filter(|m| m.headline).map(|m| m.name).collect()
+}
+
+/// The names of the metrics a run's report charts over time: the headline measures, then the
+/// other charted metrics, each in column order.
+pub fn charted() -> Vec<&'static str> {
+    let all = all();
+    let first = all.iter().filter(|m| m.headline);
+    first.chain(all.iter().filter(|m| m.charted && !m.headline)).map(|m| m.name).collect()
 }
 
 /// The common metrics, in the order of [`COMMON`].
@@ -71,52 +188,91 @@ pub enum Common {
 pub static COMMON: &[MetricDef] = &[
     MetricDef::new("agents", "agents", "members present at the end of the step"),
     MetricDef::new("regime_share", "share", "share of present agents in this regime (coexist mode)")
-        .titled("Regime share"),
+        .titled("Regime share")
+        .charted()
+        .plain("Share of people living under each way of organising, as they move between them."),
     MetricDef::new(
         "needs_met_mean",
         "share",
         "mean share of needs met this step over the regime's population (members who left meet none)",
     )
-    .titled("Needs met, mean"),
+    .titled("Needs met, mean")
+    .higher()
+    .headline()
+    .plain("How much of their basic needs people meet, on average. 100% = all of them."),
     MetricDef::new(
         "needs_met_p10",
         "share",
         "10th percentile of needs met over the population (members who left meet none): how the worst-off fare",
     )
-    .titled("Needs met, 10th percentile"),
+    .titled("Needs met, 10th percentile")
+    .higher()
+    .headline()
+    .plain("How the worst-off fare: 9 people in 10 meet at least this share of their needs."),
     MetricDef::new(
         "destitute_share",
         "share",
         "share of the population with needs met below the destitution threshold (members who left count)",
     )
-    .titled("Destitute share"),
-    MetricDef::new("needs_met_present", "share", "mean share of needs met over the members present only"),
-    MetricDef::new("departed_share", "share", "share of the regime's population that has left the world"),
-    MetricDef::new("wellbeing_mean", "share", "mean of the moving average of needs met that agents compare"),
+    .titled("Destitute share")
+    .lower()
+    .headline()
+    .plain("Share of people who meet less than the destitution threshold of their needs (half, unless the scenario says otherwise)."),
+    MetricDef::new("needs_met_present", "share", "mean share of needs met over the members present only")
+        .higher()
+        .plain("How much of their needs the people still here meet, on average (those who left are not counted)."),
+    MetricDef::new("departed_share", "share", "share of the regime's population that has left the world")
+        .lower()
+        .plain("Share of people who gave up and left."),
+    MetricDef::new("wellbeing_mean", "share", "mean of the moving average of needs met that agents compare")
+        .higher()
+        .plain("How well people have been doing lately, on average."),
     MetricDef::new(
         "wealth_mean",
         "unit of account",
         "mean wealth: goods at current prices (units without prices) plus money or balance",
     ),
-    MetricDef::new("gini_wealth", "index", "mean-difference Gini of wealth").titled("Gini of wealth"),
-    MetricDef::new("theil_wealth", "index", "Theil T index of wealth (empty if any wealth is negative)"),
-    MetricDef::new("palma_wealth", "ratio", "wealth share of the top 10% over that of the bottom 40%"),
+    MetricDef::new("gini_wealth", "index", "mean-difference Gini of wealth")
+        .titled("Gini of wealth")
+        .lower()
+        .plain("Inequality of what people own: 0 = all the same, 1 = one person owns everything."),
+    MetricDef::new("theil_wealth", "index", "Theil T index of wealth (empty if any wealth is negative)").lower(),
+    MetricDef::new("palma_wealth", "ratio", "wealth share of the top 10% over that of the bottom 40%").lower(),
     MetricDef::new(
         "gini_consumption",
         "index",
         "Gini of units consumed this step over the population (members who left consume none)",
     )
-    .titled("Gini of consumption"),
-    MetricDef::new("gini_money", "index", "Gini of money holdings (money regimes)").titled("Gini of money"),
-    MetricDef::new("output_total", "units", "units of goods produced this step"),
+    .titled("Gini of consumption")
+    .lower()
+    .headline()
+    .plain("Inequality of what people consume: 0 = all the same, 1 = one person gets everything."),
+    MetricDef::new("gini_money", "index", "Gini of money holdings (money regimes)")
+        .titled("Gini of money")
+        .lower()
+        .charted()
+        .plain("Inequality of money holdings: 0 = all the same, 1 = one person holds it all."),
+    MetricDef::new("output_total", "units", "units of goods produced this step")
+        .higher()
+        .charted()
+        .plain("How much everyone made together this step."),
     MetricDef::new("resource_stock", "share of capacity", "common-pool resource stock over its carrying capacity")
-        .titled("Resource stock"),
+        .titled("Resource stock")
+        .higher()
+        .headline()
+        .plain("What is left of the shared natural resource, as a share of its full size."),
     MetricDef::new("harvest", "units per agent", "resource harvested this step per agent of the initial population"),
     MetricDef::new("knowledge_pool", "units per agent", "shared knowledge pool per present agent")
-        .titled("Knowledge pool"),
-    MetricDef::new("cooperator_share", "share", "share of members who are cooperators"),
-    MetricDef::new("reciprocator_share", "share", "share of members who are reciprocators"),
-    MetricDef::new("free_rider_share", "share", "share of members who are free riders"),
+        .titled("Knowledge pool")
+        .higher()
+        .charted()
+        .plain("Shared knowledge per person: what everyone can build on."),
+    MetricDef::new("cooperator_share", "share", "share of members who are cooperators")
+        .plain("Share of people who give and share."),
+    MetricDef::new("reciprocator_share", "share", "share of members who are reciprocators")
+        .plain("Share of people who give to those who gave."),
+    MetricDef::new("free_rider_share", "share", "share of members who are free riders")
+        .plain("Share of people who take without giving."),
     MetricDef::new("money_total", "unit of account", "money held by members"),
     MetricDef::new("platform_capture", "units", "output a platform captured from enclosed knowledge this step"),
 ];

@@ -5,7 +5,7 @@
 //! nothing that changes between two runs of the same scenario (no wall time, no thread
 //! count), so equal results give equal bytes.
 
-use super::plots::{regime_colour_hex, short_number, ChartKind, Drawn, RunData, KEY_METRICS};
+use super::plots::{regime_colour_hex, short_number, ChartKind, Drawn, RunData};
 use std::fmt::Write as _;
 
 /// Escapes text for HTML content and attribute values.
@@ -149,9 +149,8 @@ fn facts(data: &RunData, out: &mut String) {
 
 fn summary_table(data: &RunData, out: &mut String) {
     let regimes: Vec<&String> = data.entries.iter().filter(|e| data.summary.iter().any(|s| &s.regime == *e)).collect();
-    let metrics: Vec<&str> = KEY_METRICS
-        .iter()
-        .copied()
+    let metrics: Vec<&str> = crate::metrics::charted()
+        .into_iter()
         .filter(|m| data.summary.iter().any(|s| s.metric == *m && s.mean.is_finite()))
         .collect();
     if regimes.is_empty() || metrics.is_empty() {
@@ -205,10 +204,11 @@ fn comparison_section(data: &RunData, out: &mut String) {
         );
         return;
     };
-    let mut shown: Vec<_> = rows.iter().filter(|r| KEY_METRICS.contains(&r.metric.as_str())).collect();
+    let charted = crate::metrics::charted();
+    let mut shown: Vec<_> = rows.iter().filter(|r| charted.contains(&r.metric.as_str())).collect();
     // Regimes in the scenario's order, metrics in the key order.
     shown.sort_by_key(|r| {
-        (data.colour_index(&r.regime), KEY_METRICS.iter().position(|m| *m == r.metric).unwrap_or(usize::MAX))
+        (data.colour_index(&r.regime), charted.iter().position(|m| *m == r.metric).unwrap_or(usize::MAX))
     });
     if shown.is_empty() {
         out.push_str("<p class=\"note\">No paired difference on a key metric.</p>\n");

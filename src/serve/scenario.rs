@@ -12,9 +12,6 @@ use serde::Serialize;
 use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
 
-/// The metrics the page charts, in order (`regime_share` only in coexist mode).
-const CHARTED: &[&str] = &["needs_met_mean", "needs_met_p10", "destitute_share", "gini_consumption", "resource_stock"];
-
 /// Keys a page may not set: the server owns them.
 const OWNED: &[(&str, &str)] = &[
     ("run.seed", "is set by the `seed` of the request"),
@@ -105,9 +102,9 @@ impl Served {
         Ok(Served { path: path.to_path_buf(), doc, plan, resolved, controls, limits })
     }
 
-    /// The metrics the page charts.
+    /// The metrics the page charts: the headline measures, and `regime_share` in coexist mode.
     pub fn charted(&self) -> Vec<&MetricDef> {
-        let mut names: Vec<&str> = CHARTED.to_vec();
+        let mut names: Vec<&str> = crate::metrics::headline();
         if self.plan.mode == Mode::Coexist {
             names.push("regime_share");
         }
@@ -133,7 +130,10 @@ impl Served {
                 .map(|(i, e)| json!({"label": e.label, "colour": regime_colour_hex(i)}))
                 .collect::<Vec<_>>(),
             "metrics": self.charted().iter()
-                .map(|m| json!({"name": m.name, "title": title(m), "unit": m.unit}))
+                .map(|m| json!({
+                    "name": m.name, "title": m.display_title(), "unit": m.unit,
+                    "plain": m.plain, "better": m.better,
+                }))
                 .collect::<Vec<_>>(),
             "controls": self.controls,
             "limits": {
@@ -303,20 +303,6 @@ fn degree(n: &NetworkSpec) -> u64 {
         }
         NetworkSpec::Complete {} => 0,
     }
-}
-
-/// A chart title: the metric's own, else made from its name (`gini_consumption` is "Gini of
-/// consumption").
-fn title(m: &MetricDef) -> String {
-    if !m.title.is_empty() {
-        return m.title.to_string();
-    }
-    let words = match m.name.strip_prefix("gini_") {
-        Some(rest) => format!("gini of {}", rest.replace('_', " ")),
-        None => m.name.replace('_', " "),
-    };
-    let mut c = words.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
 /// Lowers `run.warmup` below `run.steps` when it is not: warm-up only shapes summaries, which

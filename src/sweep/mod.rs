@@ -39,11 +39,6 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The headline metrics of `sweep.csv` when `[sweep] metrics` is not given (those the run
-/// records).
-pub const DEFAULT_METRICS: &[&str] =
-    &["needs_met_mean", "needs_met_p10", "destitute_share", "gini_wealth", "gini_money", "resource_stock"];
-
 /// One distinct point of a sweep, planned.
 #[derive(Debug, Clone)]
 pub struct SweepPoint {
@@ -205,7 +200,11 @@ impl Sweep {
                 }
                 list.clone()
             }
-            None => DEFAULT_METRICS.iter().filter(|m| names.iter().any(|n| n == *m)).map(|m| m.to_string()).collect(),
+            None => crate::metrics::headline()
+                .iter()
+                .filter(|m| names.iter().any(|n| n == *m))
+                .map(|m| m.to_string())
+                .collect(),
         };
         if let Some(stop) = &cfg.stop {
             let at = |e: InputError| InputError { position: config::position(text, "stop"), ..src.in_file(e) };

@@ -670,32 +670,10 @@ impl<'a> Results<'a> {
     }
 }
 
-/// Which way a headline metric is better: `higher` (needs met, wellbeing, output, the
-/// resource, knowledge), `lower` (inequality, destitution, departures, defaults, sanctions,
-/// exclusion) or `none` (the rest, where more is neither better nor worse).
+/// Which way a metric is better (`higher`, `lower` or `none`), as its definition in the
+/// metric registry declares ([`crate::metrics::better`]).
 pub fn better_direction(metric: &str) -> &'static str {
-    const LOWER: &[&str] = &[
-        "destitute_share",
-        "departed_share",
-        "credit_at_limit_share",
-        "defaults",
-        "default_volume",
-        "sanctions",
-        "excluded_share",
-        "administration",
-    ];
-    const HIGHER: &[&str] = &["wellbeing_mean", "output_total", "resource_stock", "knowledge_pool", "cooperation_rate"];
-    if metric.starts_with("gini_")
-        || metric.starts_with("theil_")
-        || metric.starts_with("palma_")
-        || LOWER.contains(&metric)
-    {
-        "lower"
-    } else if metric.starts_with("needs_met") || HIGHER.contains(&metric) {
-        "higher"
-    } else {
-        "none"
-    }
+    crate::metrics::better(metric).as_str()
 }
 
 /// The Wilson score interval at 95% for `wins` successes in `n` trials (Wilson 1927, JASA

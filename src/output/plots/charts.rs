@@ -3,22 +3,6 @@
 use super::data::{AgentSnapshot, RunData, SnapshotRegime};
 use std::collections::BTreeSet;
 
-/// The metrics charted over time and compared in the summary, in the order they appear: the
-/// headline measures, defined the same way in every goods regime (wealth is valued
-/// differently per regime, so `gini_wealth` stays in the CSVs, out of the side-by-side
-/// charts), then money's Gini for the money regimes only.
-pub const KEY_METRICS: &[&str] = &[
-    "needs_met_mean",
-    "needs_met_p10",
-    "destitute_share",
-    "gini_consumption",
-    "output_total",
-    "gini_money",
-    "resource_stock",
-    "knowledge_pool",
-    "regime_share",
-];
-
 /// What a chart shows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChartKind {
@@ -123,7 +107,8 @@ pub fn charts(data: &RunData) -> Vec<Chart> {
     let mut out = Vec::new();
     let name = if data.name.is_empty() { "agora" } else { data.name.as_str() };
     let reps = data.replicates();
-    for &metric in KEY_METRICS {
+    let charted = crate::metrics::charted();
+    for &metric in &charted {
         let Some(col) = data.timeseries.column(metric) else { continue };
         if !data.timeseries.regimes.iter().any(|r| r.has(col)) {
             continue;
@@ -145,7 +130,7 @@ pub fn charts(data: &RunData) -> Vec<Chart> {
             kind: ChartKind::TimeSeries { metric: metric.to_string() },
         });
     }
-    let metrics: Vec<String> = KEY_METRICS
+    let metrics: Vec<String> = charted
         .iter()
         .filter(|m| data.summary.iter().any(|s| s.metric == **m && s.mean.is_finite()))
         .map(|m| m.to_string())

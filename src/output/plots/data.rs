@@ -572,11 +572,7 @@ impl RunData {
         if let Some(good) = name.strip_prefix("price_") {
             return format!("Price of {good}");
         }
-        let mut s = name.replace('_', " ");
-        if let Some(first) = s.get(0..1) {
-            s = first.to_uppercase() + &s[1..];
-        }
-        s
+        crate::metrics::title_from_name(name)
     }
 
     /// The unit of a metric column (prices per unit of their good).

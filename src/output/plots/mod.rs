@@ -16,7 +16,7 @@ mod raster;
 pub mod style;
 pub mod sweep;
 
-pub use charts::{charts, Chart, ChartKind, KEY_METRICS};
+pub use charts::{charts, Chart, ChartKind};
 pub use data::{
     snapshot_files, AgentSnapshot, ComparisonRow, RegimeSeries, RunData, SnapshotRegime, StepBand, SummaryRow,
     TimeSeries,

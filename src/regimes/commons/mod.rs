@@ -45,17 +45,18 @@ use rand::Rng;
 use rayon::prelude::*;
 
 /// Sanctions imposed this step.
-pub const SANCTIONS: MetricDef = MetricDef::new("sanctions", "count", "sanctions imposed on members this step");
+pub const SANCTIONS: MetricDef = MetricDef::new("sanctions", "count", "sanctions imposed on members this step").lower();
 /// Share of members excluded.
 pub const EXCLUDED_SHARE: MetricDef =
-    MetricDef::new("excluded_share", "share", "share of members excluded from the commons");
+    MetricDef::new("excluded_share", "share", "share of members excluded from the commons").lower();
 
 /// Goods the communities spent on administration and monitoring this step.
 pub const ADMINISTRATION: MetricDef = MetricDef::new(
     "administration",
     "units",
     "goods the commons' communities spent on administration and monitoring this step",
-);
+)
+.lower();
 
 /// Registry entry.
 pub const INFO: RegimeInfo = RegimeInfo {

@@ -41,7 +41,8 @@ pub const COOPERATION_RATE: MetricDef = MetricDef::new(
     "cooperation_rate",
     "share",
     "share of chances to give (a needy neighbour, a donation encounter) that were taken",
-);
+)
+.higher();
 
 /// Registry entry.
 pub const INFO: RegimeInfo = RegimeInfo {

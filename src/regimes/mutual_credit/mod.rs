@@ -27,14 +27,16 @@ use rayon::prelude::*;
 
 /// Share of members at their credit limit.
 pub const CREDIT_AT_LIMIT: MetricDef =
-    MetricDef::new("credit_at_limit_share", "share", "share of members at their credit limit");
+    MetricDef::new("credit_at_limit_share", "share", "share of members at their credit limit").lower();
 /// Gini of credit capacity.
 pub const BALANCE_GINI: MetricDef =
-    MetricDef::new("balance_gini", "index", "Gini of credit capacity (balance plus credit limit)");
+    MetricDef::new("balance_gini", "index", "Gini of credit capacity (balance plus credit limit)").lower();
 /// Defaults this step.
-pub const DEFAULTS: MetricDef = MetricDef::new("defaults", "count", "members who left with a debit balance this step");
+pub const DEFAULTS: MetricDef =
+    MetricDef::new("defaults", "count", "members who left with a debit balance this step").lower();
 /// Debt written off this step.
-pub const DEFAULT_VOLUME: MetricDef = MetricDef::new("default_volume", "unit of account", "debt written off this step");
+pub const DEFAULT_VOLUME: MetricDef =
+    MetricDef::new("default_volume", "unit of account", "debt written off this step").lower();
 /// Trade volume closing in 2-cycles.
 pub const CYCLE_SHARE_2: MetricDef =
     MetricDef::new("cycle_share_2", "share", "share of recent trade volume closing in 2-cycles");
