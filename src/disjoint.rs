@@ -44,12 +44,12 @@ impl<'a, T> Disjoint<'a, T> {
     /// Writes `value` at `i`.
     ///
     /// # Safety
-    /// No other task may touch position `i` during the parallel section.
+    /// `i` must be below the length (checked: out of bounds panics), and no other task may
+    /// touch position `i` during the parallel section.
     #[inline]
     pub unsafe fn write(&self, i: usize, value: T) {
-        debug_assert!(i < self.len);
-        // SAFETY: `i < len` (the callers write only offsets they computed below `len`, checked
-        // in debug builds); exclusive by the caller's contract.
+        assert!(i < self.len, "disjoint write out of bounds");
+        // SAFETY: `i < len` (checked above); exclusive by the caller's contract.
         unsafe { self.ptr.add(i).write(value) }
     }
 }

@@ -38,11 +38,6 @@ impl Error {
         Error::Io { context: context.into(), source }
     }
 
-    /// Whether this error is the user's input (exit code 2) rather than a failed run.
-    pub fn is_input(&self) -> bool {
-        matches!(self, Error::Input(_))
-    }
-
     /// The exit code the binary ends with: 2 for bad input, 128 plus the signal for an
     /// interrupted run (130 for Ctrl-C, 143 for SIGTERM), 1 for any other failure.
     pub fn exit_code(&self) -> u8 {
@@ -93,15 +88,6 @@ impl InputError {
     pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
         self.file = Some(file.into());
         self
-    }
-
-    /// Names the scenario file the problem is in and, if the file reads, the line of the
-    /// problem's key in it (for errors found after parsing, from a plan's path).
-    pub fn at_key_in(mut self, file: &std::path::Path) -> Self {
-        if let (Some(key), Ok(text)) = (&self.key, std::fs::read_to_string(file)) {
-            self.position = crate::scenario::source::locate(&text, key);
-        }
-        self.in_file(file)
     }
 }
 

@@ -1,5 +1,6 @@
-//! agora: agent-based simulation of four ways to allocate goods (gift, market, mutual credit,
-//! commons) on one population, with the data, plots and report to compare them.
+//! agora: agent-based simulation of the ways to allocate goods (gift, market, mutual credit,
+//! commons and barter, with autarky as the floor: one line each in [`regimes::REGIMES`]) on
+//! one population, with the data, plots and report to compare them.
 //!
 //! Data flows one way: [`scenario`] (text to a checked file) -> [`plan`] (regime entries
 //! resolved against the [`regimes`] registry) -> [`world`] (agents as columns) -> [`engine`]
@@ -12,6 +13,7 @@
 
 pub mod adapt;
 pub mod bench;
+pub mod catalog;
 pub mod check;
 pub mod disjoint;
 pub mod engine;

@@ -13,6 +13,7 @@
 //! units) and to rounding for goods.
 
 use crate::metrics::record::SlotView;
+use crate::metrics::MetricDef;
 use crate::money::{apportion, from_money, to_money, MoneyKind, MONEY_UNIT};
 use crate::rng::{stream, unit_f64, Key, Purpose, Streams, CHUNK};
 use crate::scenario::{PaidIn, PolicyConfig, Shock, TaxBase};
@@ -327,5 +328,37 @@ pub fn tax_and_transfer(
                 demurrage: charged,
             })
         }
+    }
+}
+
+/// The policy metrics, in the order of [`METRICS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+#[allow(missing_docs)]
+pub enum Policy {
+    TaxRevenue,
+    BasicIncomePaid,
+    Treasury,
+    Demurrage,
+}
+
+/// Metrics of the policy phase (basic income, tax, treasury).
+pub static METRICS: &[MetricDef] = &[
+    MetricDef::new("tax_revenue", "unit of account", "tax collected this step"),
+    MetricDef::new("basic_income_paid", "unit of account", "basic income paid this step"),
+    MetricDef::new("treasury", "unit of account", "funds the treasury holds after paying basic income"),
+    MetricDef::new(
+        "demurrage",
+        "unit of account",
+        "demurrage charged on money this step (paid back as an equal dividend)",
+    ),
+];
+
+#[cfg(test)]
+mod metric_tests {
+    #[test]
+    fn metric_list_follows_enum_order() {
+        assert_eq!(super::METRICS[super::Policy::Treasury as usize].name, "treasury");
+        assert_eq!(super::METRICS[super::Policy::Demurrage as usize].name, "demurrage");
     }
 }

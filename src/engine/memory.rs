@@ -106,7 +106,7 @@ pub fn check(plan: &Plan, threads: usize, limit: u64, source: &str) -> Result<Me
         _ => "fewer agents (or fewer threads, which run fewer worlds at once); --max-memory sets the limit",
     });
     if let Some(path) = &plan.path {
-        err = err.at_key_in(path);
+        err = crate::scenario::source::at_key_in(err, path);
     }
     Err(err)
 }

@@ -5,7 +5,8 @@
 use super::phases::present_count;
 use super::sim::Sim;
 use crate::metrics::record::{record_common, CommonOut};
-use crate::metrics::{Common, Policy, RegimeOut};
+use crate::metrics::{Common, RegimeOut};
+use crate::policy::Policy;
 
 impl Sim<'_> {
     /// Fills one row per slot from the current state and what the step measured.
@@ -40,10 +41,10 @@ impl Sim<'_> {
                 row[layout.common(Common::PlatformCapture)] = captured;
             }
             if let Some(p) = s.report.take() {
-                row[layout.policy(Policy::TaxRevenue)] = p.tax_revenue;
-                row[layout.policy(Policy::BasicIncomePaid)] = p.basic_income_paid;
-                row[layout.policy(Policy::Treasury)] = p.treasury;
-                row[layout.policy(Policy::Demurrage)] = p.demurrage;
+                row[layout.policy(Policy::TaxRevenue as usize)] = p.tax_revenue;
+                row[layout.policy(Policy::BasicIncomePaid as usize)] = p.basic_income_paid;
+                row[layout.policy(Policy::Treasury as usize)] = p.treasury;
+                row[layout.policy(Policy::Demurrage as usize)] = p.demurrage;
             }
             let columns = &plan.entries[s.entry].columns;
             s.regime.record(&mut RegimeOut::new(row, columns));

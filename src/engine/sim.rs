@@ -185,11 +185,6 @@ impl<'a> Sim<'a> {
         Sim::compare(plan, entry, replicate, network)
     }
 
-    /// The step last simulated (0 before the first).
-    pub fn step_number(&self) -> u64 {
-        self.step
-    }
-
     /// Records the current state (the initial state, before any step) and returns one row per
     /// slot.
     pub fn record_now(&mut self) -> &[Vec<f64>] {

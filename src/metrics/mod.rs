@@ -2,7 +2,7 @@
 //!
 //! A record is a plain `[f64]` row laid out by a [`Layout`]: the metrics every world records
 //! ([`COMMON`], written by [`record::record_common`]), then the metrics the regimes declare
-//! (each regime lists its own in the registry), then the policy metrics ([`POLICY`]), then
+//! (each regime lists its own in the registry), then the policy metrics (`policy::METRICS`), then
 //! one price per good. `NaN` means "not meaningful here" and is written as an empty cell.
 
 pub mod inequality;
@@ -36,8 +36,8 @@ impl Better {
 
 /// What a metric is, for files, charts, tables, the classroom page and the docs: the one place
 /// each fact about a metric is written. Common metrics are declared in [`COMMON`], a regime's
-/// beside its code (its `RegimeInfo::metrics`), the policy metrics in [`POLICY`]; [`all`]
-/// gathers them.
+/// beside its code (its `RegimeInfo::metrics`), the policy metrics in `policy.rs`; the
+/// catalogue (`crate::catalog`) gathers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MetricDef {
     /// Column name.
@@ -118,39 +118,17 @@ pub fn title_from_name(name: &str) -> String {
     t
 }
 
-/// Every metric any run can record, once each, in column order for a run of every regime:
-/// the common metrics, every registered regime's in registry order, then the policy metrics.
-pub fn all() -> Vec<MetricDef> {
-    let regimes = crate::regimes::REGIMES.iter().flat_map(|r| r.metrics.iter());
-    Layout::new(regimes, &[]).metrics
-}
-
-/// The metric named `name`, if any run can record it.
-pub fn find(name: &str) -> Option<MetricDef> {
-    COMMON
-        .iter()
-        .chain(POLICY)
-        .chain(crate::regimes::REGIMES.iter().flat_map(|r| r.metrics.iter()))
-        .find(|m| m.name == name)
-        .copied()
-}
-
-/// Which way `name` is better ([`Better::None`] for a name no run records, such as a price).
-pub fn better(name: &str) -> Better {
-    find(name).map_or(Better::None, |m| m.better)
-}
-
-/// The names of the headline measures, in column order.
+/// The names of the headline measures, in column order. Only common metrics can be headline
+/// measures (comparable across regimes; the catalogue's tests check it).
 pub fn headline() -> Vec<&'static str> {
-    all().iter().filter(|m| m.headline).map(|m| m.name).collect()
+    COMMON.iter().filter(|m| m.headline).map(|m| m.name).collect()
 }
 
 /// The names of the metrics a run's report charts over time: the headline measures, then the
-/// other charted metrics, each in column order.
+/// other charted metrics, each in column order (only common metrics are charted).
 pub fn charted() -> Vec<&'static str> {
-    let all = all();
-    let first = all.iter().filter(|m| m.headline);
-    first.chain(all.iter().filter(|m| m.charted && !m.headline)).map(|m| m.name).collect()
+    let first = COMMON.iter().filter(|m| m.headline);
+    first.chain(COMMON.iter().filter(|m| m.charted && !m.headline)).map(|m| m.name).collect()
 }
 
 /// The common metrics, in the order of [`COMMON`].
@@ -277,29 +255,6 @@ pub static COMMON: &[MetricDef] = &[
     MetricDef::new("platform_capture", "units", "output a platform captured from enclosed knowledge this step"),
 ];
 
-/// The policy metrics, in the order of [`POLICY`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(usize)]
-#[allow(missing_docs)]
-pub enum Policy {
-    TaxRevenue,
-    BasicIncomePaid,
-    Treasury,
-    Demurrage,
-}
-
-/// Metrics of the policy phase (basic income, tax, treasury).
-pub static POLICY: &[MetricDef] = &[
-    MetricDef::new("tax_revenue", "unit of account", "tax collected this step"),
-    MetricDef::new("basic_income_paid", "unit of account", "basic income paid this step"),
-    MetricDef::new("treasury", "unit of account", "funds the treasury holds after paying basic income"),
-    MetricDef::new(
-        "demurrage",
-        "unit of account",
-        "demurrage charged on money this step (paid back as an equal dividend)",
-    ),
-];
-
 /// The columns of a run: metric definitions in column order, then `price_<good>` per good.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
@@ -313,19 +268,19 @@ pub struct Layout {
 
 impl Layout {
     /// Columns for the common metrics, the regimes' metrics `regime` (repeats merged: two
-    /// regimes may report the same metric, such as `trades`), the policy metrics and a price
-    /// per good.
-    pub fn new<'a>(regime: impl IntoIterator<Item = &'a MetricDef>, goods: &[String]) -> Layout {
+    /// regimes may report the same metric, such as `trades`), the policy metrics `policy` and
+    /// a price per good.
+    pub fn new<'a>(regime: impl IntoIterator<Item = &'a MetricDef>, policy: &[MetricDef], goods: &[String]) -> Layout {
         let mut metrics: Vec<MetricDef> = COMMON.to_vec();
         for d in regime {
             if !metrics.iter().any(|m| m.name == d.name) {
                 metrics.push(*d);
             }
         }
-        metrics.extend(POLICY.iter().copied());
+        metrics.extend(policy.iter().copied());
         let col = |name: &str| metrics.iter().position(|m| m.name == name).unwrap_or(usize::MAX);
         let common = COMMON.iter().map(|d| col(d.name)).collect();
-        let policy = POLICY.iter().map(|d| col(d.name)).collect();
+        let policy = policy.iter().map(|d| col(d.name)).collect();
         Layout { metrics, goods: goods.to_vec(), common, policy }
     }
 
@@ -349,9 +304,9 @@ impl Layout {
         self.common[m as usize]
     }
 
-    /// The column of a policy metric.
-    pub fn policy(&self, m: Policy) -> usize {
-        self.policy[m as usize]
+    /// The column of the `i`-th policy metric (in the order given to [`Layout::new`]).
+    pub fn policy(&self, i: usize) -> usize {
+        self.policy[i]
     }
 
     /// The column of the price of good `g`.
@@ -398,19 +353,19 @@ mod tests {
     #[test]
     fn layout_merges_repeats_and_appends_prices() {
         let trades = MetricDef::new("trades", "count", "x");
-        let l = Layout::new([&trades, &trades], &["food".into(), "energy".into()]);
+        let policy = [MetricDef::new("tax", "u", "x"), MetricDef::new("treasury", "u", "x")];
+        let l = Layout::new([&trades, &trades], &policy, &["food".into(), "energy".into()]);
         let names = l.names();
-        assert_eq!(names.len(), COMMON.len() + 1 + POLICY.len() + 2);
+        assert_eq!(names.len(), COMMON.len() + 1 + policy.len() + 2);
         assert_eq!(names[l.price(1)], "price_energy");
         assert_eq!(names.iter().filter(|n| *n == "trades").count(), 1);
         assert_eq!(names[l.common(Common::Agents)], "agents");
-        assert_eq!(names[l.policy(Policy::Treasury)], "treasury");
+        assert_eq!(names[l.policy(1)], "treasury");
     }
 
     #[test]
     fn common_list_follows_enum_order() {
         assert_eq!(COMMON[Common::PlatformCapture as usize].name, "platform_capture");
         assert_eq!(COMMON[Common::FreeRiderShare as usize].name, "free_rider_share");
-        assert_eq!(POLICY[Policy::Treasury as usize].name, "treasury");
     }
 }

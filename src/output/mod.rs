@@ -102,7 +102,7 @@ pub fn guard_disk(target: &Path, needed: u64, max_disk: Option<u64>, file: Optio
     )
     .help("fewer snapshot steps, `output.snapshot_replicates = 1`, fewer agents, or another disk with --out; --max-disk sets the limit");
     if let Some(path) = file {
-        err = err.at_key_in(path);
+        err = crate::scenario::source::at_key_in(err, path);
     }
     Err(err.into())
 }

@@ -279,7 +279,7 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
     warnings.extend(inactive::warnings(&file, &entries, src));
     // The listed regimes' metrics have columns, in registry order.
     let regime_metrics: Vec<&MetricDef> = listed.iter().flat_map(|r| r.metrics.iter()).collect();
-    let layout = Layout::new(regime_metrics, &file.population.goods);
+    let layout = Layout::new(regime_metrics, crate::policy::METRICS, &file.population.goods);
     for e in &mut entries {
         e.columns = layout.regime_columns(e.info.metrics);
     }

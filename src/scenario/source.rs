@@ -1,5 +1,6 @@
 //! Finding where a key sits in the TOML text, so that every error can name a line.
 
+use crate::error::InputError;
 use toml::de::{DeTable, DeValue};
 
 /// One step of a key path: a table key or an array index.
@@ -42,6 +43,15 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let col = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
     (line, col)
+}
+
+/// Names the scenario file `file` in `err` and, if the file reads, the line of the problem's
+/// key in it (for errors found after parsing, from a plan's path).
+pub fn at_key_in(mut err: InputError, file: &std::path::Path) -> InputError {
+    if let (Some(key), Ok(text)) = (&err.key, std::fs::read_to_string(file)) {
+        err.position = locate(&text, key);
+    }
+    err.in_file(file)
 }
 
 /// The position of the deepest part of `path` present in the document: the value of the

@@ -671,9 +671,9 @@ impl<'a> Results<'a> {
 }
 
 /// Which way a metric is better (`higher`, `lower` or `none`), as its definition in the
-/// metric registry declares ([`crate::metrics::better`]).
+/// metric registry declares ([`crate::catalog::better`]).
 pub fn better_direction(metric: &str) -> &'static str {
-    crate::metrics::better(metric).as_str()
+    crate::catalog::better(metric).as_str()
 }
 
 /// The Wilson score interval at 95% for `wins` successes in `n` trials (Wilson 1927, JASA

@@ -8,6 +8,7 @@ mod common;
 mod commons;
 mod compare;
 mod defects;
+mod generated;
 mod gift;
 mod library;
 mod market;

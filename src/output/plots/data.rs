@@ -555,11 +555,7 @@ impl RunData {
         if let Some(m) = self.metric_info.iter().find(|m| m.name == name) {
             return Some((&m.title, &m.unit, &m.about));
         }
-        crate::metrics::COMMON
-            .iter()
-            .chain(crate::metrics::POLICY)
-            .find(|m| m.name == name)
-            .map(|m| (m.title, m.unit, m.about))
+        crate::catalog::find(name).map(|m| (m.title, m.unit, m.about))
     }
 
     /// A short human name of a metric column, for titles and tables.
