@@ -14,6 +14,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
     configure: super::configure::<Autarky>,
     metrics: &[],
     examples: &[("alone", "")],
+    controls: &[],
 };
 
 /// The autarky regime; it has neither settings nor state.

@@ -43,6 +43,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
         ("random", ""),
         ("network", "barter.partners = \"network\"\nbarter.rounds = 2\nbarter.stock_target = 1.0"),
     ],
+    controls: &[],
 };
 
 /// Barter's random streams (index: the round).

@@ -36,6 +36,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
         ("kinetic", "market.model = \"kinetic\"\nmarket.saving = 0.3"),
         ("yard_sale", "market.model = \"yard_sale\"\nmarket.redistribute = 0.05"),
     ],
+    controls: &[],
 };
 
 /// Which market model runs.

@@ -48,6 +48,52 @@ pub struct RegimeInfo {
     /// Named settings (TOML laid over the scenario, as in a `[variant]` table) that together
     /// exercise each of its models and options: the determinism and invariant tests run them.
     pub examples: &'static [(&'static str, &'static str)],
+    /// The classroom page's controls for its keys, shown when an entry of it reads the key.
+    pub controls: &'static [ControlDef],
+}
+
+/// A classroom-page control for one key of a regime's table.
+#[derive(Debug, Clone, Copy)]
+pub struct ControlDef {
+    /// The key below the regime's table (`limit.amount`).
+    pub key: &'static str,
+    /// What the page calls it.
+    pub label: &'static str,
+    /// One sentence on what it does, in plain words.
+    pub help: &'static str,
+    /// A slider or a menu.
+    pub kind: ControlKind,
+    /// Shown only when this key of the table (below it) has this value, as in
+    /// `("limit.kind", "fixed")`.
+    pub when: Option<(&'static str, &'static str)>,
+}
+
+/// What kind of control a key gets.
+#[derive(Debug, Clone, Copy)]
+pub enum ControlKind {
+    /// A slider from 0 to `max` (or the scenario's value, if larger) in steps of `step`.
+    Range {
+        /// Greatest value offered unless the scenario's is larger.
+        max: f64,
+        /// Step between values.
+        step: f64,
+    },
+    /// A menu of the values the setting's enum allows, as they are written in files.
+    Select {
+        /// The values, from the enum itself ([`variant_names`]).
+        options: fn() -> Vec<String>,
+    },
+}
+
+/// The names `values` are written with in scenario files (their serde names), for menus.
+pub fn variant_names<T: Serialize>(values: &[T]) -> Vec<String> {
+    values
+        .iter()
+        .filter_map(|v| match toml::Value::try_from(v) {
+            Ok(toml::Value::String(s)) => Some(s),
+            _ => None,
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for RegimeInfo {

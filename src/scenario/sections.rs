@@ -121,6 +121,12 @@ pub enum NetworkSpec {
     Complete {},
 }
 
+impl NetworkSpec {
+    /// The network kinds, as files write them (the `kind` tags above), in the order menus
+    /// offer them; a test checks each one reads.
+    pub const KINDS: [&'static str; 4] = ["ring", "small_world", "scale_free", "complete"];
+}
+
 impl Default for NetworkSpec {
     fn default() -> Self {
         NetworkSpec::SmallWorld { degree: 8, rewire: 0.1 }
@@ -199,5 +205,18 @@ pub struct AdaptConfig {
 impl Default for AdaptConfig {
     fn default() -> Self {
         AdaptConfig { imitate: 0.05, temperature: 0.1, smoothing: 0.2, explore: 0.0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every name in `NetworkSpec::KINDS` is a kind the file format reads.
+    #[test]
+    fn network_kinds_are_the_enum_tags() {
+        for kind in super::NetworkSpec::KINDS {
+            let text = format!("kind = \"{kind}\"\ndegree = 4\nrewire = 0.1");
+            let e = toml::from_str::<super::NetworkSpec>(&text).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(!e.contains("unknown variant"), "{kind}: {e}");
+        }
     }
 }

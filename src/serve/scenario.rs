@@ -7,6 +7,7 @@ use crate::error::{Error, InputError};
 use crate::metrics::MetricDef;
 use crate::output::plots::regime_colour_hex;
 use crate::plan::{self, Plan};
+use crate::regimes::ControlKind;
 use crate::scenario::{self, settings, Mode, NetworkSpec, Overrides, RunConfig};
 use serde::Serialize;
 use serde_json::{json, Value as Json};
@@ -399,14 +400,14 @@ fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
         value: value(key),
         help,
     };
-    let select = |key: &str, label: &str, options: &[&str], help: &str| Control {
+    let select = |key: &str, label: &str, options: &[String], help: &str| Control {
         key: key.into(),
         label: label.into(),
         kind: "select",
         min: None,
         max: None,
         step: None,
-        options: Some(options.iter().map(|o| o.to_string()).collect()),
+        options: Some(options.to_vec()),
         value: value(key),
         help: help.into(),
     };
@@ -447,37 +448,27 @@ fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
             "Share of each step's output taken to pay the basic income.".into()
         },
     ));
-    if reads("mutual_credit", "limit.amount")
-        && lookup(resolved, "mutual_credit.limit.kind").and_then(|v| v.as_str()) == Some("fixed")
-    {
-        out.push(range(
-            "mutual_credit.limit.amount",
-            "Credit limit (mutual credit)",
-            20.0,
-            0.5,
-            "How far below zero a mutual-credit balance may go, in units of account.".into(),
-        ));
-    }
-    if reads("commons", "harvest") {
-        out.push(select(
-            "commons.harvest",
-            "Harvest rule (commons)",
-            &["open_access", "quota", "ostrom"],
-            "What the commons' members may take from the shared resource: no limit (open access), a quota, or Ostrom's rules (a quota with monitoring, sanctions and a vote).",
-        ));
-    }
-    if reads("commons", "license") {
-        out.push(select(
-            "commons.license",
-            "Knowledge licence (commons)",
-            &["copyleft", "permissive"],
-            "Copyleft: shared knowledge stays shared. Permissive: a platform may enclose part of what it adds.",
-        ));
+    // Each listed regime's own controls, as its registry entry declares them, in registry order.
+    for info in crate::regimes::REGIMES.iter().filter(|r| plan.entries.iter().any(|e| e.info.name == r.name)) {
+        let table = info.table.unwrap_or(info.name);
+        for c in info.controls {
+            let key = format!("{table}.{}", c.key);
+            let shown = c
+                .when
+                .is_none_or(|(k, v)| lookup(resolved, &format!("{table}.{k}")).and_then(|x| x.as_str()) == Some(v));
+            if !shown || !reads(info.name, c.key) {
+                continue;
+            }
+            out.push(match c.kind {
+                ControlKind::Range { max, step } => range(&key, c.label, max, step, c.help.into()),
+                ControlKind::Select { options } => select(&key, c.label, &options(), c.help),
+            });
+        }
     }
     out.push(select(
         "population.network.kind",
         "Social network",
-        &["ring", "small_world", "scale_free", "complete"],
+        &NetworkSpec::KINDS.map(String::from),
         "Who knows whom (gifts go to neighbours, people copy neighbours): neighbours on a circle, a circle with a few long links, a few people with very many links, or everyone.",
     ));
     out.retain(|c| !overridden(&c.key));
@@ -603,93 +594,4 @@ mod tests {
 }
 
 #[cfg(test)]
-mod acts {
-    const STEPS: u64 = 250;
-    use super::*;
-    use crate::engine::{self, Quiet};
-
-    /// A control's values besides the scenario's: its ends and middle, or every option.
-    fn others(c: &Control) -> Vec<Json> {
-        let mut out: Vec<Json> = match (c.kind, &c.options) {
-            (_, Some(opts)) => opts.iter().map(|o| json!(o)).collect(),
-            _ => {
-                let (lo, hi) = (c.min.unwrap_or(0.0), c.max.unwrap_or(1.0));
-                vec![json!(lo), json!((lo + hi) / 2.0), json!(hi)]
-            }
-        };
-        out.retain(|v| v.as_f64().zip(c.value.as_f64()).map_or(v != &c.value, |(a, b)| (a - b).abs() > 1e-12));
-        out
-    }
-
-    /// Every value a control offers, besides the scenario's, either changes what the agents
-    /// live through or is refused naming the control's key: on the page, no setting is idle.
-    #[test]
-    fn every_control_acts_or_is_refused() {
-        // Bits, so that empty (NaN) cells compare equal; without the policy's bookkeeping,
-        // which reports paying 0 where no policy reports nothing.
-        let rows = |p: &RunPlan| {
-            let out = engine::run(&p.plan, &Quiet).unwrap();
-            let (layout, width) = (&out.layout, out.layout.width());
-            let books: Vec<usize> =
-                ["tax_revenue", "basic_income_paid", "treasury"].iter().filter_map(|m| layout.column(m)).collect();
-            let kept = |(i, _): &(usize, &f64)| !books.contains(&(i % width));
-            out.series
-                .iter()
-                .map(|s| s.rows.iter().enumerate().filter(kept).map(|(_, v)| v.to_bits()).collect())
-                .collect::<Vec<Vec<u64>>>()
-        };
-        let mut idle = Vec::new();
-        let (mut acted, mut refused, mut capped) = (0, 0, 0);
-        // Not coexist.toml: its resource never comes under pressure, so no harvest rule has
-        // anything to limit there.
-        for file in ["showcase", "showcase_basic_income", "tragedy"] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{file}.toml"));
-            let s = Served::load(&path, Limits::default()).unwrap();
-            let small = |extra: &[(&str, Json)]| {
-                let mut p: Vec<(String, Json)> =
-                    vec![("run.agents".into(), json!(300)), ("run.steps".into(), json!(STEPS))];
-                p.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
-                p
-            };
-            let base_plan = s.plan_run(&small(&[]), 42).unwrap();
-            let base = rows(&base_plan);
-            // A basic income above what the tax raises pays what it raises: raising it further
-            // changes nothing while the treasury pays out everything it takes.
-            let paid_out = {
-                let out = engine::run(&base_plan.plan, &Quiet).unwrap();
-                let (t, w) = (out.layout.column("treasury"), out.layout.width());
-                t.is_some_and(|t| out.series.iter().all(|s| s.rows.chunks(w).all(|r| r[t].is_nan() || r[t] < 1e-9)))
-            };
-            for c in &s.controls {
-                for v in others(c) {
-                    match s.plan_run(&small(&[(c.key.as_str(), v.clone())]), 42) {
-                        Err(r) if r.key.as_deref() == Some(c.key.as_str()) => refused += 1,
-                        Err(r) => idle.push(format!("{file}: {} = {v} refused for another key: {}", c.key, r.message)),
-                        Ok(p) if rows(&p) == base => {
-                            let raised = v.as_f64().zip(c.value.as_f64()).is_some_and(|(a, b)| a > b);
-                            if c.key == "policy.basic_income.amount" && raised && paid_out {
-                                capped += 1;
-                            } else {
-                                idle.push(format!("{file}: {} = {v} changes nothing", c.key));
-                            }
-                        }
-                        Ok(_) => acted += 1,
-                    }
-                }
-            }
-        }
-        assert!(idle.is_empty(), "{idle:#?}");
-        assert!(acted > 30 && refused > 0 && capped <= 2, "{acted} acted, {refused} refused, {capped} capped");
-    }
-
-    #[test]
-    fn a_basic_income_without_a_tax_is_refused_and_with_one_acts() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/showcase.toml");
-        let s = Served::load(&path, Limits::default()).unwrap();
-        let bi = ("policy.basic_income.amount".to_string(), json!(0.3));
-        let e = s.plan_run(std::slice::from_ref(&bi), 42).unwrap_err();
-        assert_eq!(e.key.as_deref(), Some("policy.basic_income.amount"));
-        assert!(e.message.contains("tax"), "{}", e.message);
-        assert!(s.plan_run(&[bi, ("policy.tax.rate".into(), json!(0.1))], 42).is_ok());
-    }
-}
+mod acts;

@@ -24,3 +24,4 @@ mod report_browser;
 mod scenario_input;
 mod serve;
 mod sweep;
+mod tidy;

@@ -1,7 +1,5 @@
 //! `[commons]`: the settings of the commons, with their defaults and checks.
 
-use super::public_goods::PublicGoods;
-use super::Commons;
 use crate::error::InputError;
 use crate::money::MoneyKind;
 use crate::regimes::{BuildEnv, Regime, Table, Traits};
@@ -33,6 +31,11 @@ pub enum HarvestRule {
     Ostrom,
 }
 
+impl HarvestRule {
+    /// Every rule, in the order menus offer them.
+    pub const ALL: [HarvestRule; 3] = [HarvestRule::OpenAccess, HarvestRule::Quota, HarvestRule::Ostrom];
+}
+
 /// The total harvest quota per step.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -54,6 +57,11 @@ pub enum License {
     Copyleft,
     /// A platform may enclose a share `capture` of the productivity gain.
     Permissive,
+}
+
+impl License {
+    /// Every licence, in the order menus offer them.
+    pub const ALL: [License; 2] = [License::Copyleft, License::Permissive];
 }
 
 /// Which commons model runs.
@@ -245,9 +253,6 @@ impl Table for CommonsConfig {
     }
 
     fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
-        match self.model {
-            CommonsModel::Goods => Box::new(Commons::new(self)),
-            CommonsModel::PublicGoods => Box::new(PublicGoods::new(self)),
-        }
+        super::build(self)
     }
 }

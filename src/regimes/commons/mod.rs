@@ -37,7 +37,7 @@ mod public_goods;
 pub use config::{Allocation, CommonsConfig, CommonsModel, HarvestRule, License, Quota};
 pub use public_goods::{CONTRIBUTION, PUNISHMENTS};
 
-use super::{Ctx, Regime, RegimeInfo};
+use super::{variant_names, ControlDef, ControlKind, Ctx, Regime, RegimeInfo};
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::rng::{unit_f64, CHUNK};
 use crate::world::{Strategy, World};
@@ -58,6 +58,14 @@ pub const ADMINISTRATION: MetricDef = MetricDef::new(
 )
 .lower();
 
+/// The regime the settings `cfg` describe: the commons, or the public-goods game.
+fn build(cfg: &CommonsConfig) -> Box<dyn super::Regime> {
+    match cfg.model {
+        CommonsModel::Goods => Box::new(Commons::new(cfg)),
+        CommonsModel::PublicGoods => Box::new(public_goods::PublicGoods::new(cfg)),
+    }
+}
+
 /// Registry entry.
 pub const INFO: RegimeInfo = RegimeInfo {
     name: "commons",
@@ -72,6 +80,22 @@ pub const INFO: RegimeInfo = RegimeInfo {
         ("communities", "commons.community_size = 7\ncommons.admin_cost = 0.05\ncommons.allocation = \"equal\""),
         ("planner", "commons.community_size = 0\ncommons.admin_cost = 0.0"),
         ("public_goods", "commons.model = \"public_goods\"\ncommons.punish = true"),
+    ],
+    controls: &[
+        ControlDef {
+            key: "harvest",
+            label: "Harvest rule (commons)",
+            help: "What the commons' members may take from the shared resource: no limit (open access), a quota, or Ostrom's rules (a quota with monitoring, sanctions and a vote).",
+            kind: ControlKind::Select { options: || variant_names(&HarvestRule::ALL) },
+            when: None,
+        },
+        ControlDef {
+            key: "license",
+            label: "Knowledge licence (commons)",
+            help: "Copyleft: shared knowledge stays shared. Permissive: a platform may enclose part of what it adds.",
+            kind: ControlKind::Select { options: || variant_names(&License::ALL) },
+            when: None,
+        },
     ],
 };
 

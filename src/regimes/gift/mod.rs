@@ -56,6 +56,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
         ("strangers", "gift.strangers = 0.2\ngift.reciprocity = 1.0\ngift.property = \"proprietary\""),
         ("donation", "gift.model = \"donation\""),
     ],
+    controls: &[],
 };
 
 /// What one step measured, until recorded.

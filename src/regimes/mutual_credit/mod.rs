@@ -16,7 +16,7 @@ use cycles::{cycle_shares, Trade};
 
 use super::exchange::{self, Account, Credit, Expectations, Orders, Reservation, Storage, Terms};
 use super::shared::{LUXURY, TRADES, VELOCITY, WITHHELD};
-use super::{Ctx, Leaving, Regime, RegimeInfo};
+use super::{ControlDef, ControlKind, Ctx, Leaving, Regime, RegimeInfo};
 use crate::metrics::inequality::SortBuffer;
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::money::{apportion, apportion_capped, from_money, to_money, MONEY_UNIT};
@@ -57,6 +57,13 @@ pub const INFO: RegimeInfo = RegimeInfo {
         ("hours", "mutual_credit.pricing = \"hours\"\nmutual_credit.demurrage = 0.02"),
         ("fund", "mutual_credit.demurrage = 0.02\nmutual_credit.demurrage_to = \"fund\"\nmutual_credit.default_loss = \"everyone\"\nmutual_credit.property = \"proprietary\""),
     ],
+    controls: &[ControlDef {
+        key: "limit.amount",
+        label: "Credit limit (mutual credit)",
+        help: "How far below zero a mutual-credit balance may go, in units of account.",
+        kind: ControlKind::Range { max: 20.0, step: 0.5 },
+        when: Some(("limit.kind", "fixed")),
+    }],
 };
 
 /// What one step measured, until recorded.
