@@ -151,6 +151,11 @@ fn config_error(src: &str, prefix: &str, e: ConfigError) -> InputError {
             e
         }
         ConfigError::Check(e) => e,
+        ConfigError::Other(path, message, help) => {
+            let key = scenario::join(prefix, &path);
+            let position = source::locate(src, &key);
+            InputError { position, ..InputError::at(key, message).help(help) }
+        }
     }
 }
 
@@ -245,6 +250,15 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
                 let config = match info.table {
                     Some(t) => (info.configure)(merged.tables.get(t)).map_err(|e| match e {
                         ConfigError::Toml(..) => config_error(text, &format!("{prefix}.{t}"), e),
+                        ConfigError::Other(ref path, ..) => {
+                            // The variant's key if the variant wrote it, else the base table's.
+                            let table = if scenario::has_path(overlay, &format!("{t}.{path}")) {
+                                prefix.clone() + "." + t
+                            } else {
+                                t.to_string()
+                            };
+                            config_error(text, &table, e)
+                        }
                         ConfigError::Check(mut e) => {
                             // Point at the variant's key if the variant set it, else at the base key.
                             if let Some(k) = e.key.clone() {

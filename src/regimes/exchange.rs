@@ -28,6 +28,10 @@
 //! units; the exact total is then split among sellers by [`crate::money::apportion_strided`], so nothing is created
 //! or lost in the rounding: money is conserved and credit sums to zero, exactly.
 
+mod settings;
+
+pub use settings::{ExchangeSettings, PRICE_KEYS};
+
 use crate::money::{apportion_strided, MONEY_UNIT};
 use crate::rng::CHUNK;
 use crate::world::World;

@@ -7,7 +7,7 @@
 //! `p *= 1 + price_adjust (D - S) / (D + S)`. Money is an integer column, so it is conserved
 //! exactly: it only changes hands.
 
-use super::exchange::{self, Account, Credit, Expectations, Orders, Reservation, Storage, Terms};
+use super::exchange::{self, Account, Credit, ExchangeSettings, Expectations, Orders, Reservation, Storage, Terms};
 use super::pairing::Pairing;
 use super::shared::{LUXURY, TRADES, VELOCITY, WITHHELD};
 use super::{BuildEnv, Ctx, Leaving, PropertyKind, ReferenceLaw, Regime, RegimeInfo, Table, Traits};
@@ -54,35 +54,16 @@ pub enum MarketModel {
 
 /// `[market]`: the market regime.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct MarketConfig {
     /// `goods` (the default), or the pure money-exchange models `kinetic` and `yard_sale`.
     pub model: MarketModel,
     /// Money each agent starts with (unit of account): a number or a distribution table.
     pub initial_money: Amount,
-    /// Starting price of every good (unit of account per unit).
-    pub initial_price: f64,
-    /// Price response to excess demand: `p *= 1 + price_adjust (D - S) / (D + S)`.
-    pub price_adjust: f64,
-    /// Lowest price the market quotes: a numerical guard that keeps prices positive.
-    pub min_price: f64,
-    /// Holdings up to `keep` times need are kept, not sold.
-    pub keep: f64,
-    /// Buyers with money left after meeting needs stock up to `stock_target` times need.
-    pub stock_target: f64,
-    /// Own money kept as a precautionary reserve, in steps' needs at current prices.
-    pub reserve: f64,
-    /// Share of money above the reserve spent per step on goods beyond needs (consumed at once).
-    pub spend: f64,
-    /// Sellers' reservation price: `storage` (a unit is offered only at a price of at least
-    /// `(1 - decay)` times the expected price, what it is worth kept) or `none` (0).
-    pub reservation: Reservation,
-    /// Weight of the latest price in sellers' adaptive expected price, in (0, 1]; 1 = the last
-    /// price.
-    pub expectation: f64,
-    /// How far below the storage value the reservation prices of sellers' units reach, as a
-    /// share of it (storers' costs); 0 = every unit at the same price, all or nothing.
-    pub reservation_spread: f64,
+    /// How members offer, buy and stock goods, and how prices move (goods model): the settings
+    /// shared with mutual credit, written at the table's top level.
+    #[serde(flatten)]
+    pub exchange: ExchangeSettings,
     /// Who may use members' knowledge: `proprietary` (the default) or `open`.
     pub property: PropertyKind,
     /// Kinetic model: share of its money each agent keeps out of an exchange, in [0, 1).
@@ -98,17 +79,7 @@ impl Default for MarketConfig {
         MarketConfig {
             model: MarketModel::Goods,
             initial_money: Amount::Fixed(10.0),
-            initial_price: 1.0,
-            price_adjust: 0.1,
-            min_price: 1e-4,
-
-            keep: 1.0,
-            stock_target: 2.0,
-            reserve: 2.0,
-            spend: 0.5,
-            reservation: Reservation::Storage,
-            expectation: 0.5,
-            reservation_spread: 0.2,
+            exchange: ExchangeSettings::default(),
             property: PropertyKind::Proprietary,
 
             saving: 0.0,
@@ -122,15 +93,7 @@ impl Table for MarketConfig {
     fn check(&self) -> Result<(), InputError> {
         let m = self;
         initial_money("market.initial_money", &m.initial_money)?;
-        at_least("market.min_price", m.min_price, 1e-6)?;
-        at_least("market.initial_price", m.initial_price, m.min_price)?;
-
-        share("market.price_adjust", m.price_adjust)?;
-        at_least("market.keep", m.keep, 0.0)?;
-        at_least("market.stock_target", m.stock_target, 1.0)?;
-        at_least("market.reserve", m.reserve, 0.0)?;
-        share("market.spend", m.spend)?;
-        exchange::check_reservation("market", m.expectation, m.reservation_spread)?;
+        m.exchange.check("market")?;
 
         range("market.saving", m.saving, 0.0, 0.999_999)?;
         share("market.bet", m.bet)?;
@@ -147,38 +110,29 @@ impl Table for MarketConfig {
         }
     }
 
-    fn inactive(&self) -> Vec<(&'static str, &'static str)> {
-        const GOODS: &str = "acts only with model = \"goods\"";
+    fn other_models(&self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
         if self.model != MarketModel::Goods {
-            for k in [
-                "initial_price",
-                "price_adjust",
-                "min_price",
-                "keep",
-                "stock_target",
-                "reserve",
-                "spend",
-                "reservation",
-                "expectation",
-                "reservation_spread",
-                "property",
-            ] {
-                out.push((k, GOODS));
-            }
-        } else if self.reservation == Reservation::None {
-            for k in ["expectation", "reservation_spread"] {
-                out.push((k, "acts only with reservation = \"storage\""));
+            for k in ExchangeSettings::KEYS.into_iter().chain(["property"]) {
+                out.push((k, "the goods model (`model = \"goods\"`)"));
             }
         }
         if self.model != MarketModel::Kinetic {
-            out.push(("saving", "acts only with model = \"kinetic\""));
+            out.push(("saving", "the kinetic model (`model = \"kinetic\"`)"));
         }
         if self.model != MarketModel::YardSale {
-            out.push(("bet", "acts only with model = \"yard_sale\""));
-            out.push(("redistribute", "acts only with model = \"yard_sale\""));
+            out.push(("bet", "the yard-sale model (`model = \"yard_sale\"`)"));
+            out.push(("redistribute", "the yard-sale model (`model = \"yard_sale\"`)"));
         }
         out
+    }
+
+    fn inactive(&self) -> Vec<(&'static str, &'static str)> {
+        if self.model == MarketModel::Goods {
+            self.exchange.inactive()
+        } else {
+            Vec::new()
+        }
     }
 
     fn inactive_in(&self, world: &WorldSpec) -> Vec<(&'static str, &'static str)> {
@@ -285,17 +239,17 @@ impl Market {
             slot: ctx.slot,
             everyone: self.everyone,
             prices: &self.prices,
-            keep: self.cfg.keep,
-            target: self.cfg.stock_target,
-            reserve: self.cfg.reserve,
-            spend: self.cfg.spend,
+            keep: self.cfg.exchange.keep,
+            target: self.cfg.exchange.stock_target,
+            reserve: self.cfg.exchange.reserve,
+            spend: self.cfg.exchange.spend,
             account: Account::Money,
             credit: Credit::None,
             seller_weight: None,
             rotate: (ctx.step as usize).wrapping_mul(7919),
             log_trades: false,
-            storage: (self.cfg.reservation == Reservation::Storage)
-                .then(|| Storage { expected: self.expect.expected(), spread: self.cfg.reservation_spread }),
+            storage: (self.cfg.exchange.reservation == Reservation::Storage)
+                .then(|| Storage { expected: self.expect.expected(), spread: self.cfg.exchange.reservation_spread }),
         };
         let cleared = exchange::clear(world, &terms, &mut self.orders);
         self.luxury = cleared.luxury_per_member();
@@ -305,7 +259,7 @@ impl Market {
         for (g, p) in self.prices.iter_mut().enumerate() {
             let (d, s) = (cleared.demand[g], cleared.supply[g]);
             if d + s > 0.0 {
-                *p = (*p * (1.0 + self.cfg.price_adjust * (d - s) / (d + s))).max(self.cfg.min_price);
+                *p = (*p * (1.0 + self.cfg.exchange.price_adjust * (d - s) / (d + s))).max(self.cfg.exchange.min_price);
             }
         }
         self.trades = cleared.purchases as f64;
@@ -383,8 +337,8 @@ pub fn members_money(world: &World, slot: u8) -> i64 {
 
 impl Regime for Market {
     fn init(&mut self, world: &mut World, ctx: &Ctx) {
-        self.prices = vec![self.cfg.initial_price; world.goods];
-        self.expect = Expectations::new(&self.prices, self.cfg.expectation);
+        self.prices = vec![self.cfg.exchange.initial_price; world.goods];
+        self.expect = Expectations::new(&self.prices, self.cfg.exchange.expectation);
         endow(world, ctx, &self.cfg.initial_money, self.everyone);
     }
 

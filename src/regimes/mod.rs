@@ -112,6 +112,9 @@ pub enum ConfigError {
     Toml(String, toml::de::Error),
     /// A value is out of range (the key is the full dotted key).
     Check(InputError),
+    /// A key the chosen model does not have: its path inside the table, what is wrong and what
+    /// to do.
+    Other(String, String, String),
 }
 
 /// What a regime's members are and hold, as the phases around allocation need to know.
@@ -213,6 +216,12 @@ pub trait Table: Serialize + DeserializeOwned + Default + Clone + std::fmt::Debu
     fn reference_law(&self) -> Option<ReferenceLaw> {
         None
     }
+    /// Keys (below the table) of another model of the regime than the one chosen, with the
+    /// model that reads them: set to other than its default, each is an error naming its model
+    /// (a kinetic market has no prices), not a warning.
+    fn other_models(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
     /// Keys (below the table) that act on nothing with the other settings as they are, and
     /// why: the plan warns about each one set to other than its default.
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
@@ -270,11 +279,66 @@ impl<T: Table> RegimeConfig for T {
 pub fn configure<T: Table>(table: Option<&toml::Table>) -> Result<Box<dyn RegimeConfig>, ConfigError> {
     let cfg: T = match table {
         None => T::default(),
-        Some(t) => serde_path_to_error::deserialize(toml::Value::Table(t.clone()))
-            .map_err(|e| ConfigError::Toml(e.path().to_string(), e.into_inner()))?,
+        Some(t) => {
+            unknown_keys::<T>(t)?;
+            let cfg: T = serde_path_to_error::deserialize(toml::Value::Table(t.clone())).map_err(|e| {
+                let path = e.path().to_string();
+                if path.is_empty() || path == "." {
+                    if let Some(located) = locate_error::<T>(t) {
+                        return located;
+                    }
+                }
+                ConfigError::Toml(path, e.into_inner())
+            })?;
+            // A key of another model set to other than its default (a variant's table arrives
+            // laid over the base table's defaults, so a default value says nothing).
+            let defaults = toml::Value::try_from(T::default()).ok();
+            let default_of = |k: &str| defaults.as_ref().and_then(|d| d.get(k));
+            let others = cfg.other_models();
+            if let Some((k, model)) = others.iter().find(|(k, _)| t.get(*k).is_some_and(|v| Some(v) != default_of(k))) {
+                return Err(ConfigError::Other(
+                    k.to_string(),
+                    format!("`{k}` belongs to {model}, not to the model this table chooses"),
+                    "remove it, or choose that model".to_string(),
+                ));
+            }
+            cfg
+        }
     };
     cfg.check().map_err(ConfigError::Check)?;
     Ok(Box::new(cfg))
+}
+
+/// Refuses a key of a regime's table that its settings do not have, with the keys they do have
+/// (those of its defaults, in file order), as serde words it: checked here rather than by
+/// `deny_unknown_fields` because a table may take in settings shared with another regime
+/// (`#[serde(flatten)]`, which serde cannot combine with `deny_unknown_fields`).
+fn unknown_keys<T: Table>(table: &toml::Table) -> Result<(), ConfigError> {
+    let Ok(toml::Value::Table(known)) = toml::Value::try_from(T::default()) else { return Ok(()) };
+    match table.keys().find(|k| !known.contains_key(k.as_str())) {
+        None => Ok(()),
+        Some(k) => {
+            let list = known.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            let e =
+                <toml::de::Error as serde::de::Error>::custom(format!("unknown field `{k}`, expected one of {list}"));
+            Err(ConfigError::Toml(k.clone(), e))
+        }
+    }
+}
+
+/// The key of `table` whose value does not deserialise, with its error: each key in turn laid
+/// over the defaults. Serde loses the path of an error inside settings taken in with
+/// `#[serde(flatten)]`; this finds it again.
+fn locate_error<T: Table>(table: &toml::Table) -> Option<ConfigError> {
+    let Ok(toml::Value::Table(defaults)) = toml::Value::try_from(T::default()) else { return None };
+    table.iter().find_map(|(k, v)| {
+        let mut one = defaults.clone();
+        one.insert(k.clone(), v.clone());
+        let e = serde_path_to_error::deserialize::<_, T>(toml::Value::Table(one)).err()?;
+        let inner = e.path().to_string();
+        let path = if inner.is_empty() || inner == "." || !inner.starts_with(k.as_str()) { k.clone() } else { inner };
+        Some(ConfigError::Toml(path, e.into_inner()))
+    })
 }
 
 /// Who may use members' knowledge, for regimes where it is a choice.

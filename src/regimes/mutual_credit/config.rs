@@ -3,7 +3,7 @@
 use super::MutualCredit;
 use crate::error::InputError;
 use crate::money::MoneyKind;
-use crate::regimes::exchange::{self, Reservation};
+use crate::regimes::exchange::{self, ExchangeSettings};
 use crate::regimes::{BuildEnv, PropertyKind, Regime, Table, Traits};
 use crate::scenario::validate::{at_least, count, range, share};
 use crate::world::WorldSpec;
@@ -62,35 +62,17 @@ pub enum DefaultLoss {
 
 /// `[mutual_credit]`: money created at the moment of trade.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct MutualCreditConfig {
     /// The credit limit: `{ kind = "fixed", amount = ... }` or
     /// `{ kind = "turnover", factor = ..., window = ..., floor = ... }`.
     pub limit: CreditLimit,
     /// `market` (excess-demand prices) or `hours` (time-bank pricing).
     pub pricing: Pricing,
-    /// Starting price of every good under `market` pricing (unit of account per unit).
-    pub initial_price: f64,
-    /// Price response to excess demand under `market` pricing.
-    pub price_adjust: f64,
-    /// Lowest price quoted under `market` pricing: a numerical guard that keeps prices positive.
-    pub min_price: f64,
-    /// Holdings up to `keep` times need are kept, not sold.
-    pub keep: f64,
-    /// Buyers with credit left after meeting needs stock up to `stock_target` times need.
-    pub stock_target: f64,
-    /// Own positive balance kept as a precautionary reserve, in steps' needs at current prices.
-    pub reserve: f64,
-    /// Share of the positive balance above the reserve spent per step on goods beyond needs
-    /// (consumed at once); credit is never spent this way.
-    pub spend: f64,
-    /// Sellers' reservation price under `market` pricing, as in the market: `storage` or `none`.
-    pub reservation: Reservation,
-    /// Weight of the latest price in sellers' adaptive expected price, in (0, 1].
-    pub expectation: f64,
-    /// How far below the storage value the reservation prices of sellers' units reach, as a
-    /// share of it.
-    pub reservation_spread: f64,
+    /// How members offer, buy and stock goods, and how prices move under `market` pricing:
+    /// the settings shared with the market, written at the table's top level.
+    #[serde(flatten)]
+    pub exchange: ExchangeSettings,
     /// Share of every positive balance removed per step (0 = none).
     pub demurrage: f64,
     /// Where demurrage goes: `equal` or `fund`.
@@ -110,16 +92,7 @@ impl Default for MutualCreditConfig {
         MutualCreditConfig {
             limit: CreditLimit::Fixed { amount: 5.0 },
             pricing: Pricing::Market,
-            initial_price: 1.0,
-            price_adjust: 0.1,
-            min_price: 1e-4,
-            keep: 1.0,
-            stock_target: 2.0,
-            reserve: 2.0,
-            spend: 0.5,
-            reservation: Reservation::Storage,
-            expectation: 0.5,
-            reservation_spread: 0.2,
+            exchange: ExchangeSettings::default(),
             demurrage: 0.0,
             demurrage_to: DemurrageTo::Equal,
             default_loss: DefaultLoss::Creditors,
@@ -141,14 +114,7 @@ impl Table for MutualCreditConfig {
                 at_least("mutual_credit.limit.floor", floor, 0.0)?;
             }
         }
-        at_least("mutual_credit.min_price", m.min_price, 1e-6)?;
-        at_least("mutual_credit.initial_price", m.initial_price, m.min_price)?;
-        share("mutual_credit.price_adjust", m.price_adjust)?;
-        at_least("mutual_credit.keep", m.keep, 0.0)?;
-        at_least("mutual_credit.stock_target", m.stock_target, 1.0)?;
-        at_least("mutual_credit.reserve", m.reserve, 0.0)?;
-        share("mutual_credit.spend", m.spend)?;
-        exchange::check_reservation("mutual_credit", m.expectation, m.reservation_spread)?;
+        m.exchange.check("mutual_credit")?;
         share("mutual_credit.demurrage", m.demurrage)?;
         count("mutual_credit.cycle_window", m.cycle_window, 1, 1000, None)?;
         Ok(())
@@ -167,14 +133,11 @@ impl Table for MutualCreditConfig {
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
         if self.pricing == Pricing::Hours {
-            for k in ["initial_price", "price_adjust", "min_price", "reservation", "expectation", "reservation_spread"]
-            {
+            for k in exchange::PRICE_KEYS {
                 out.push((k, "acts only with pricing = \"market\" (time-bank prices are labour time)"));
             }
-        } else if self.reservation == Reservation::None {
-            for k in ["expectation", "reservation_spread"] {
-                out.push((k, "acts only with reservation = \"storage\""));
-            }
+        } else {
+            out.extend(self.exchange.inactive());
         }
         if !self.cycles {
             out.push(("cycle_window", "acts only with cycles = true"));

@@ -288,11 +288,11 @@ impl Regime for MutualCredit {
     fn init(&mut self, world: &mut World, ctx: &Ctx) {
         let n = world.len();
         self.prices = match self.cfg.pricing {
-            Pricing::Market => vec![self.cfg.initial_price; world.goods],
+            Pricing::Market => vec![self.cfg.exchange.initial_price; world.goods],
             // A first guess at the labour time of a unit: that of a median producer.
             Pricing::Hours => vec![1.0 / world.base_output; world.goods],
         };
-        self.expect = Expectations::new(&self.prices, self.cfg.expectation);
+        self.expect = Expectations::new(&self.prices, self.cfg.exchange.expectation);
         self.labour = vec![1.0 / world.base_output; n];
         if let CreditLimit::Turnover { window, floor, .. } = self.cfg.limit {
             self.limits = vec![to_money(floor); n];
@@ -327,10 +327,10 @@ impl Regime for MutualCredit {
                 slot: ctx.slot,
                 everyone: false,
                 prices: &self.prices,
-                keep: self.cfg.keep,
-                target: self.cfg.stock_target,
-                reserve: self.cfg.reserve,
-                spend: self.cfg.spend,
+                keep: self.cfg.exchange.keep,
+                target: self.cfg.exchange.stock_target,
+                reserve: self.cfg.exchange.reserve,
+                spend: self.cfg.exchange.spend,
                 account: Account::Balance,
                 credit,
                 seller_weight: hours.then_some(&self.labour[..]),
@@ -338,8 +338,10 @@ impl Regime for MutualCredit {
                 log_trades: self.cfg.cycles,
                 // Under time-bank pricing a seller is credited its own labour time, whatever
                 // the price: it has nothing to wait for.
-                storage: (!hours && self.cfg.reservation == Reservation::Storage)
-                    .then(|| Storage { expected: self.expect.expected(), spread: self.cfg.reservation_spread }),
+                storage: (!hours && self.cfg.exchange.reservation == Reservation::Storage).then(|| Storage {
+                    expected: self.expect.expected(),
+                    spread: self.cfg.exchange.reservation_spread,
+                }),
             };
             exchange::clear(world, &terms, &mut self.orders)
         };
@@ -352,7 +354,8 @@ impl Regime for MutualCredit {
             let (d, s) = (cleared.demand[g], cleared.supply[g]);
             match self.cfg.pricing {
                 Pricing::Market if d + s > 0.0 => {
-                    *p = (*p * (1.0 + self.cfg.price_adjust * (d - s) / (d + s))).max(self.cfg.min_price);
+                    *p = (*p * (1.0 + self.cfg.exchange.price_adjust * (d - s) / (d + s)))
+                        .max(self.cfg.exchange.min_price);
                 }
                 // Next step's expected price: the mean labour time of the units sold now.
                 Pricing::Hours if cleared.volume[g] > 0.0 => *p = cleared.weights[g] / cleared.volume[g],
