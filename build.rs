@@ -33,8 +33,22 @@ fn bundle_scenarios() {
 
 fn main() {
     bundle_scenarios();
-    // The commit moves with HEAD, the refs and the index; "-dirty" with the sources.
-    for path in [".git/HEAD", ".git/refs/heads", ".git/index", "src", "Cargo.toml", "scenarios"] {
+    // The commit moves with HEAD, the refs and the index; "-dirty" with the sources. Git says
+    // where they are: in a linked worktree `.git` is a file, and a path under it that does not
+    // exist would make cargo rerun this script (and rebuild the crate) every time.
+    for path in ["HEAD", "refs/heads", "index"] {
+        let at = Command::new("git")
+            .args(["rev-parse", "--git-path", path])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string());
+        if let Some(at) = at.filter(|a| std::path::Path::new(a).exists()) {
+            println!("cargo:rerun-if-changed={at}");
+        }
+    }
+    for path in ["src", "Cargo.toml", "scenarios"] {
         println!("cargo:rerun-if-changed={path}");
     }
     let commit = Command::new("git")
