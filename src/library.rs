@@ -85,7 +85,7 @@ const STARTER: &str = r#"# {name}: <one line: what this scenario compares>.
 # How to run: agora run {name}.toml   (agora validate {name}.toml first prints it resolved)
 # Files: output/{name}/ (summary.csv: each metric's mean and 95% interval per regime;
 #   comparison.csv: each regime minus the baseline, paired; timeseries.csv; report.html).
-# Further reading: docs/ODD.md (the model); the README's "Writing your own scenario".
+# Further reading: docs/ODD.md (the model); docs/guide/src/writing-scenarios.md (the guide).
 
 name = "{name}"               # the output folder is output/<name>
 description = "Market, gift, mutual credit and commons on one population of 500 producers."

@@ -17,7 +17,7 @@ fn paired_cells(p: &crate::metrics::summary::Paired) -> [String; 5] {
 
 /// Shortest round-trip text of a float; empty for `NaN` and the infinities, so that no CSV
 /// cell ever holds a value a reader would take for a number (an undefined metric, such as a
-/// Gini of no wealth or a p-value of one replicate, is an empty cell; see docs/RELIABILITY.md).
+/// Gini of no wealth or a p-value of one replicate, is an empty cell; see docs/guide/src/reliability.md).
 pub fn num(x: f64) -> String {
     if !x.is_finite() {
         String::new()

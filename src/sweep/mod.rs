@@ -191,9 +191,9 @@ impl Sweep {
                         let e = InputError::at("sweep.metrics", format!("`{m}` is not a metric of this scenario"));
                         let e = match scenario::source::did_you_mean(m, names.iter().map(String::as_str)) {
                             Some(b) => {
-                                e.help(format!("did you mean `{b}`? the metrics are listed in the README's glossary"))
+                                e.help(format!("did you mean `{b}`? docs/guide/src/metrics.md lists the metrics"))
                             }
-                            None => e.help("the metrics are listed in the README's glossary"),
+                            None => e.help("docs/guide/src/metrics.md lists the metrics"),
                         };
                         return Err(InputError { position: config::position(text, "metrics"), ..src.in_file(e) });
                     }
