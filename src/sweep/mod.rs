@@ -11,17 +11,14 @@
 //! design files and the journals alone ([`results`]), so the files never depend on how the
 //! work was split, interrupted or resumed, nor on the thread count.
 //!
-//! Designs and estimators: [`design`] (Latin hypercube, Sobol', Saltelli, Morris),
-//! [`sensitivity`] (Sobol' and Morris indices), [`prcc`] (partial rank correlation). Cost
-//! estimates before a run: [`estimate`]. Cluster job arrays: [`slurm`].
+//! Designs and estimators (Latin hypercube, Sobol', Saltelli, Morris; Sobol' and Morris
+//! indices, partial rank correlation) are the crate [`agora_doe`], which knows nothing of
+//! agora. Cost estimates before a run: [`estimate`]. Cluster job arrays: [`slurm`].
 
-pub mod design;
 pub mod estimate;
 mod execute;
 pub mod points;
-pub mod prcc;
 pub mod results;
-pub mod sensitivity;
 pub mod slurm;
 pub mod store;
 

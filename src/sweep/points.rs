@@ -6,9 +6,9 @@
 //! their shortest round-trip TOML form), so it depends on the values alone, never on where the
 //! point sits in the design: adding a value, a point or replicates never renumbers what exists.
 
-use super::design::{self, DesignError, MorrisDesign, SaltelliBase, SaltelliDesign};
 use crate::error::InputError;
 use crate::scenario::sweep::{as_f64, check_key, DesignKind, Parameter, SweepConfig, Values};
+use agora_doe::{DesignError, MorrisDesign, SaltelliBase, SaltelliDesign};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -183,15 +183,6 @@ pub fn at_unit(p: &Parameter, u: f64, grid_levels: bool) -> toml::Value {
     }
 }
 
-/// `n` points of `d` coordinates, each drawn independently and uniformly from `[0, 1)`, point
-/// by point, from `ChaCha8Rng::seed_from_u64(seed)` (53 random bits each, from the raw
-/// stream, as the other designs draw).
-pub fn random_points(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
-    use rand::SeedableRng;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..n).map(|_| (0..d).map(|_| design::unit_f64(&mut rng)).collect()).collect()
-}
-
 /// Rebuilds the unit design of a continuous sweep from its settings (what `sensitivity.csv`
 /// and `agora merge` need: the design is a pure function of them).
 pub fn unit_design(
@@ -204,13 +195,13 @@ pub fn unit_design(
     saltelli: bool,
 ) -> Result<Unit, DesignError> {
     Ok(match kind {
-        DesignKind::Lhs => Unit::Lhs(design::latin_hypercube(n as usize, d, design_seed)),
-        DesignKind::Random => Unit::Random(random_points(n as usize, d, design_seed)),
+        DesignKind::Lhs => Unit::Lhs(agora_doe::latin_hypercube(n as usize, d, design_seed)),
+        DesignKind::Random => Unit::Random(agora_doe::random_points(n as usize, d, design_seed)),
         DesignKind::Sobol if saltelli => {
-            Unit::Saltelli(design::saltelli(n as usize, d, SaltelliBase::Sobol { skip: 0 })?)
+            Unit::Saltelli(agora_doe::saltelli(n as usize, d, SaltelliBase::Sobol { skip: 0 })?)
         }
-        DesignKind::Sobol => Unit::Sequence(design::sobol_points(n as usize, d, 0)?),
-        DesignKind::Morris => Unit::Morris(design::morris(trajectories as usize, d, levels as usize, design_seed)?),
+        DesignKind::Sobol => Unit::Sequence(agora_doe::sobol_points(n as usize, d, 0)?),
+        DesignKind::Morris => Unit::Morris(agora_doe::morris(trajectories as usize, d, levels as usize, design_seed)?),
         _ => Unit::None,
     })
 }

@@ -3,14 +3,13 @@
 //! one machine, resumed after a crash, or run in shards and merged gives the same bytes.
 
 use super::points::{canonical, display, unit_design, Unit};
-use super::prcc::prcc;
-use super::sensitivity::{morris_indices, sobol_indices, Index};
 use super::store::Record;
 use crate::error::{Error, Result};
 use crate::metrics::summary::{paired, stats};
 use crate::output::tables::num;
 use crate::output::MetricInfo;
 use crate::scenario::sweep::{Bound, DesignKind};
+use agora_doe::{morris_indices, prcc, sobol_indices, wilson, AnalysisError, Index};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -620,7 +619,7 @@ impl<'a> Results<'a> {
         for e in info.entries.iter().filter(|e| **e != info.baseline) {
             targets.push((e.clone(), Some(info.baseline.as_str())));
         }
-        let run_error = |e: super::sensitivity::AnalysisError| Error::Run(format!("sensitivity analysis: {e}"));
+        let run_error = |e: AnalysisError| Error::Run(format!("sensitivity analysis: {e}"));
         for (entry, minus) in &targets {
             let label = match minus {
                 None => entry.clone(),
@@ -676,34 +675,9 @@ pub fn better_direction(metric: &str) -> &'static str {
     crate::metrics::better(metric).as_str()
 }
 
-/// The Wilson score interval at 95% for `wins` successes in `n` trials (Wilson 1927, JASA
-/// 22, 209), which stays inside [0, 1] and is sound near 0 and 1 where the normal
-/// approximation is not.
-pub fn wilson(wins: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let z = 1.959_963_984_540_054_f64;
-    let (k, n) = (wins as f64, n as f64);
-    let p = k / n;
-    let z2 = z * z;
-    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{better_direction, wilson};
-
-    #[test]
-    fn wilson_interval_matches_the_textbook_values() {
-        // Agresti and Coull (1998), 5 of 10: 0.2366 to 0.7634; 0 of 10: 0 to 0.2775.
-        let (lo, hi) = wilson(5, 10);
-        assert!((lo - 0.2366).abs() < 1e-4 && (hi - 0.7634).abs() < 1e-4, "{lo} {hi}");
-        let (lo, hi) = wilson(0, 10);
-        assert!(lo.abs() < 1e-12 && (hi - 0.2775).abs() < 1e-4, "{lo} {hi}");
-    }
+    use super::better_direction;
 
     #[test]
     fn directions_of_the_headline_metrics() {
