@@ -184,8 +184,7 @@ pub(crate) fn prepare_folder(out: &Path) -> Result<()> {
 /// `sweep.resolved.toml` and a table design's `table.csv`.
 pub(crate) fn write_design(sweep: &Sweep) -> Result<()> {
     prepare_folder(&sweep.out)?;
-    let json = serde_json::to_string_pretty(&sweep.info).map_err(|e| Error::Run(format!("design.json: {e}")))?;
-    store::write_file(&sweep.out.join("design.json"), format!("{json}\n").as_bytes())?;
+    store::write_file(&sweep.out.join("design.json"), sweep.info.to_json()?.as_bytes())?;
     store::write_file(&sweep.out.join("points.csv"), &super::results::points_csv(&sweep.info, &sweep.rows)?)?;
     store::write_file(&sweep.out.join("sweep.resolved.toml"), sweep.resolved_toml.as_bytes())?;
     if let Some(t) = &sweep.table_text {
@@ -409,7 +408,7 @@ pub fn run(sweep: &Sweep, options: &SweepOptions, progress: &(dyn Fn(&SweepProgr
             )
             .into());
         }
-        if sweep.config.stop.is_some() {
+        if sweep.config.design.stop().is_some() {
             return Err(InputError::at("--shard", "a sweep with a stop rule cannot be split into shards")
                 .help("the stop rule needs every point's result in one place; run it without --shard, or remove `stop`")
                 .into());

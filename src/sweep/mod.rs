@@ -25,13 +25,14 @@ pub mod store;
 pub use execute::{guard_resources, run, SweepOptions, SweepProgress, SweepReport};
 
 use crate::error::{Error, InputError, Result};
+use crate::output::sweep::design::SweepDesign;
 use crate::output::{MetricInfo, VERSION};
 use crate::plan::{self, Plan};
 use crate::scenario::sweep::SweepConfig;
-use crate::scenario::{self, settings, sweep as config, Overrides, PlotFormat, Source};
+use crate::scenario::{self, settings, sweep as config, Overrides, Source};
 use points::Setting;
 use rayon::prelude::*;
-use results::{DesignInfo, PositionRow, Results, StopInfo};
+use results::{PositionRow, Results};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -65,7 +66,7 @@ pub struct Sweep {
     /// For each design position, its point (index into `points`).
     pub positions: Vec<usize>,
     /// `design.json`.
-    pub info: DesignInfo,
+    pub info: SweepDesign,
     /// `points.csv`.
     pub rows: Vec<PositionRow>,
     /// `sweep.resolved.toml`: the scenario resolved, then the `[sweep]` section resolved.
@@ -153,15 +154,15 @@ impl Sweep {
         };
         let cfg = SweepConfig::parse(&raw, text).map_err(|e| src.in_file(e))?;
         let dir = src.path.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf).unwrap_or_default();
-        let (table, table_text) = match &cfg.table {
-            Some(t) => {
+        let (table, table_text) = match &cfg.design {
+            config::Design::Table { table: t, .. } => {
                 let p = dir.join(t);
                 let bytes = std::fs::read(&p).map_err(|e| {
                     InputError::new(format!("cannot read the sweep's table of points: {e}")).in_file(&p)
                 })?;
                 (Some(points::read_table(&p)?), Some(bytes))
             }
-            None => (None, None),
+            _ => (None, None),
         };
         let expansion = points::expand(&cfg, table).map_err(|e| {
             let key = e.key.clone().unwrap_or_default();
@@ -203,7 +204,7 @@ impl Sweep {
                 .map(|m| m.to_string())
                 .collect(),
         };
-        if let Some(stop) = &cfg.stop {
+        if let Some(stop) = cfg.design.stop() {
             let at = |e: InputError| InputError { position: config::position(text, "stop"), ..src.in_file(e) };
             if !names.contains(&stop.metric) {
                 return Err(at(InputError::at(
@@ -316,19 +317,19 @@ impl Sweep {
                 },
             }
         };
-        let info = DesignInfo {
-            format: 1,
+        let info = SweepDesign {
+            format: SweepDesign::FORMAT,
             name: base.name.clone(),
             description: String::new(),
             question: String::new(),
-            design: cfg.design.name().into(),
+            design: cfg.design.kind(),
             parameters: keys.clone(),
-            n: cfg.n,
+            n: cfg.design.n(),
             design_seed: cfg.design_seed,
-            trajectories: cfg.trajectories,
-            levels: cfg.levels,
-            saltelli: cfg.saltelli,
-            seeds: cfg.seeds.name().into(),
+            trajectories: cfg.design.trajectories(),
+            levels: cfg.design.levels(),
+            saltelli: cfg.design.saltelli(),
+            seeds: cfg.seeds,
             base_seed,
             replicates: base.run.replicates,
             agents: base.run.agents,
@@ -338,38 +339,17 @@ impl Sweep {
             baseline: base.baseline.clone(),
             metrics: metrics.iter().map(|m| metric_info(m)).collect(),
             bootstrap: cfg.bootstrap,
-            stop: cfg.stop.as_ref().map(|s| StopInfo {
-                metric: s.metric.clone(),
-                regime: s.regime.clone(),
-                below: match s.bound {
-                    config::Bound::Below(b) => Some(b),
-                    _ => None,
-                },
-                above: match s.bound {
-                    config::Bound::Above(a) => Some(a),
-                    _ => None,
-                },
-                along: s.along.clone(),
-            }),
+            stop: cfg.design.stop().cloned(),
             keep_runs: cfg.keep_runs,
-            plots: base
-                .output
-                .plots
-                .0
-                .iter()
-                .map(|f| match f {
-                    PlotFormat::Png => "png".to_string(),
-                    PlotFormat::Svg => "svg".to_string(),
-                })
-                .collect(),
+            plots: base.output.plots.0.clone(),
             report: base.output.report,
             points: points.len(),
             positions: rows.len(),
         };
         let info = describe_info(info, text);
         let mut sweep_cfg = cfg.clone();
-        if sweep_cfg.table.is_some() {
-            sweep_cfg.table = Some("table.csv".into());
+        if let config::Design::Table { table, .. } = &mut sweep_cfg.design {
+            "table.csv".clone_into(table);
         }
         let resolved_toml = format!("{}\n{}", base.resolved_toml, sweep_cfg.to_toml());
         Ok(Sweep {
@@ -408,7 +388,7 @@ impl Sweep {
 }
 
 /// Fills the description and question from the scenario text's top-level keys.
-fn describe_info(mut info: DesignInfo, text: &str) -> DesignInfo {
+fn describe_info(mut info: SweepDesign, text: &str) -> SweepDesign {
     if let Ok(t) = text.parse::<toml::Table>() {
         let get = |k: &str| t.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
         info.description = get("description");
@@ -422,16 +402,8 @@ fn describe_info(mut info: DesignInfo, text: &str) -> DesignInfo {
 pub const DESIGN_FILES: &[&str] = &["design.json", "points.csv"];
 
 /// Reads a sweep folder's design.
-pub fn read_design(dir: &Path) -> Result<(DesignInfo, Vec<PositionRow>)> {
-    let path = dir.join("design.json");
-    let bytes = std::fs::read(&path).map_err(|e| {
-        Error::from(
-            InputError::new(format!("cannot read `{}`: {e}", path.display()))
-                .help("give the folder of a sweep (it holds design.json, points.csv and results/)"),
-        )
-    })?;
-    let info: DesignInfo =
-        serde_json::from_slice(&bytes).map_err(|e| Error::Run(format!("`{}`: {e}", path.display())))?;
+pub fn read_design(dir: &Path) -> Result<(SweepDesign, Vec<PositionRow>)> {
+    let info = SweepDesign::read(dir)?;
     let rows = results::read_points_csv(&dir.join("points.csv"))?;
     Ok((info, rows))
 }
@@ -481,16 +453,7 @@ pub fn finish(dir: &Path) -> Result<Finished> {
     put("pairwise.csv", results.pairwise_csv()?)?;
     put("failures.csv", results.failures_csv()?)?;
     let _ = std::fs::remove_file(dir.join("sweep.partial.csv"));
-    let formats: Vec<PlotFormat> = info
-        .plots
-        .iter()
-        .filter_map(|f| match f.as_str() {
-            "png" => Some(PlotFormat::Png),
-            "svg" => Some(PlotFormat::Svg),
-            _ => None,
-        })
-        .collect();
-    let figures = crate::output::sweep::write_figures(dir, &formats, info.report)?;
+    let figures = crate::output::sweep::write_figures(dir, &info.plots, info.report)?;
     files.extend(figures.plots);
     files.extend(figures.report);
     let (stopped, _) = results.stopped();

@@ -780,3 +780,23 @@ fn pairwise_win_shares_count_paired_replicates_and_go_on_the_page() {
     let page = std::fs::read_to_string(out.join("sweep.html")).unwrap();
     assert!(page.contains("id=\"pairwise-table\""), "the page shows the win shares");
 }
+
+#[test]
+fn config_cases() {
+    // tests/data/sweep_config.txt: `[sweep]` texts and what agora makes of each, error or
+    // resolved section.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sweep_config.txt");
+    let cases = std::fs::read_to_string(path).unwrap();
+    let mut count = 0;
+    for case in cases.split("-----\n").skip(1) {
+        let (text, expected) = case.split_once(">>>>>\n").unwrap();
+        let doc: toml::Table = text.parse().unwrap();
+        let got = match agora::scenario::sweep::SweepConfig::parse(doc["sweep"].as_table().unwrap(), text) {
+            Ok(c) => format!("OK\n{}", c.to_toml()),
+            Err(e) => format!("ERR {}\n", e.in_file("s.toml")),
+        };
+        assert_eq!(got, expected, "for\n{text}");
+        count += 1;
+    }
+    assert!(count > 100, "{count} cases");
+}

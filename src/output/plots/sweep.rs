@@ -6,69 +6,14 @@
 use super::raster;
 use super::style::{grey, legend, padded, regime_colour, register_font, short_number, style, tick, DrawResult};
 use crate::error::{Error, Result};
+use crate::output::sweep::design::SweepDesign;
+use crate::scenario::sweep::DesignKind;
 use crate::scenario::PlotFormat;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// A headline metric as `design.json` describes it.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct SweepMetric {
-    /// Column name.
-    pub name: String,
-    /// Unit.
-    pub unit: String,
-    /// What it measures.
-    pub about: String,
-    /// Chart title (empty: from the name).
-    pub title: String,
-}
-
-/// What the charts and page read of `design.json`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct SweepDesign {
-    /// Scenario name.
-    pub name: String,
-    /// Its description.
-    pub description: String,
-    /// Its question.
-    pub question: String,
-    /// The design's name.
-    pub design: String,
-    /// Swept keys.
-    pub parameters: Vec<String>,
-    /// Sample size of lhs and sobol designs.
-    pub n: Option<u64>,
-    /// Morris trajectories.
-    pub trajectories: Option<u64>,
-    /// Common or independent random numbers.
-    pub seeds: String,
-    /// The scenario's seed.
-    pub base_seed: u64,
-    /// Replicates per point.
-    pub replicates: u64,
-    /// Agents of the base scenario.
-    pub agents: u64,
-    /// Steps.
-    pub steps: u64,
-    /// Warm-up.
-    pub warmup: u64,
-    /// Regime entries.
-    pub entries: Vec<String>,
-    /// Baseline entry.
-    pub baseline: String,
-    /// Headline metrics.
-    pub metrics: Vec<SweepMetric>,
-    /// The stop rule.
-    pub stop: Option<serde_json::Value>,
-    /// Distinct points.
-    pub points: usize,
-    /// Design positions.
-    pub positions: usize,
-}
 
 /// One row of `sweep.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,10 +111,7 @@ fn read_csv(path: &Path) -> Result<Option<Csv>> {
 impl SweepData {
     /// Reads a sweep folder.
     pub fn load(dir: &Path) -> Result<SweepData> {
-        let path = dir.join("design.json");
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(format!("reading `{}`", path.display()), e))?;
-        let design: SweepDesign =
-            serde_json::from_slice(&bytes).map_err(|e| Error::Run(format!("`{}`: {e}", path.display())))?;
+        let design = SweepDesign::read(dir)?;
         let d = design.parameters.len();
         let mut rows = Vec::new();
         if let Some((header, recs)) = read_csv(&dir.join("sweep.csv"))? {
@@ -322,7 +264,7 @@ pub fn sweep_charts(data: &SweepData) -> Vec<SweepChart> {
     let mut out = Vec::new();
     let numeric: Vec<Option<Vec<f64>>> = (0..d.parameters.len()).map(|i| data.numeric(i)).collect();
     let points = data.points();
-    let grid = d.design == "grid";
+    let grid = d.design == DesignKind::Grid;
     for m in &d.metrics {
         if !data.rows.iter().any(|r| r.metric == m.name && r.mean.is_finite()) {
             continue;
@@ -401,7 +343,7 @@ fn draw_response<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let grid = data.design.design == "grid";
+    let grid = data.design.design == DesignKind::Grid;
     // Per regime: (x, mean, low, high) of each point.
     type Points = Vec<(f64, f64, f64, f64)>;
     let mut by_regime: Vec<(usize, String, Points)> = Vec::new();
@@ -490,7 +432,7 @@ where
     let items: Vec<_> = by_regime.iter().map(|(c, l, _)| (l.clone(), None, regime_colour(*c))).collect();
     let reps = data.design.replicates;
     let note = if reps > 1 {
-        format!("Means over {reps} replicates; 95% t-intervals. Random numbers: {}.", data.design.seeds)
+        format!("Means over {reps} replicates; 95% t-intervals. Random numbers: {}.", data.design.seeds.name())
     } else {
         "One replicate: no interval.".to_string()
     };

@@ -1,12 +1,16 @@
 //! `sweep.html` and the charts of a sweep folder, made from its files alone, like a run's
 //! `report.html`: one self-contained page (charts as inline SVG, no script, nothing fetched),
-//! with nothing that changes between two sweeps with the same results.
+//! with nothing that changes between two sweeps with the same results. [`design`] is
+//! `design.json`, which says what the sweep was.
+
+pub mod design;
 
 use super::plots::style::{regime_colour_hex, short_number};
 use super::plots::sweep::{write_sweep_plots, DrawnChart, SweepData};
 use super::report::{escape, inline_svg, interval, STYLE};
 use super::Figures;
 use crate::error::Result;
+use crate::scenario::sweep::{Bound, DesignKind, SeedMode};
 use crate::scenario::PlotFormat;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -41,19 +45,23 @@ fn regime_cell(data: &SweepData, label: &str) -> String {
 fn facts(data: &SweepData, out: &mut String) {
     let d = &data.design;
     let points = data.points().len();
-    let size = match d.design.as_str() {
-        "lhs" => format!("Latin hypercube of {} points", d.n.unwrap_or(0)),
-        "random" => format!("{} points drawn uniformly at random", d.n.unwrap_or(0)),
-        "sobol" if d.positions > d.points || d.positions == d.n.unwrap_or(0) as usize * (d.parameters.len() + 2) => {
+    let size = match d.design {
+        DesignKind::Lhs => format!("Latin hypercube of {} points", d.n.unwrap_or(0)),
+        DesignKind::Random => format!("{} points drawn uniformly at random", d.n.unwrap_or(0)),
+        DesignKind::Sobol
+            if d.positions > d.points || d.positions == d.n.unwrap_or(0) as usize * (d.parameters.len() + 2) =>
+        {
             format!(
                 "Saltelli design on the Sobol' sequence: {} base points, {} runs per replicate",
                 d.n.unwrap_or(0),
                 d.positions
             )
         }
-        "sobol" => format!("first {} points of the Sobol' sequence", d.n.unwrap_or(0)),
-        "morris" => format!("Morris: {} trajectories, {} design positions", d.trajectories.unwrap_or(0), d.positions),
-        other => format!("{other}, {} positions", d.positions),
+        DesignKind::Sobol => format!("first {} points of the Sobol' sequence", d.n.unwrap_or(0)),
+        DesignKind::Morris => {
+            format!("Morris: {} trajectories, {} design positions", d.trajectories.unwrap_or(0), d.positions)
+        }
+        other => format!("{}, {} positions", other.name(), d.positions),
     };
     let mut rows: Vec<(&str, String)> = vec![
         ("Design", escape(&size)),
@@ -71,7 +79,7 @@ fn facts(data: &SweepData, out: &mut String) {
         ),
         (
             "Random numbers",
-            escape(&if d.seeds == "common" {
+            escape(&if d.seeds == SeedMode::Common {
                 format!(
                     "common: every point runs with seed {}, so replicate r of every point shares its streams",
                     d.base_seed
@@ -84,20 +92,18 @@ fn facts(data: &SweepData, out: &mut String) {
         ("Baseline", escape(&d.baseline)),
     ];
     if let Some(stop) = &d.stop {
-        let text = |k: &str| stop.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let bound = match (stop.get("below").and_then(|v| v.as_f64()), stop.get("above").and_then(|v| v.as_f64())) {
-            (Some(b), _) => format!("falls below {}", short_number(b)),
-            (_, Some(a)) => format!("rises above {}", short_number(a)),
-            _ => String::new(),
+        let bound = match stop.bound {
+            Bound::Below(b) => format!("falls below {}", short_number(b)),
+            Bound::Above(a) => format!("rises above {}", short_number(a)),
         };
         let left_out = d.points.saturating_sub(points);
         rows.push((
             "Stop rule",
             escape(&format!(
                 "a line of points stops once {} of {} {bound}{}; {left_out} point{} left out",
-                text("metric").unwrap_or_default(),
-                text("regime").unwrap_or_else(|| "every regime".into()),
-                text("along").map(|a| format!(" (lines along {a})")).unwrap_or_default(),
+                stop.metric,
+                stop.regime.as_deref().unwrap_or("every regime"),
+                stop.along.as_ref().map(|a| format!(" (lines along {a})")).unwrap_or_default(),
                 if left_out == 1 { "" } else { "s" }
             )),
         ));
