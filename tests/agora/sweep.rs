@@ -125,6 +125,10 @@ fn a_grid_expands_in_order_and_writes_every_file() {
     let before = deterministic_files(&out);
     agora().arg("plot").arg(&out).arg("-q").assert().success();
     assert_eq!(before, deterministic_files(&out));
+    // Drawing the page alone (no chart format) leaves the charts where they are.
+    let figures = agora::output::sweep::write_figures(&out, &[], true).unwrap();
+    assert!(figures.plots.is_empty() && figures.report.is_some());
+    assert_eq!(before, deterministic_files(&out));
 }
 
 #[test]

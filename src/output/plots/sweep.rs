@@ -3,12 +3,10 @@
 //! per regime with 95% bands, and for two swept parameters a heat map per regime. Colours,
 //! font and number formats are the run charts' ([`super::style`]).
 
-use super::raster;
 use super::style::{grey, legend, padded, regime_colour, register_font, short_number, style, tick, DrawResult};
 use crate::error::{Error, Result};
 use crate::output::sweep::design::SweepDesign;
 use crate::scenario::sweep::DesignKind;
-use crate::scenario::PlotFormat;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -568,82 +566,20 @@ where
     Ok(())
 }
 
-fn draw_error(chart: &SweepChart, e: impl std::fmt::Display) -> Error {
-    Error::Run(format!("drawing the chart `{}`: {e}", chart.stem))
-}
+impl super::Figure for SweepChart {
+    type Data = SweepData;
 
-/// The chart as SVG.
-pub fn render_sweep_svg(data: &SweepData, chart: &SweepChart) -> Result<String> {
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, (chart.width, chart.height)).into_drawing_area();
-        draw(data, chart, root).map_err(|e| draw_error(chart, e))?;
+    fn stem(&self) -> &str {
+        &self.stem
     }
-    Ok(buf)
-}
 
-/// The chart as PNG.
-pub fn render_sweep_png(data: &SweepData, chart: &SweepChart) -> Result<Vec<u8>> {
-    let (w, h) = (chart.width, chart.height);
-    let mut pixels = vec![255u8; w as usize * h as usize * 3];
-    {
-        let r = raster::Raster::new(&mut pixels, (w, h)).map_err(|e| draw_error(chart, e))?;
-        draw(data, chart, r.into_drawing_area()).map_err(|e| draw_error(chart, e))?;
+    fn svg(&self, data: &SweepData) -> Result<String> {
+        super::svg_of(&self.stem, (self.width, self.height), |root| draw(data, self, root))
     }
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, w, h);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Balanced);
-    let mut writer = encoder.write_header().map_err(|e| draw_error(chart, e))?;
-    writer.write_image_data(&pixels).map_err(|e| draw_error(chart, e))?;
-    writer.finish().map_err(|e| draw_error(chart, e))?;
-    Ok(out)
-}
 
-/// A chart drawn: its description and its SVG, if SVG was drawn.
-pub type DrawnChart = (SweepChart, Option<String>);
-
-/// Draws every sweep chart into `plots/` of the sweep folder in `formats` and removes chart
-/// files there that this drawing did not make. Returns each chart with its SVG (when SVG was
-/// drawn or `keep_svg`), and the files written.
-pub fn write_sweep_plots(
-    data: &SweepData,
-    formats: &[PlotFormat],
-    keep_svg: bool,
-) -> Result<(Vec<DrawnChart>, Vec<PathBuf>)> {
-    let list = sweep_charts(data);
-    let dir = data.dir.join("plots");
-    if !formats.is_empty() {
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating `{}`", dir.display()), e))?;
+    fn png(&self, data: &SweepData) -> Result<Vec<u8>> {
+        super::png_of(&self.stem, (self.width, self.height), |root| draw(data, self, root))
     }
-    let svg_wanted = keep_svg || formats.contains(&PlotFormat::Svg);
-    let mut written = Vec::new();
-    let mut drawn = Vec::new();
-    for chart in list {
-        let svg = if svg_wanted { Some(render_sweep_svg(data, &chart)?) } else { None };
-        for f in formats {
-            let (ext, bytes) = match f {
-                PlotFormat::Svg => ("svg", svg.clone().unwrap_or_default().into_bytes()),
-                PlotFormat::Png => ("png", render_sweep_png(data, &chart)?),
-            };
-            let path = dir.join(format!("{}.{ext}", chart.stem));
-            crate::output::write_atomic(&path, &bytes)?;
-            written.push(path);
-        }
-        drawn.push((chart, svg));
-    }
-    if dir.is_dir() {
-        for entry in
-            std::fs::read_dir(&dir).map_err(|e| Error::io(format!("reading `{}`", dir.display()), e))?.flatten()
-        {
-            let path = entry.path();
-            if matches!(path.extension().and_then(|e| e.to_str()), Some("png" | "svg")) && !written.contains(&path) {
-                let _ = std::fs::remove_file(&path);
-            }
-        }
-    }
-    Ok((drawn, written))
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 pub mod design;
 
 use super::plots::style::{regime_colour_hex, short_number};
-use super::plots::sweep::{write_sweep_plots, DrawnChart, SweepData};
+use super::plots::sweep::{sweep_charts, SweepChart, SweepData};
+use super::plots::{write_charts, Drawn};
 use super::report::{escape, inline_svg, interval, STYLE};
 use super::Figures;
 use crate::error::Result;
@@ -22,7 +23,7 @@ pub fn write_figures(dir: &Path, formats: &[PlotFormat], report: bool) -> Result
         return Ok(Figures::default());
     }
     let data = SweepData::load(dir)?;
-    let (drawn, plots) = write_sweep_plots(&data, formats, report)?;
+    let (drawn, plots) = write_charts(&data, sweep_charts(&data), &dir.join("plots"), formats, report)?;
     let report = if report {
         let path = dir.join("sweep.html");
         super::write_atomic(&path, render(&data, &drawn).as_bytes())?;
@@ -290,11 +291,11 @@ fn pairwise_section(data: &SweepData, out: &mut String) {
 }
 
 /// The page as HTML, with `drawn` charts inlined.
-pub fn render(data: &SweepData, drawn: &[DrawnChart]) -> String {
+pub fn render(data: &SweepData, drawn: &[Drawn<SweepChart>]) -> String {
     let d = &data.design;
     let name = if d.name.is_empty() { "agora sweep".to_string() } else { d.name.clone() };
     let mut out =
-        String::with_capacity(64 * 1024 + drawn.iter().map(|c| c.1.as_ref().map_or(0, String::len)).sum::<usize>());
+        String::with_capacity(64 * 1024 + drawn.iter().map(|c| c.svg.as_ref().map_or(0, String::len)).sum::<usize>());
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"agora\">\n<title>{} – agora sweep</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<p class=\"muted\">agora sweep</p>\n<h1>{}</h1>\n",
@@ -318,7 +319,7 @@ pub fn render(data: &SweepData, drawn: &[DrawnChart]) -> String {
     pairwise_section(data, &mut out);
     out.push_str("<h2 id=\"charts\">Charts</h2>\n");
     let mut any = false;
-    for (chart, svg) in drawn {
+    for Drawn { chart, svg } in drawn {
         let Some(svg) = svg else { continue };
         any = true;
         let id = format!("chart-{}", chart.stem);
