@@ -232,8 +232,7 @@ pub fn sweep(sweep: &Sweep, threads: usize, shard: Option<(u64, u64)>) -> Result
     let rss = memory().map_or(20_000_000, |m| m.1);
     let peak = rss as f64 + workers as f64 * (per_replicate * scale + series);
     // Output: the journal, the tables, the charts and page, the run folders.
-    let record =
-        super::execute::record_of(&sweep.points[heaviest.min(sweep.points.len() - 1)], 0, &out.series, 1.0, "s");
+    let record = super::task::record_of(&sweep.points[heaviest.min(sweep.points.len() - 1)], 0, &out.series, 1.0, "s");
     let record_bytes = serde_json::to_vec(&record).map(|v| v.len() as u64 + 1).unwrap_or(2000);
     let info = &sweep.info;
     let params = info.parameters.len() as u64;

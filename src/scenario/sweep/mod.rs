@@ -13,10 +13,10 @@
 //! values over the scenario with [`super::settings::apply`], so every value meets the same
 //! validator as a file. The table is never part of the scenario a point runs.
 //!
-//! Reading goes in three steps: [`values`] splits the table into options and parameters
+//! Reading goes in three steps: `values` splits the table into options and parameters
 //! (refusing any other key); serde reads the options into [`SweepConfig`], the design and the
-//! options only it takes as the tagged enum [`Design`] ([`options`] holds each option's check
-//! and turns serde's errors into located ones); [`values`] checks each parameter's list or
+//! options only it takes as the tagged enum [`Design`] (`options` holds each option's check
+//! and turns serde's errors into located ones); `values` checks each parameter's list or
 //! range for the design.
 
 mod options;
@@ -137,7 +137,7 @@ pub const DEFAULT_LEVELS: u64 = 4;
 
 /// The design of a sweep and the options only it takes, so that a Latin hypercube cannot be
 /// given trajectories nor a grid a sample size. In the file the design's options sit beside
-/// `design = "..."`; serde reads them as this adjacently tagged enum ([`options`] nests them
+/// `design = "..."`; serde reads them as this adjacently tagged enum (`options` nests them
 /// under `options` first, so that serde reads each with its key known).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "design", content = "options", rename_all = "lowercase", deny_unknown_fields)]
@@ -353,8 +353,8 @@ pub struct StopRule {
     pub along: Option<String>,
 }
 
-/// `[sweep]`, read and checked. Serde reads the options (see [`options`]); the parameters are
-/// read beside them ([`values`]).
+/// `[sweep]`, read and checked. Serde reads the options (see `options`); the parameters are
+/// read beside them (`values`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SweepConfig {
