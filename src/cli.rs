@@ -501,10 +501,10 @@ fn plot(dir: &Path, format: &[String], quiet: bool) -> Result<()> {
     let started = std::time::Instant::now();
     if dir.join("design.json").is_file() {
         let (info, _) = agora::sweep::read_design(dir)?;
-        let names: Vec<String> = if format.is_empty() { info.plots.clone() } else { format.to_vec() };
+        let given = format.iter().map(|n| if n == "png" { PlotFormat::Png } else { PlotFormat::Svg });
+        let names: Vec<PlotFormat> = if format.is_empty() { info.plots.clone() } else { given.collect() };
         let mut formats = Vec::new();
-        for n in names {
-            let p = if n == "png" { PlotFormat::Png } else { PlotFormat::Svg };
+        for p in names {
             if !formats.contains(&p) {
                 formats.push(p);
             }
@@ -1112,7 +1112,7 @@ fn slurm(path: &Path, args: &OverrideArgs, job: &SlurmArgs, quiet: bool) -> Resu
     }
     let s = Sweep::load(path, &overrides)?;
     warn_sweep(&s, quiet);
-    if s.config.stop.is_some() {
+    if s.config.design.stop().is_some() {
         return Err(InputError::at("sweep.stop", "a sweep with a stop rule cannot be split into shards")
             .help("the stop rule needs every point's result in one place; run it with `agora sweep`, or remove `stop`")
             .into());

@@ -14,6 +14,7 @@ use super::Sweep;
 use crate::engine::{self, RunOutput};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
+use crate::scenario::PlotFormat;
 use std::time::Instant;
 
 /// The measured calibration run.
@@ -231,8 +232,7 @@ pub fn sweep(sweep: &Sweep, threads: usize, shard: Option<(u64, u64)>) -> Result
     let rss = memory().map_or(20_000_000, |m| m.1);
     let peak = rss as f64 + workers as f64 * (per_replicate * scale + series);
     // Output: the journal, the tables, the charts and page, the run folders.
-    let record =
-        super::execute::record_of(&sweep.points[heaviest.min(sweep.points.len() - 1)], 0, &out.series, 1.0, "s");
+    let record = super::task::record_of(&sweep.points[heaviest.min(sweep.points.len() - 1)], 0, &out.series, 1.0, "s");
     let record_bytes = serde_json::to_vec(&record).map(|v| v.len() as u64 + 1).unwrap_or(2000);
     let info = &sweep.info;
     let params = info.parameters.len() as u64;
@@ -250,7 +250,7 @@ pub fn sweep(sweep: &Sweep, threads: usize, shard: Option<(u64, u64)>) -> Result
     // and a table cell of about 160 bytes per shown point, entry and metric.
     let numeric = params.max(1);
     let charts = info.metrics.len() as u64 * (numeric + u64::from(params == 2));
-    let per_chart = info.plots.iter().map(|f| if f == "png" { 55_000 } else { 18_000 }).sum::<u64>();
+    let per_chart = info.plots.iter().map(|f| if *f == PlotFormat::Png { 55_000 } else { 18_000 }).sum::<u64>();
     parts.push(("plots/".into(), charts * per_chart));
     if info.report {
         let cells = (mine.len().min(200) * info.entries.len() * info.metrics.len()) as u64;
@@ -263,7 +263,8 @@ pub fn sweep(sweep: &Sweep, threads: usize, shard: Option<(u64, u64)>) -> Result
         parts.push(("runs/".into(), runs));
     }
     // Charts: about 0.05 s per SVG and 0.2 s per PNG chart, one after another.
-    let figures: f64 = info.plots.iter().map(|f| if f == "png" { 0.2 } else { 0.05 }).sum::<f64>() * charts as f64;
+    let figures: f64 =
+        info.plots.iter().map(|f| if *f == PlotFormat::Png { 0.2 } else { 0.05 }).sum::<f64>() * charts as f64;
     Ok(Estimate {
         points: mine.len(),
         positions: info.positions,

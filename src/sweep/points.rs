@@ -6,9 +6,9 @@
 //! their shortest round-trip TOML form), so it depends on the values alone, never on where the
 //! point sits in the design: adding a value, a point or replicates never renumbers what exists.
 
-use super::design::{self, DesignError, MorrisDesign, SaltelliBase, SaltelliDesign};
 use crate::error::InputError;
-use crate::scenario::sweep::{as_f64, check_key, DesignKind, Parameter, SweepConfig, Values};
+use crate::scenario::sweep::{as_f64, check_key, Design, Parameter, SweepConfig, Values};
+use agora_doe::{DesignError, MorrisDesign, SaltelliBase, SaltelliDesign};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -183,35 +183,20 @@ pub fn at_unit(p: &Parameter, u: f64, grid_levels: bool) -> toml::Value {
     }
 }
 
-/// `n` points of `d` coordinates, each drawn independently and uniformly from `[0, 1)`, point
-/// by point, from `ChaCha8Rng::seed_from_u64(seed)` (53 random bits each, from the raw
-/// stream, as the other designs draw).
-pub fn random_points(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
-    use rand::SeedableRng;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..n).map(|_| (0..d).map(|_| design::unit_f64(&mut rng)).collect()).collect()
-}
-
-/// Rebuilds the unit design of a continuous sweep from its settings (what `sensitivity.csv`
-/// and `agora merge` need: the design is a pure function of them).
-pub fn unit_design(
-    kind: DesignKind,
-    n: u64,
-    d: usize,
-    design_seed: u64,
-    trajectories: u64,
-    levels: u64,
-    saltelli: bool,
-) -> Result<Unit, DesignError> {
-    Ok(match kind {
-        DesignKind::Lhs => Unit::Lhs(design::latin_hypercube(n as usize, d, design_seed)),
-        DesignKind::Random => Unit::Random(random_points(n as usize, d, design_seed)),
-        DesignKind::Sobol if saltelli => {
-            Unit::Saltelli(design::saltelli(n as usize, d, SaltelliBase::Sobol { skip: 0 })?)
+/// Rebuilds the unit design of a continuous sweep of `d` parameters from its settings (what
+/// `sensitivity.csv` and `agora merge` need: the design is a pure function of them).
+pub fn unit_design(design: &Design, d: usize, design_seed: u64) -> Result<Unit, DesignError> {
+    Ok(match *design {
+        Design::Lhs { n } => Unit::Lhs(agora_doe::latin_hypercube(n as usize, d, design_seed)),
+        Design::Random { n } => Unit::Random(agora_doe::random_points(n as usize, d, design_seed)),
+        Design::Sobol { n, saltelli: true } => {
+            Unit::Saltelli(agora_doe::saltelli(n as usize, d, SaltelliBase::Sobol { skip: 0 })?)
         }
-        DesignKind::Sobol => Unit::Sequence(design::sobol_points(n as usize, d, 0)?),
-        DesignKind::Morris => Unit::Morris(design::morris(trajectories as usize, d, levels as usize, design_seed)?),
-        _ => Unit::None,
+        Design::Sobol { n, saltelli: false } => Unit::Sequence(agora_doe::sobol_points(n as usize, d, 0)?),
+        Design::Morris { trajectories, levels } => {
+            Unit::Morris(agora_doe::morris(trajectories as usize, d, levels as usize, design_seed)?)
+        }
+        Design::Grid { .. } | Design::Zip { .. } | Design::Table { .. } => Unit::None,
     })
 }
 
@@ -280,8 +265,8 @@ pub fn expand(config: &SweepConfig, table: Option<(Vec<String>, Vec<Setting>)>) 
             .map(|u| params.iter().zip(u).map(|(p, &x)| (p.key.clone(), at_unit(p, x, levels))).collect())
             .collect()
     };
-    Ok(match config.design {
-        DesignKind::Grid => {
+    Ok(match &config.design {
+        Design::Grid { .. } => {
             let lists: Vec<Vec<toml::Value>> = params.iter().map(listed).collect::<Result<_, _>>()?;
             let total: usize = lists.iter().map(Vec::len).product();
             let mut positions = Vec::with_capacity(total);
@@ -298,7 +283,7 @@ pub fn expand(config: &SweepConfig, table: Option<(Vec<String>, Vec<Setting>)>) 
             }
             Expansion { keys, positions, unit: Unit::None }
         }
-        DesignKind::Zip => {
+        Design::Zip { .. } => {
             let lists: Vec<Vec<toml::Value>> = params.iter().map(listed).collect::<Result<_, _>>()?;
             let len = lists.first().map_or(0, Vec::len);
             let positions = (0..len)
@@ -306,22 +291,13 @@ pub fn expand(config: &SweepConfig, table: Option<(Vec<String>, Vec<Setting>)>) 
                 .collect();
             Expansion { keys, positions, unit: Unit::None }
         }
-        DesignKind::Table => {
+        Design::Table { .. } => {
             let (header, rows) =
                 table.ok_or_else(|| InputError::at("sweep.table", "internal: the table was not read"))?;
             Expansion { keys: header, positions: rows, unit: Unit::None }
         }
-        kind => {
-            let unit = unit_design(
-                kind,
-                config.n.unwrap_or(0),
-                d,
-                config.design_seed,
-                config.trajectories.unwrap_or(0),
-                config.levels,
-                config.saltelli,
-            )
-            .map_err(design_error)?;
+        design => {
+            let unit = unit_design(design, d, config.design_seed).map_err(design_error)?;
             let positions = match &unit {
                 Unit::Lhs(c) | Unit::Random(c) | Unit::Sequence(c) => from_unit(c, false),
                 Unit::Saltelli(s) => from_unit(&s.points(), false),

@@ -3,109 +3,15 @@
 //! one machine, resumed after a crash, or run in shards and merged gives the same bytes.
 
 use super::points::{canonical, display, unit_design, Unit};
-use super::prcc::prcc;
-use super::sensitivity::{morris_indices, sobol_indices, Index};
 use super::store::Record;
 use crate::error::{Error, Result};
 use crate::metrics::summary::{paired, stats};
+use crate::output::sweep::design::SweepDesign;
 use crate::output::tables::num;
-use crate::output::MetricInfo;
-use crate::scenario::sweep::{Bound, DesignKind};
-use serde::{Deserialize, Serialize};
+use crate::scenario::sweep::DesignKind;
+use agora_doe::{morris_indices, prcc, sobol_indices, wilson, AnalysisError, Index};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-
-/// `design.json`: everything about a sweep's design that its tables need, and nothing that
-/// changes from one run of it to the next.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DesignInfo {
-    /// Format version of this file.
-    pub format: u32,
-    /// Scenario name.
-    pub name: String,
-    /// Its description.
-    pub description: String,
-    /// Its question.
-    pub question: String,
-    /// `grid`, `zip`, `lhs`, `sobol`, `morris` or `table`.
-    pub design: String,
-    /// The swept keys, in column order.
-    pub parameters: Vec<String>,
-    /// Points of a Latin hypercube, base points of a Saltelli design.
-    pub n: Option<u64>,
-    /// Seed of random designs and of bootstrap intervals.
-    pub design_seed: u64,
-    /// Morris trajectories.
-    pub trajectories: Option<u64>,
-    /// Morris levels.
-    pub levels: u64,
-    /// Whether a Sobol' design is Saltelli's.
-    pub saltelli: bool,
-    /// `common` or `independent`.
-    pub seeds: String,
-    /// The scenario's seed.
-    pub base_seed: u64,
-    /// Replicates per point.
-    pub replicates: u64,
-    /// Agents, steps and warm-up of the base scenario (points may change them).
-    pub agents: u64,
-    /// Steps.
-    pub steps: u64,
-    /// Warm-up.
-    pub warmup: u64,
-    /// The regime entries, in order.
-    pub entries: Vec<String>,
-    /// The entry differences are taken from.
-    pub baseline: String,
-    /// The headline metrics.
-    pub metrics: Vec<MetricInfo>,
-    /// Bootstrap resamples of sensitivity intervals.
-    pub bootstrap: u64,
-    /// The stop rule, if any.
-    pub stop: Option<StopInfo>,
-    /// Whether each point's run folder is kept.
-    pub keep_runs: bool,
-    /// Chart formats (`png`, `svg`).
-    pub plots: Vec<String>,
-    /// Whether `sweep.html` is written.
-    pub report: bool,
-    /// Distinct points.
-    pub points: usize,
-    /// Design positions (a point can fill several).
-    pub positions: usize,
-}
-
-/// The stop rule as `design.json` keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StopInfo {
-    /// Metric watched.
-    pub metric: String,
-    /// Entry watched (`None`: all).
-    pub regime: Option<String>,
-    /// Stop below this.
-    pub below: Option<f64>,
-    /// Stop above this.
-    pub above: Option<f64>,
-    /// The grid parameter lines run along.
-    pub along: Option<String>,
-}
-
-impl StopInfo {
-    fn bound(&self) -> Bound {
-        match (self.below, self.above) {
-            (Some(b), _) => Bound::Below(b),
-            (_, Some(a)) => Bound::Above(a),
-            _ => Bound::Below(f64::NEG_INFINITY),
-        }
-    }
-}
-
-impl DesignInfo {
-    /// The design kind.
-    pub fn kind(&self) -> DesignKind {
-        DesignKind::from_name(&self.design).unwrap_or(DesignKind::Grid)
-    }
-}
 
 /// One row of `points.csv`: a design position.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,7 +27,7 @@ pub struct PositionRow {
 }
 
 /// `points.csv`: one row per design position, values as TOML.
-pub fn points_csv(info: &DesignInfo, rows: &[PositionRow]) -> Result<Vec<u8>> {
+pub fn points_csv(info: &SweepDesign, rows: &[PositionRow]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["position".to_string(), "point".into(), "seed".into(), "hash".into()];
     header.extend(info.parameters.iter().cloned());
@@ -177,7 +83,7 @@ fn csv_err(e: csv::Error) -> Error {
 /// The records a sweep's tables are made of, chosen from everything its journals hold.
 pub struct Results<'a> {
     /// The design.
-    pub info: &'a DesignInfo,
+    pub info: &'a SweepDesign,
     /// Its positions.
     pub rows: &'a [PositionRow],
     /// Distinct points, in order of first appearance: index of their first row.
@@ -192,7 +98,7 @@ impl<'a> Results<'a> {
     /// Chooses, for every point and replicate, a record whose hash is the point's. Finished
     /// runs win over failures; among failures the first message in sort order is kept, so the
     /// choice never depends on the order the journals were written in.
-    pub fn new(info: &'a DesignInfo, rows: &'a [PositionRow], records: Vec<Record>) -> Results<'a> {
+    pub fn new(info: &'a SweepDesign, rows: &'a [PositionRow], records: Vec<Record>) -> Results<'a> {
         let mut seen = BTreeSet::new();
         let unique: Vec<usize> = (0..rows.len()).filter(|&i| seen.insert(rows[i].point.clone())).collect();
         let reps = info.replicates as usize;
@@ -273,7 +179,7 @@ impl<'a> Results<'a> {
         if !self.complete(id) {
             return false;
         }
-        let bound = stop.bound();
+        let bound = stop.bound;
         let entries: Vec<&String> = match &stop.regime {
             Some(r) => self.info.entries.iter().filter(|e| *e == r).collect(),
             None => self.info.entries.iter().collect(),
@@ -292,7 +198,7 @@ impl<'a> Results<'a> {
         let along =
             self.info.stop.as_ref().and_then(|s| s.along.clone()).or_else(|| self.info.parameters.first().cloned());
         let col = along.and_then(|a| self.info.parameters.iter().position(|p| *p == a));
-        let grid = self.info.kind() == DesignKind::Grid;
+        let grid = self.info.design == DesignKind::Grid;
         let mut places: HashMap<String, usize> = HashMap::new();
         self.unique
             .iter()
@@ -598,16 +504,8 @@ impl<'a> Results<'a> {
     pub fn sensitivity_csv(&self) -> Result<Option<Vec<u8>>> {
         let info = self.info;
         let d = info.parameters.len();
-        let unit = unit_design(
-            info.kind(),
-            info.n.unwrap_or(0),
-            d,
-            info.design_seed,
-            info.trajectories.unwrap_or(0),
-            info.levels,
-            info.saltelli,
-        )
-        .map_err(|e| Error::Run(format!("rebuilding the design: {e}")))?;
+        let unit = unit_design(&info.design(), d, info.design_seed)
+            .map_err(|e| Error::Run(format!("rebuilding the design: {e}")))?;
         if matches!(unit, Unit::None) {
             return Ok(None);
         }
@@ -620,7 +518,7 @@ impl<'a> Results<'a> {
         for e in info.entries.iter().filter(|e| **e != info.baseline) {
             targets.push((e.clone(), Some(info.baseline.as_str())));
         }
-        let run_error = |e: super::sensitivity::AnalysisError| Error::Run(format!("sensitivity analysis: {e}"));
+        let run_error = |e: AnalysisError| Error::Run(format!("sensitivity analysis: {e}"));
         for (entry, minus) in &targets {
             let label = match minus {
                 None => entry.clone(),
@@ -676,34 +574,9 @@ pub fn better_direction(metric: &str) -> &'static str {
     crate::catalog::better(metric).as_str()
 }
 
-/// The Wilson score interval at 95% for `wins` successes in `n` trials (Wilson 1927, JASA
-/// 22, 209), which stays inside [0, 1] and is sound near 0 and 1 where the normal
-/// approximation is not.
-pub fn wilson(wins: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let z = 1.959_963_984_540_054_f64;
-    let (k, n) = (wins as f64, n as f64);
-    let p = k / n;
-    let z2 = z * z;
-    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{better_direction, wilson};
-
-    #[test]
-    fn wilson_interval_matches_the_textbook_values() {
-        // Agresti and Coull (1998), 5 of 10: 0.2366 to 0.7634; 0 of 10: 0 to 0.2775.
-        let (lo, hi) = wilson(5, 10);
-        assert!((lo - 0.2366).abs() < 1e-4 && (hi - 0.7634).abs() < 1e-4, "{lo} {hi}");
-        let (lo, hi) = wilson(0, 10);
-        assert!(lo.abs() < 1e-12 && (hi - 0.2775).abs() < 1e-4, "{lo} {hi}");
-    }
+    use super::better_direction;
 
     #[test]
     fn directions_of_the_headline_metrics() {

@@ -9,9 +9,8 @@
 //! reads has a PRCC near 0. It suits Latin hypercube samples (Marino et al. 2008, section 2.4),
 //! where inputs are nearly uncorrelated.
 
-use super::design::below;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use crate::draw::{below, stream_rng};
+use crate::interval::percentile_interval;
 use rayon::prelude::*;
 
 /// The PRCC of one input, with its 95% percentile bootstrap interval.
@@ -133,13 +132,6 @@ fn estimate(x: &[Vec<f64>], y: &[f64], rows: &[usize]) -> Vec<f64> {
     out
 }
 
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let h = q * (sorted.len() - 1) as f64;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 /// PRCC of output `y` on every column of `x` (`x[i]` holds input `i` over the design's
 /// points, `y` the output over the same points). Points whose output is not finite are left
 /// out. The intervals are percentile intervals over `bootstrap` resamples of the points with
@@ -159,18 +151,14 @@ pub fn prcc(x: &[Vec<f64>], y: &[f64], bootstrap: usize, seed: u64) -> Vec<Prcc>
     let resamples: Vec<Vec<f64>> = (0..bootstrap)
         .into_par_iter()
         .map(|b| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(b as u64);
+            let mut rng = stream_rng(seed, b as u64);
             let pick: Vec<usize> = (0..m).map(|_| kept[below(&mut rng, m as u64) as usize]).collect();
             estimate(x, y, &pick)
         })
         .collect();
     (0..d)
         .map(|i| {
-            let mut est: Vec<f64> = resamples.iter().map(|r| r[i]).filter(|v| v.is_finite()).collect();
-            est.sort_by(f64::total_cmp);
-            let (lo, hi) =
-                if est.is_empty() { (f64::NAN, f64::NAN) } else { (quantile(&est, 0.025), quantile(&est, 0.975)) };
+            let (lo, hi) = percentile_interval(resamples.iter().map(|r| r[i]).filter(|v| v.is_finite()).collect());
             Prcc { parameter: i, value: value[i], ci95_low: lo, ci95_high: hi }
         })
         .collect()
@@ -178,8 +166,8 @@ pub fn prcc(x: &[Vec<f64>], y: &[f64], bootstrap: usize, seed: u64) -> Vec<Prcc>
 
 #[cfg(test)]
 mod tests {
-    use super::super::design::latin_hypercube;
     use super::*;
+    use crate::design::sample::latin_hypercube;
 
     #[test]
     fn ranks_share_ties() {

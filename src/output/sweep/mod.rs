@@ -1,12 +1,17 @@
 //! `sweep.html` and the charts of a sweep folder, made from its files alone, like a run's
 //! `report.html`: one self-contained page (charts as inline SVG, no script, nothing fetched),
-//! with nothing that changes between two sweeps with the same results.
+//! with nothing that changes between two sweeps with the same results. [`design`] is
+//! `design.json`, which says what the sweep was.
+
+pub mod design;
 
 use super::plots::style::{regime_colour_hex, short_number};
-use super::plots::sweep::{write_sweep_plots, DrawnChart, SweepData};
+use super::plots::sweep::{sweep_charts, SweepChart, SweepData};
+use super::plots::{write_charts, Drawn};
 use super::report::{escape, inline_svg, interval, STYLE};
 use super::Figures;
 use crate::error::Result;
+use crate::scenario::sweep::{Bound, DesignKind, SeedMode};
 use crate::scenario::PlotFormat;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -18,7 +23,7 @@ pub fn write_figures(dir: &Path, formats: &[PlotFormat], report: bool) -> Result
         return Ok(Figures::default());
     }
     let data = SweepData::load(dir)?;
-    let (drawn, plots) = write_sweep_plots(&data, formats, report)?;
+    let (drawn, plots) = write_charts(&data, sweep_charts(&data), &dir.join("plots"), formats, report)?;
     let report = if report {
         let path = dir.join("sweep.html");
         super::write_atomic(&path, render(&data, &drawn).as_bytes())?;
@@ -41,19 +46,23 @@ fn regime_cell(data: &SweepData, label: &str) -> String {
 fn facts(data: &SweepData, out: &mut String) {
     let d = &data.design;
     let points = data.points().len();
-    let size = match d.design.as_str() {
-        "lhs" => format!("Latin hypercube of {} points", d.n.unwrap_or(0)),
-        "random" => format!("{} points drawn uniformly at random", d.n.unwrap_or(0)),
-        "sobol" if d.positions > d.points || d.positions == d.n.unwrap_or(0) as usize * (d.parameters.len() + 2) => {
+    let size = match d.design {
+        DesignKind::Lhs => format!("Latin hypercube of {} points", d.n.unwrap_or(0)),
+        DesignKind::Random => format!("{} points drawn uniformly at random", d.n.unwrap_or(0)),
+        DesignKind::Sobol
+            if d.positions > d.points || d.positions == d.n.unwrap_or(0) as usize * (d.parameters.len() + 2) =>
+        {
             format!(
                 "Saltelli design on the Sobol' sequence: {} base points, {} runs per replicate",
                 d.n.unwrap_or(0),
                 d.positions
             )
         }
-        "sobol" => format!("first {} points of the Sobol' sequence", d.n.unwrap_or(0)),
-        "morris" => format!("Morris: {} trajectories, {} design positions", d.trajectories.unwrap_or(0), d.positions),
-        other => format!("{other}, {} positions", d.positions),
+        DesignKind::Sobol => format!("first {} points of the Sobol' sequence", d.n.unwrap_or(0)),
+        DesignKind::Morris => {
+            format!("Morris: {} trajectories, {} design positions", d.trajectories.unwrap_or(0), d.positions)
+        }
+        other => format!("{}, {} positions", other.name(), d.positions),
     };
     let mut rows: Vec<(&str, String)> = vec![
         ("Design", escape(&size)),
@@ -71,7 +80,7 @@ fn facts(data: &SweepData, out: &mut String) {
         ),
         (
             "Random numbers",
-            escape(&if d.seeds == "common" {
+            escape(&if d.seeds == SeedMode::Common {
                 format!(
                     "common: every point runs with seed {}, so replicate r of every point shares its streams",
                     d.base_seed
@@ -84,20 +93,18 @@ fn facts(data: &SweepData, out: &mut String) {
         ("Baseline", escape(&d.baseline)),
     ];
     if let Some(stop) = &d.stop {
-        let text = |k: &str| stop.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let bound = match (stop.get("below").and_then(|v| v.as_f64()), stop.get("above").and_then(|v| v.as_f64())) {
-            (Some(b), _) => format!("falls below {}", short_number(b)),
-            (_, Some(a)) => format!("rises above {}", short_number(a)),
-            _ => String::new(),
+        let bound = match stop.bound {
+            Bound::Below(b) => format!("falls below {}", short_number(b)),
+            Bound::Above(a) => format!("rises above {}", short_number(a)),
         };
         let left_out = d.points.saturating_sub(points);
         rows.push((
             "Stop rule",
             escape(&format!(
                 "a line of points stops once {} of {} {bound}{}; {left_out} point{} left out",
-                text("metric").unwrap_or_default(),
-                text("regime").unwrap_or_else(|| "every regime".into()),
-                text("along").map(|a| format!(" (lines along {a})")).unwrap_or_default(),
+                stop.metric,
+                stop.regime.as_deref().unwrap_or("every regime"),
+                stop.along.as_ref().map(|a| format!(" (lines along {a})")).unwrap_or_default(),
                 if left_out == 1 { "" } else { "s" }
             )),
         ));
@@ -284,11 +291,11 @@ fn pairwise_section(data: &SweepData, out: &mut String) {
 }
 
 /// The page as HTML, with `drawn` charts inlined.
-pub fn render(data: &SweepData, drawn: &[DrawnChart]) -> String {
+pub fn render(data: &SweepData, drawn: &[Drawn<SweepChart>]) -> String {
     let d = &data.design;
     let name = if d.name.is_empty() { "agora sweep".to_string() } else { d.name.clone() };
     let mut out =
-        String::with_capacity(64 * 1024 + drawn.iter().map(|c| c.1.as_ref().map_or(0, String::len)).sum::<usize>());
+        String::with_capacity(64 * 1024 + drawn.iter().map(|c| c.svg.as_ref().map_or(0, String::len)).sum::<usize>());
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"agora\">\n<title>{} – agora sweep</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<p class=\"muted\">agora sweep</p>\n<h1>{}</h1>\n",
@@ -312,7 +319,7 @@ pub fn render(data: &SweepData, drawn: &[DrawnChart]) -> String {
     pairwise_section(data, &mut out);
     out.push_str("<h2 id=\"charts\">Charts</h2>\n");
     let mut any = false;
-    for (chart, svg) in drawn {
+    for Drawn { chart, svg } in drawn {
         let Some(svg) = svg else { continue };
         any = true;
         let id = format!("chart-{}", chart.stem);
