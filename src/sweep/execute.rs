@@ -17,7 +17,7 @@ use crate::output::{GIT_COMMIT, VERSION};
 use crate::RunOptions;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -154,28 +154,10 @@ pub struct SweepReport {
     pub finished: Option<Finished>,
 }
 
-/// Makes `out` ready for a sweep: creates it, or accepts it if it is empty or already a
-/// sweep's folder; refuses anything else.
-pub(crate) fn prepare_folder(out: &Path) -> Result<()> {
-    if out.exists() {
-        let ours = out.join("design.json").is_file() || out.join(store::RESULTS).is_dir();
-        let empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
-        if !out.is_dir() || !(ours || empty) {
-            return Err(InputError::new(format!(
-                "`{}` exists and is not a sweep folder; refusing to write into it",
-                out.display()
-            ))
-            .help("choose another folder with --out, or move that one away")
-            .into());
-        }
-    }
-    std::fs::create_dir_all(out).map_err(|e| Error::io(format!("creating `{}`", out.display()), e))
-}
-
 /// Writes the files that define the sweep: `design.json`, `points.csv`,
 /// `sweep.resolved.toml` and a table design's `table.csv`.
 pub(crate) fn write_design(sweep: &Sweep) -> Result<()> {
-    prepare_folder(&sweep.out)?;
+    store::prepare_folder(&sweep.out)?;
     store::write_file(&sweep.out.join("design.json"), sweep.info.to_json()?.as_bytes())?;
     store::write_file(&sweep.out.join("points.csv"), &super::results::points_csv(&sweep.info, &sweep.rows)?)?;
     store::write_file(&sweep.out.join("sweep.resolved.toml"), sweep.resolved_toml.as_bytes())?;

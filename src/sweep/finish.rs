@@ -4,7 +4,7 @@
 
 use super::points::{self, Setting};
 use super::results::{self, PositionRow, Results};
-use super::{execute, store};
+use super::store;
 use crate::error::{Error, InputError, Result};
 use crate::output::sweep::design::SweepDesign;
 use std::collections::HashMap;
@@ -199,7 +199,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeReport> {
     };
     let out_is_input = dirs.iter().any(|d| same(d, &out));
     if !out_is_input {
-        execute::prepare_folder(&out)?;
+        store::prepare_folder(&out)?;
         for f in DESIGN_FILES.iter().copied().chain(["sweep.resolved.toml", "table.csv"]) {
             if let Ok(bytes) = std::fs::read(first.join(f)) {
                 store::write_file(&out.join(f), &bytes)?;

@@ -7,7 +7,7 @@
 //! (and says so), and readers skip it. Every record carries the hash of the scenario its point
 //! ran, so a record is used only while that scenario is unchanged.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -220,6 +220,24 @@ pub fn read_records(dir: &Path) -> Result<(Vec<Record>, Vec<String>)> {
         }
     }
     Ok((records, notes))
+}
+
+/// Makes `out` ready for a sweep: creates it, or accepts it if it is empty or already a
+/// sweep's folder; refuses anything else.
+pub(crate) fn prepare_folder(out: &Path) -> Result<()> {
+    if out.exists() {
+        let ours = out.join("design.json").is_file() || out.join(RESULTS).is_dir();
+        let empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !out.is_dir() || !(ours || empty) {
+            return Err(InputError::new(format!(
+                "`{}` exists and is not a sweep folder; refusing to write into it",
+                out.display()
+            ))
+            .help("choose another folder with --out, or move that one away")
+            .into());
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(format!("creating `{}`", out.display()), e))
 }
 
 #[cfg(test)]
