@@ -1,0 +1,312 @@
+//! The command line as clap types: one struct of flags per command, and the flags that several
+//! commands share ([`OverrideArgs`]). Nothing here runs anything.
+
+use agora::scenario::Overrides;
+use agora::RunOptions;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Agent-based economies: gift, market, mutual credit and commons on one population.
+#[derive(Parser, Debug)]
+#[command(name = "agora", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario and write its CSVs (and plots and report) to its output folder.
+    Run(RunArgs),
+    /// Run a scenario at every point of its `[sweep]`: resumable (points already done are
+    /// skipped), in shards if asked; writes sweep.csv, sensitivity.csv, charts and sweep.html.
+    Sweep(SweepArgs),
+    /// Join the folders of a sweep's shards into one sweep.csv (with sensitivity.csv, charts
+    /// and sweep.html), byte for byte what one machine would have written; names any point
+    /// without results.
+    Merge(MergeArgs),
+    /// Write Slurm job arrays that run a sweep in shards, and a merge job after them
+    /// (--submit submits them with sbatch).
+    Slurm(SlurmArgs),
+    /// Check a scenario file and print it resolved, with every default filled in.
+    Validate(ValidateArgs),
+    /// Run two variants of a scenario (say without and with a basic income) and write both runs
+    /// and their paired comparison (second minus first).
+    Compare(CompareArgs),
+    /// List the bundled scenarios (each with the question it answers) and the regimes.
+    List,
+    /// Write `<NAME>.toml`, a commented starter scenario that validates and runs (never
+    /// overwrites a file).
+    New(NewArgs),
+    /// Run the validation suite: each case of scenarios/validation/ against its published number.
+    Check(CheckArgs),
+    /// Redraw the plots and report of a finished run from its CSV files.
+    Plot(PlotArgs),
+    /// Measure every registered regime (each example in the registry): agent-steps per second,
+    /// set-up time and peak memory per agent, on each thread count.
+    Bench(BenchArgs),
+    /// Serve the classroom page: the scenario's regimes run live in a browser, with sliders for
+    /// the questions a class asks.
+    Serve(ServeArgs),
+}
+
+/// `agora run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Settings laid over the scenario's.
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Print what the run would cost (runs, agent-steps, peak memory, output size, wall
+    /// time from a short calibration run) and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `agora sweep`.
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// The scenario file with a `[sweep]` table.
+    pub scenario: PathBuf,
+    /// Settings laid over the scenario's.
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Run only shard K of N (K from 0 to N - 1): the points whose id is K modulo N.
+    /// Join the shards with `agora merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Print what the sweep would run and cost (points, runs, agent-steps, peak memory,
+    /// output size, wall time from a short calibration run) and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Start no new run after this long (seconds, or 90s, 30m, 2h, 1h30m); run the same
+    /// command again to continue.
+    #[arg(long, value_name = "DURATION")]
+    pub stop_after: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `agora merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The sweep folders (shards of one sweep; one folder if they shared it).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Write the merged sweep here (default: the first folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `agora slurm`.
+#[derive(Args, Debug)]
+pub struct SlurmArgs {
+    /// The scenario file with a `[sweep]` table.
+    pub scenario: PathBuf,
+    /// Shards (array tasks) to split the sweep into; fewer if the points are short
+    /// (see --min-task-seconds) or fewer than that.
+    #[arg(long, value_name = "N")]
+    pub shards: u64,
+    /// Slurm partition (`#SBATCH --partition`).
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+    /// Time limit per task (`#SBATCH --time`, such as 30, 2:00:00, 1-0); tasks stop
+    /// starting runs in time to end cleanly.
+    #[arg(long, value_name = "T")]
+    pub time: Option<String>,
+    /// CPUs per task (`#SBATCH --cpus-per-task`); each task runs that many threads.
+    #[arg(long, value_name = "C", default_value_t = 1)]
+    pub cpus: u64,
+    /// Memory per task (`#SBATCH --mem`, such as 4G).
+    #[arg(long, value_name = "M")]
+    pub mem: Option<String>,
+    /// The cluster's MaxArraySize (default: from `scontrol show config`, else 1001);
+    /// longer arrays are split.
+    #[arg(long, value_name = "N")]
+    pub max_array_size: Option<u64>,
+    /// Least estimated work per task in seconds; shorter shards are packed together
+    /// (0 = never pack).
+    #[arg(long, value_name = "S", default_value_t = 300.0)]
+    pub min_task_seconds: f64,
+    /// Submit the arrays and the merge job with sbatch.
+    #[arg(long)]
+    pub submit: bool,
+    /// Settings laid over the scenario's.
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Print nothing but errors (and the job ids).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `agora validate`.
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Settings laid over the scenario's.
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+}
+
+/// `agora compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The first scenario (the reference).
+    pub first: PathBuf,
+    /// The second scenario (the variant).
+    pub second: PathBuf,
+    /// Settings laid over both scenarios'.
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `agora new`.
+#[derive(Args, Debug)]
+pub struct NewArgs {
+    /// The scenario's name (letters, digits, `_`, `-`).
+    pub name: String,
+}
+
+/// `agora plot`.
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// The run's output folder (such as output/showcase).
+    pub dir: PathBuf,
+    /// Plot formats to draw (repeatable); default the run's `[output] plots`.
+    #[arg(long, value_name = "FORMAT", value_parser = ["png", "svg"])]
+    pub format: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `agora serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The scenario file (TOML); default scenarios/showcase.toml.
+    pub scenario: Option<PathBuf>,
+    /// The port to listen on (0 = any free port).
+    #[arg(long, default_value_t = agora::serve::DEFAULT_PORT)]
+    pub port: u16,
+    /// The address to listen on; 0.0.0.0 lets other computers on the network open the page.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+}
+
+/// `agora bench`.
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Agents per world.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub agents: u64,
+    /// Steps per case.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub steps: u64,
+    /// Thread counts to measure, such as 1,2 (default: 1 and every core).
+    #[arg(long, value_name = "T,...", value_delimiter = ',')]
+    pub threads: Vec<usize>,
+    /// Only these regimes or `regime:example` cases (default: every example of every regime).
+    #[arg(long, value_name = "R,...", value_delimiter = ',', num_args = 1..)]
+    pub regimes: Vec<String>,
+    /// Record the metrics every N steps, as `[output] record_every` (1 = every step).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub record_every: u64,
+    /// A reference loop to run in the same batch (a program taking `AGENTS STEPS LAMBDA SEED`
+    /// and printing `agent_steps_per_s N`); each case's speed is then also shown as a ratio.
+    #[arg(long, value_name = "PROGRAM")]
+    pub reference: Option<PathBuf>,
+    /// Internal: measure the one case and thread count in this process and print its line.
+    #[arg(long, hide = true)]
+    pub one: bool,
+}
+
+/// `agora check`.
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// Run the long variants: more replicates, finer thresholds (several minutes).
+    #[arg(long)]
+    pub long: bool,
+    /// Run only this case (repeatable); `agora check --list` names them.
+    #[arg(long = "case", value_name = "NAME")]
+    pub cases: Vec<String>,
+    /// List the cases and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Worker threads (0 = every core); results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print the table as Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+    /// No progress on the terminal; only the table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The flags of every command that runs a scenario: settings laid over the file's, and how to
+/// run it.
+#[derive(Args, Debug, Clone)]
+pub struct OverrideArgs {
+    /// Write the run's files directly into this folder (anywhere).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (0 = every core); results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Master seed.
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Number of replicates.
+    #[arg(long, value_name = "N")]
+    pub replicates: Option<u64>,
+    /// Number of steps.
+    #[arg(long, value_name = "N")]
+    pub steps: Option<u64>,
+    /// Number of agents.
+    #[arg(long, value_name = "N")]
+    pub agents: Option<u64>,
+    /// Steps left out of the summaries (default 50, or a quarter of the steps if fewer).
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<u64>,
+    /// Refuse a run estimated to need more memory than this (such as 4G); default the memory available.
+    #[arg(long, value_name = "SIZE", value_parser = agora::engine::memory::parse_size)]
+    pub max_memory: Option<u64>,
+    /// Refuse a run whose agents' snapshots are estimated to take more disk than this (such as 10G); default the space left.
+    #[arg(long, value_name = "SIZE", value_parser = agora::engine::memory::parse_size)]
+    pub max_disk: Option<u64>,
+}
+
+impl OverrideArgs {
+    /// How to run: threads, memory limit, the command line, and the signals that stop it.
+    pub fn options(&self) -> RunOptions {
+        let (threads, max_memory, max_disk) = (self.threads, self.max_memory, self.max_disk);
+        let stop = Some(crate::interrupt::install());
+        RunOptions { threads, command_line: std::env::args().collect(), max_memory, max_disk, stop }
+    }
+
+    /// The settings to lay over the scenario file's.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            agents: self.agents,
+            steps: self.steps,
+            replicates: self.replicates,
+            seed: self.seed,
+            warmup: self.warmup,
+            out: self.out.clone(),
+        }
+    }
+}

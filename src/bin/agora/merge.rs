@@ -1,0 +1,29 @@
+//! `agora merge`: the shards of a sweep joined into one.
+
+use crate::args::MergeArgs;
+use agora::error::Result;
+
+/// Merges the shards' folders and says how many records and points the sweep has.
+pub fn merge(args: &MergeArgs) -> Result<()> {
+    let (dirs, out, quiet) = (&args.dirs, args.out.as_deref(), args.quiet);
+    let report = agora::sweep::merge(dirs, out)?;
+    for n in &report.finished.notes {
+        eprintln!("note: {n}");
+    }
+    if !quiet {
+        println!(
+            "merged {} folder{} ({} records) into {}: {} points{}",
+            dirs.len(),
+            if dirs.len() == 1 { "" } else { "s" },
+            report.records,
+            report.dir.join("sweep.csv").display(),
+            report.points,
+            if report.finished.failed > 0 {
+                format!(", {} failed runs in failures.csv", report.finished.failed)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! `agora serve`: the classroom page ([`agora::serve`]).
+
+use crate::args::ServeArgs;
+use agora::error::{InputError, Result};
+use std::path::{Path, PathBuf};
+
+/// Starts the classroom server and prints its address; answers until interrupted.
+pub fn serve(args: &ServeArgs) -> Result<()> {
+    let (port, host) = (args.port, args.host.as_str());
+    let scenario = args.scenario.clone().unwrap_or_else(|| {
+        let local = PathBuf::from("scenarios/showcase.toml");
+        if local.is_file() {
+            local
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/showcase.toml")
+        }
+    });
+    let host: std::net::IpAddr = match host {
+        "localhost" => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        h => h.parse().map_err(|_| {
+            InputError::at("--host", format!("`{h}` is not an IP address"))
+                .help("use 127.0.0.1 (this computer only, the default) or 0.0.0.0 (every network interface)")
+        })?,
+    };
+    let options =
+        agora::serve::Options { scenario: scenario.clone(), host, port, limits: agora::serve::Limits::default() };
+    let server = agora::serve::Server::bind(&options)?;
+    let plan = server.plan();
+    if plan.output.record_every != 1 {
+        eprintln!(
+            "warning: {}: key `output.record_every` acts on nothing here: the classroom page streams and records every step",
+            scenario.display()
+        );
+    }
+    eprintln!(
+        "serving {} ({}: {}); press Ctrl-C to stop",
+        scenario.display(),
+        plan.name,
+        plan.entries.iter().map(|e| e.label.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    if host.is_unspecified() {
+        eprintln!(
+            "listening on every network interface: other computers open http://<this computer's address>:{}/",
+            server.addr().port()
+        );
+    }
+    println!("{}", server.url());
+    server.run()
+}
