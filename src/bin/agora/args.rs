@@ -1,9 +1,11 @@
 //! The command line as clap types: one struct of flags per command, and the flags that several
 //! commands share ([`OverrideArgs`]). Nothing here runs anything.
 
-use agora::scenario::Overrides;
+use agora::scenario::{Overrides, PlotFormat};
 use agora::RunOptions;
-use clap::{Args, Parser, Subcommand};
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 /// Agent-based economies: gift, market, mutual credit and commons on one population.
@@ -79,16 +81,16 @@ pub struct SweepArgs {
     pub overrides: OverrideArgs,
     /// Run only shard K of N (K from 0 to N - 1): the points whose id is K modulo N.
     /// Join the shards with `agora merge`.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+    #[arg(long, value_name = "K/N", value_parser = shard)]
+    pub shard: Option<Shard>,
     /// Print what the sweep would run and cost (points, runs, agent-steps, peak memory,
     /// output size, wall time from a short calibration run) and run nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Start no new run after this long (seconds, or 90s, 30m, 2h, 1h30m); run the same
     /// command again to continue.
-    #[arg(long, value_name = "DURATION")]
-    pub stop_after: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub stop_after: Option<f64>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -115,28 +117,28 @@ pub struct SlurmArgs {
     pub scenario: PathBuf,
     /// Shards (array tasks) to split the sweep into; fewer if the points are short
     /// (see --min-task-seconds) or fewer than that.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = whole::<1, { u64::MAX }>)]
     pub shards: u64,
     /// Slurm partition (`#SBATCH --partition`).
     #[arg(long, value_name = "P")]
     pub partition: Option<String>,
     /// Time limit per task (`#SBATCH --time`, such as 30, 2:00:00, 1-0); tasks stop
     /// starting runs in time to end cleanly.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", value_parser = slurm_time)]
     pub time: Option<String>,
     /// CPUs per task (`#SBATCH --cpus-per-task`); each task runs that many threads.
-    #[arg(long, value_name = "C", default_value_t = 1)]
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = whole::<1, 4096>)]
     pub cpus: u64,
     /// Memory per task (`#SBATCH --mem`, such as 4G).
     #[arg(long, value_name = "M")]
     pub mem: Option<String>,
     /// The cluster's MaxArraySize (default: from `scontrol show config`, else 1001);
     /// longer arrays are split.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = whole::<1, { u64::MAX }>)]
     pub max_array_size: Option<u64>,
     /// Least estimated work per task in seconds; shorter shards are packed together
     /// (0 = never pack).
-    #[arg(long, value_name = "S", default_value_t = 300.0)]
+    #[arg(long, value_name = "S", default_value_t = 300.0, value_parser = seconds)]
     pub min_task_seconds: f64,
     /// Submit the arrays and the merge job with sbatch.
     #[arg(long)]
@@ -187,8 +189,8 @@ pub struct PlotArgs {
     /// The run's output folder (such as output/showcase).
     pub dir: PathBuf,
     /// Plot formats to draw (repeatable); default the run's `[output] plots`.
-    #[arg(long, value_name = "FORMAT", value_parser = ["png", "svg"])]
-    pub format: Vec<String>,
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Vec<Format>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -203,27 +205,27 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = agora::serve::DEFAULT_PORT)]
     pub port: u16,
     /// The address to listen on; 0.0.0.0 lets other computers on the network open the page.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: String,
+    #[arg(long, default_value = "127.0.0.1", value_parser = host)]
+    pub host: IpAddr,
 }
 
 /// `agora bench`.
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
     /// Agents per world.
-    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = whole::<2, { u64::MAX }>)]
     pub agents: u64,
     /// Steps per case.
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = whole::<1, { u64::MAX }>)]
     pub steps: u64,
     /// Thread counts to measure, such as 1,2 (default: 1 and every core).
-    #[arg(long, value_name = "T,...", value_delimiter = ',')]
+    #[arg(long, value_name = "T,...", value_delimiter = ',', value_parser = threads)]
     pub threads: Vec<usize>,
     /// Only these regimes or `regime:example` cases (default: every example of every regime).
     #[arg(long, value_name = "R,...", value_delimiter = ',', num_args = 1..)]
     pub regimes: Vec<String>,
     /// Record the metrics every N steps, as `[output] record_every` (1 = every step).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole::<1, { u64::MAX }>)]
     pub record_every: u64,
     /// A reference loop to run in the same batch (a program taking `AGENTS STEPS LAMBDA SEED`
     /// and printing `agent_steps_per_s N`); each case's speed is then also shown as a ratio.
@@ -241,13 +243,13 @@ pub struct CheckArgs {
     #[arg(long)]
     pub long: bool,
     /// Run only this case (repeatable); `agora check --list` names them.
-    #[arg(long = "case", value_name = "NAME")]
+    #[arg(long = "case", value_name = "NAME", value_parser = case_names())]
     pub cases: Vec<String>,
     /// List the cases and exit.
     #[arg(long)]
     pub list: bool,
     /// Worker threads (0 = every core); results do not depend on it.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = threads)]
     pub threads: Option<usize>,
     /// Print the table as Markdown.
     #[arg(long)]
@@ -265,7 +267,7 @@ pub struct OverrideArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Worker threads (0 = every core); results do not depend on it.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = threads)]
     pub threads: Option<usize>,
     /// Master seed.
     #[arg(long, value_name = "SEED")]
@@ -309,4 +311,103 @@ impl OverrideArgs {
             out: self.out.clone(),
         }
     }
+}
+
+/// A plot format, as `--format` names it.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Raster, for slides and documents.
+    Png,
+    /// Vector, for papers and the HTML report.
+    Svg,
+}
+
+impl From<Format> for PlotFormat {
+    fn from(f: Format) -> PlotFormat {
+        match f {
+            Format::Png => PlotFormat::Png,
+            Format::Svg => PlotFormat::Svg,
+        }
+    }
+}
+
+/// One shard of a sweep (`--shard K/N`): the points whose id is `k` modulo `n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, from 0 to `n - 1`.
+    pub k: u64,
+    /// How many shards.
+    pub n: u64,
+}
+
+/// The most worker threads a run may ask for.
+const MAX_THREADS: u64 = 4096;
+
+/// `--shard K/N`, with K from 0 to N - 1.
+fn shard(text: &str) -> Result<Shard, String> {
+    let example = "for example --shard 0/4 (shard K of N, K from 0 to N - 1)";
+    let (k, n) = text.split_once('/').ok_or_else(|| format!("expected K/N; {example}"))?;
+    let number = |s: &str| s.trim().parse::<u64>().map_err(|_| format!("`{s}` is not a whole number; {example}"));
+    let (k, n) = (number(k)?, number(n)?);
+    if n == 0 {
+        return Err(format!("N must be at least 1; {example}"));
+    }
+    if k >= n {
+        return Err(format!("K must be less than N: the {n} shards are numbered 0 to {}", n - 1));
+    }
+    Ok(Shard { k, n })
+}
+
+/// `--stop-after`: seconds, or text such as 90s, 30m, 2h, 1h30m.
+fn duration(text: &str) -> Result<f64, String> {
+    agora::scenario::sweep::parse_duration(&toml::Value::String(text.to_string()))
+        .ok_or_else(|| "not a duration: give seconds, or text such as 90s, 30m, 2h, 1h30m".to_string())
+}
+
+/// A whole number from `MIN` to `MAX`.
+fn whole<const MIN: u64, const MAX: u64>(text: &str) -> Result<u64, String> {
+    let range = if MAX == u64::MAX { format!("at least {MIN}") } else { format!("from {MIN} to {MAX}") };
+    match text.trim().parse::<u64>() {
+        Ok(n) if (MIN..=MAX).contains(&n) => Ok(n),
+        Ok(_) => Err(format!("must be {range}")),
+        Err(_) => Err(format!("not a whole number; give one {range}")),
+    }
+}
+
+/// `--threads`: 0 (every core) to [`MAX_THREADS`].
+fn threads(text: &str) -> Result<usize, String> {
+    let n = whole::<0, MAX_THREADS>(text).map_err(|e| format!("{e} (0 = every core)"))?;
+    usize::try_from(n).map_err(|_| format!("must be at most {MAX_THREADS}"))
+}
+
+/// `--min-task-seconds`: a number of seconds, 0 or more.
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s >= 0.0 && s.is_finite() => Ok(s),
+        _ => Err("must be a number of seconds, 0 or more".to_string()),
+    }
+}
+
+/// `--time`: a Slurm time limit, kept as written for `#SBATCH --time`.
+fn slurm_time(text: &str) -> Result<String, String> {
+    match agora::sweep::slurm::parse_time(text) {
+        Some(_) => Ok(text.to_string()),
+        None => Err("not a Slurm time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS".to_string()),
+    }
+}
+
+/// `--host`: an IP address, or `localhost`.
+fn host(text: &str) -> Result<IpAddr, String> {
+    if text == "localhost" {
+        return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    text.parse().map_err(|_| {
+        "not an IP address: use 127.0.0.1 (this computer only, the default) or 0.0.0.0 (every network interface)"
+            .to_string()
+    })
+}
+
+/// `--case`: the names of the validation cases ([`agora::check::CASES`]).
+fn case_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(agora::check::CASES.iter().map(|c| c.name))
 }

@@ -1,24 +1,26 @@
 //! `agora plot`: a run's or a sweep's charts and page, redrawn from its files.
 
-use crate::args::PlotArgs;
-use agora::error::Result;
+use crate::args::{Format, PlotArgs};
+use agora::error::{InputError, Result};
+use agora::scenario::PlotFormat;
+use clap::ValueEnum;
+use std::path::Path;
+use std::time::Instant;
 
 /// Redraws a run's plots and report from its files, as `[output]` of its resolved scenario
 /// asks (or in the formats given); a sweep folder's charts and `sweep.html` likewise.
 pub fn plot(args: &PlotArgs) -> Result<()> {
-    let (dir, format, quiet) = (args.dir.as_path(), &args.format, args.quiet);
-    use agora::scenario::PlotFormat;
-    let started = std::time::Instant::now();
+    let (dir, quiet) = (args.dir.as_path(), args.quiet);
+    let started = Instant::now();
+    let mut asked: Vec<PlotFormat> = Vec::new();
+    for f in args.format.iter().map(|&f| PlotFormat::from(f)) {
+        if !asked.contains(&f) {
+            asked.push(f);
+        }
+    }
     if dir.join("design.json").is_file() {
         let (info, _) = agora::sweep::read_design(dir)?;
-        let names: Vec<String> = if format.is_empty() { info.plots.clone() } else { format.to_vec() };
-        let mut formats = Vec::new();
-        for n in names {
-            let p = if n == "png" { PlotFormat::Png } else { PlotFormat::Svg };
-            if !formats.contains(&p) {
-                formats.push(p);
-            }
-        }
+        let formats = if asked.is_empty() { design_formats(dir, &info.plots)? } else { asked };
         let figures = agora::output::sweep::write_figures(dir, &formats, info.report)?;
         if !quiet {
             println!(
@@ -33,18 +35,7 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
         return Ok(());
     }
     let data = agora::output::plots::RunData::load(dir)?;
-    let formats: Vec<PlotFormat> = if format.is_empty() {
-        data.plot_formats.clone()
-    } else {
-        let mut f = Vec::new();
-        for name in format {
-            let p = if name == "png" { PlotFormat::Png } else { PlotFormat::Svg };
-            if !f.contains(&p) {
-                f.push(p);
-            }
-        }
-        f
-    };
+    let formats = if asked.is_empty() { data.plot_formats.clone() } else { asked };
     let figures = agora::output::draw_figures(&data, &formats, data.report)?;
     if !quiet {
         match (&figures.plots.len(), &figures.report) {
@@ -61,4 +52,19 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The chart formats a sweep's `design.json` lists (as its `[output] plots` asked).
+fn design_formats(dir: &Path, names: &[String]) -> Result<Vec<PlotFormat>> {
+    let mut formats = Vec::new();
+    for name in names {
+        let f = PlotFormat::from(Format::from_str(name, false).map_err(|_| {
+            InputError::new(format!("`{}` lists the plot format `{name}`", dir.join("design.json").display()))
+                .help("the formats are png and svg; run the sweep again to rewrite it")
+        })?);
+        if !formats.contains(&f) {
+            formats.push(f);
+        }
+    }
+    Ok(formats)
 }

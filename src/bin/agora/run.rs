@@ -2,7 +2,7 @@
 
 use crate::args::{OverrideArgs, RunArgs};
 use crate::print::{print_estimate, print_headline, progress_bar, warn};
-use agora::error::{InputError, Result};
+use agora::error::Result;
 use agora::plan::{self, Plan};
 use agora::sweep::estimate;
 use agora::RunOptions;
@@ -34,9 +34,6 @@ fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
                 scenario.output_dir.display()
             );
         }
-    }
-    if args.threads.is_some_and(|t| t > 4096) {
-        return Err(InputError::at("--threads", "must be at most 4096").into());
     }
     let options = args.options();
     let total = scenario.worlds() * scenario.run.replicates * scenario.run.steps;

@@ -1,12 +1,12 @@
 //! `agora serve`: the classroom page ([`agora::serve`]).
 
 use crate::args::ServeArgs;
-use agora::error::{InputError, Result};
+use agora::error::Result;
 use std::path::{Path, PathBuf};
 
 /// Starts the classroom server and prints its address; answers until interrupted.
 pub fn serve(args: &ServeArgs) -> Result<()> {
-    let (port, host) = (args.port, args.host.as_str());
+    let (port, host) = (args.port, args.host);
     let scenario = args.scenario.clone().unwrap_or_else(|| {
         let local = PathBuf::from("scenarios/showcase.toml");
         if local.is_file() {
@@ -15,13 +15,6 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/showcase.toml")
         }
     });
-    let host: std::net::IpAddr = match host {
-        "localhost" => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
-        h => h.parse().map_err(|_| {
-            InputError::at("--host", format!("`{h}` is not an IP address"))
-                .help("use 127.0.0.1 (this computer only, the default) or 0.0.0.0 (every network interface)")
-        })?,
-    };
     let options =
         agora::serve::Options { scenario: scenario.clone(), host, port, limits: agora::serve::Limits::default() };
     let server = agora::serve::Server::bind(&options)?;

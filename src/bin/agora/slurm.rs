@@ -22,12 +22,6 @@ pub fn slurm(job: &SlurmArgs) -> Result<()> {
     if args.threads.is_some() {
         return Err(InputError::at("--threads", "sets nothing here: every task runs --cpus threads").into());
     }
-    if job.cpus == 0 || job.cpus > 4096 {
-        return Err(InputError::at("--cpus", "must be from 1 to 4096").into());
-    }
-    if job.min_task_seconds.is_nan() || job.min_task_seconds < 0.0 {
-        return Err(InputError::at("--min-task-seconds", "must be 0 or more").into());
-    }
     let mut overrides = args.overrides();
     if let Some(out) = &overrides.out {
         overrides.out = Some(absolute(out)?);

@@ -2,40 +2,15 @@
 
 use crate::args::SweepArgs;
 use crate::print::{print_estimate, print_sweep_headline, sweep_bar, sweep_progress, warn_sweep};
-use agora::error::{InputError, Result};
+use agora::error::Result;
 use agora::sweep::{estimate, Sweep, SweepOptions};
 use agora::RunOptions;
-
-fn parse_shard(text: &str) -> Result<(u64, u64)> {
-    let bad = || {
-        InputError::at("--shard", format!("`{text}` is not K/N")).help("for example --shard 0/4 (K from 0 to N - 1)")
-    };
-    let (k, n) = text.split_once('/').ok_or_else(bad)?;
-    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
-    if n == 0 || k >= n {
-        return Err(bad().into());
-    }
-    Ok((k, n))
-}
-
-fn parse_budget(text: &str) -> Result<f64> {
-    agora::scenario::sweep::parse_duration(&toml::Value::String(text.to_string())).ok_or_else(|| {
-        InputError::at("--stop-after", format!("`{text}` is not a duration"))
-            .help("seconds, or text such as 90s, 30m, 2h, 1h30m")
-            .into()
-    })
-}
 
 /// Runs the sweep's missing runs (or with `--dry-run` estimates them), then prints what was
 /// done and, once every point is, the first headline metric over the points.
 pub fn sweep(a: &SweepArgs) -> Result<()> {
     let (path, args, dry_run, quiet) = (a.scenario.as_path(), &a.overrides, a.dry_run, a.quiet);
-    let (shard, stop_after) = (a.shard.as_deref(), a.stop_after.as_deref());
-    if args.threads.is_some_and(|t| t > 4096) {
-        return Err(InputError::at("--threads", "must be at most 4096").into());
-    }
-    let shard = shard.map(parse_shard).transpose()?;
-    let stop_after = stop_after.map(parse_budget).transpose()?;
+    let (shard, stop_after) = (a.shard.map(|s| (s.k, s.n)), a.stop_after);
     let s = Sweep::load(path, &args.overrides())?;
     warn_sweep(&s, quiet);
     let threads = agora::thread_count(&s.base, &RunOptions { threads: args.threads, ..Default::default() });
