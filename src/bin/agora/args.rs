@@ -15,6 +15,13 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Print nothing but errors: no progress bars, warnings or summaries.
+    ///
+    /// A command that exists to print keeps its result: `validate` the resolved scenario,
+    /// `check` its table, `list` and `bench` theirs, `slurm --submit` the job ids, `serve` its
+    /// address.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 /// The commands.
@@ -66,9 +73,6 @@ pub struct RunArgs {
     /// time from a short calibration run) and run nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// `agora sweep`.
@@ -91,9 +95,6 @@ pub struct SweepArgs {
     /// command again to continue.
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub stop_after: Option<f64>,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// `agora merge`.
@@ -105,9 +106,6 @@ pub struct MergeArgs {
     /// Write the merged sweep here (default: the first folder).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// `agora slurm`.
@@ -146,9 +144,6 @@ pub struct SlurmArgs {
     /// Settings laid over the scenario's.
     #[command(flatten)]
     pub overrides: OverrideArgs,
-    /// Print nothing but errors (and the job ids).
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// `agora validate`.
@@ -171,9 +166,6 @@ pub struct CompareArgs {
     /// Settings laid over both scenarios'.
     #[command(flatten)]
     pub overrides: OverrideArgs,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// `agora new`.
@@ -191,9 +183,6 @@ pub struct PlotArgs {
     /// Plot formats to draw (repeatable); default the run's `[output] plots`.
     #[arg(long, value_name = "FORMAT")]
     pub format: Vec<Format>,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// `agora serve`.
@@ -254,9 +243,6 @@ pub struct CheckArgs {
     /// Print the table as Markdown.
     #[arg(long)]
     pub markdown: bool,
-    /// No progress on the terminal; only the table.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// The flags of every command that runs a scenario: settings laid over the file's, and how to

@@ -6,7 +6,7 @@ use agora::error::{Error, Result};
 use indicatif::ProgressStyle;
 
 /// Runs the validation suite and prints its table; fails (exit 1) if any outcome fails.
-pub fn check(args: &CheckArgs) -> Result<()> {
+pub fn check(args: &CheckArgs, quiet: bool) -> Result<()> {
     use agora::check;
     if args.list {
         for c in check::CASES {
@@ -14,7 +14,7 @@ pub fn check(args: &CheckArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let bar = progress_bar(0, args.quiet);
+    let bar = progress_bar(0, quiet);
     if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
         bar.set_style(style);
     }

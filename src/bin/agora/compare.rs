@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 /// Runs both scenarios (each as its own run, on the same seeds) into one folder with their
 /// `comparison.csv`, and prints the headline rows of it.
-pub fn compare(args: &CompareArgs) -> Result<()> {
-    let (first, second, quiet) = (&args.first, &args.second, args.quiet);
+pub fn compare(args: &CompareArgs, quiet: bool) -> Result<()> {
+    let (first, second) = (&args.first, &args.second);
     let args = &args.overrides;
     let mut plain = args.overrides();
     plain.out = None;

@@ -47,21 +47,22 @@ fn run() -> Result<()> {
     if matches!(cli.command, Command::List | Command::Validate(_)) {
         sigpipe::reset();
     }
+    let quiet = cli.quiet;
     match &cli.command {
-        Command::Run(args) => run::run(args),
-        Command::Sweep(args) => sweep::sweep(args),
-        Command::Merge(args) => merge::merge(args),
-        Command::Slurm(args) => slurm::slurm(args),
-        Command::Validate(args) => validate::validate(args),
-        Command::Compare(args) => compare::compare(args),
+        Command::Run(args) => run::run(args, quiet),
+        Command::Sweep(args) => sweep::sweep(args, quiet),
+        Command::Merge(args) => merge::merge(args, quiet),
+        Command::Slurm(args) => slurm::slurm(args, quiet),
+        Command::Validate(args) => validate::validate(args, quiet),
+        Command::Compare(args) => compare::compare(args, quiet),
         Command::List => {
             list::list();
             Ok(())
         }
-        Command::New(args) => new::new(args),
-        Command::Check(args) => check::check(args),
-        Command::Plot(args) => plot::plot(args),
+        Command::New(args) => new::new(args, quiet),
+        Command::Check(args) => check::check(args, quiet),
+        Command::Plot(args) => plot::plot(args, quiet),
         Command::Bench(args) => bench::bench(args),
-        Command::Serve(args) => serve::serve(args),
+        Command::Serve(args) => serve::serve(args, quiet),
     }
 }

@@ -4,8 +4,8 @@ use crate::args::MergeArgs;
 use agora::error::Result;
 
 /// Merges the shards' folders and says how many records and points the sweep has.
-pub fn merge(args: &MergeArgs) -> Result<()> {
-    let (dirs, out, quiet) = (&args.dirs, args.out.as_deref(), args.quiet);
+pub fn merge(args: &MergeArgs, quiet: bool) -> Result<()> {
+    let (dirs, out) = (&args.dirs, args.out.as_deref());
     let report = agora::sweep::merge(dirs, out)?;
     for n in &report.finished.notes {
         eprintln!("note: {n}");

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 /// Redraws a run's plots and report from its files, as `[output]` of its resolved scenario
 /// asks (or in the formats given); a sweep folder's charts and `sweep.html` likewise.
-pub fn plot(args: &PlotArgs) -> Result<()> {
-    let (dir, quiet) = (args.dir.as_path(), args.quiet);
+pub fn plot(args: &PlotArgs, quiet: bool) -> Result<()> {
+    let dir = args.dir.as_path();
     let started = Instant::now();
     let mut asked: Vec<PlotFormat> = Vec::new();
     for f in args.format.iter().map(|&f| PlotFormat::from(f)) {

@@ -9,11 +9,11 @@ use agora::RunOptions;
 use std::path::Path;
 
 /// Runs the scenario (or with `--dry-run` estimates it).
-pub fn run(args: &RunArgs) -> Result<()> {
+pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     if args.dry_run {
-        dry_run_scenario(&args.scenario, &args.overrides)
+        dry_run_scenario(&args.scenario, &args.overrides, quiet)
     } else {
-        run_scenario(&args.scenario, &args.overrides, args.quiet)
+        run_scenario(&args.scenario, &args.overrides, quiet)
     }
 }
 
@@ -57,9 +57,9 @@ fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
 }
 
 /// Prints what running the scenario would cost, from a short calibration run.
-fn dry_run_scenario(path: &Path, args: &OverrideArgs) -> Result<()> {
+fn dry_run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
     let plan = plan::load(path, &args.overrides())?;
-    warn(&plan, false);
+    warn(&plan, quiet);
     let threads = agora::thread_count(&plan, &RunOptions { threads: args.threads, ..Default::default() });
     let e = estimate::run(&plan, threads)?;
     println!(

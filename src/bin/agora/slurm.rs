@@ -17,8 +17,8 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 
 /// Writes the job scripts (after a calibration run that sizes the tasks) and, with
 /// `--submit`, submits them.
-pub fn slurm(job: &SlurmArgs) -> Result<()> {
-    let (path, args, quiet) = (job.scenario.as_path(), &job.overrides, job.quiet);
+pub fn slurm(job: &SlurmArgs, quiet: bool) -> Result<()> {
+    let (path, args) = (job.scenario.as_path(), &job.overrides);
     if args.threads.is_some() {
         return Err(InputError::at("--threads", "sets nothing here: every task runs --cpus threads").into());
     }

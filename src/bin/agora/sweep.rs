@@ -8,8 +8,8 @@ use agora::RunOptions;
 
 /// Runs the sweep's missing runs (or with `--dry-run` estimates them), then prints what was
 /// done and, once every point is, the first headline metric over the points.
-pub fn sweep(a: &SweepArgs) -> Result<()> {
-    let (path, args, dry_run, quiet) = (a.scenario.as_path(), &a.overrides, a.dry_run, a.quiet);
+pub fn sweep(a: &SweepArgs, quiet: bool) -> Result<()> {
+    let (path, args, dry_run) = (a.scenario.as_path(), &a.overrides, a.dry_run);
     let (shard, stop_after) = (a.shard.map(|s| (s.k, s.n)), a.stop_after);
     let s = Sweep::load(path, &args.overrides())?;
     warn_sweep(&s, quiet);

@@ -7,12 +7,12 @@ use agora::plan;
 use agora::sweep::{Sweep, SweepOptions};
 
 /// Checks the scenario (each point of its sweep, if it has one) and the resources it would
-/// need; prints it resolved on stdout and a line on what it is on stderr.
-pub fn validate(args: &ValidateArgs) -> Result<()> {
+/// need; prints it resolved on stdout and, unless `quiet`, a line on what it is on stderr.
+pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<()> {
     let (scenario, overrides) = (&args.scenario, &args.overrides);
     if agora::sweep::has_sweep(scenario) {
         let s = Sweep::load(scenario, &overrides.overrides())?;
-        warn_sweep(&s, false);
+        warn_sweep(&s, quiet);
         let run = overrides.options();
         let threads = agora::thread_count(&s.base, &run);
         let options = SweepOptions {
@@ -23,6 +23,9 @@ pub fn validate(args: &ValidateArgs) -> Result<()> {
         };
         agora::sweep::guard_resources(&s, &options, threads)?;
         print!("{}", s.resolved_toml);
+        if quiet {
+            return Ok(());
+        }
         eprintln!(
             "{}: valid sweep; {} design, {} point{} ({} position{}) x {} replicates, every point checked -> {}",
             scenario.display(),
@@ -37,9 +40,12 @@ pub fn validate(args: &ValidateArgs) -> Result<()> {
         return Ok(());
     }
     let s = plan::load(scenario, &overrides.overrides())?;
-    warn(&s, false);
+    warn(&s, quiet);
     agora::guard_resources(&s, &overrides.options())?;
     print!("{}", s.resolved_toml);
+    if quiet {
+        return Ok(());
+    }
     eprintln!(
         "{}: valid; {} regime entr{}, {} agents x {} steps x {} replicates -> {}",
         scenario.display(),
