@@ -1,7 +1,9 @@
 //! What the commands print beyond a line or two: the warnings of a plan, progress bars, the
 //! headline tables of a run, a comparison and a sweep, and the estimate of a dry run.
 
-use agora::error::{Error, Result};
+use agora::error::Result;
+use agora::output::plots::sweep::SweepData;
+use agora::output::plots::RunData;
 use agora::plan::Plan;
 use agora::sweep::{estimate, Sweep, SweepProgress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -70,30 +72,35 @@ pub fn sweep_progress(bar: &ProgressBar, p: &SweepProgress) {
     bar.set_position(p.points_done as u64);
 }
 
-/// Prints the headline metrics of a finished run from its `summary.csv`.
+/// A mean with ± half its 95% interval, as the tables show it; the mean alone when the
+/// interval is not defined (one replicate); `None` when the mean is not.
+fn mean_cell(mean: f64, low: f64, high: f64) -> Option<String> {
+    if !mean.is_finite() {
+        None
+    } else if low.is_finite() && high.is_finite() {
+        Some(format!("{mean:.3} ±{:.3}", (high - low) / 2.0))
+    } else {
+        Some(format!("{mean:.3}"))
+    }
+}
+
+/// Prints the headline metrics ([`agora::metrics::headline`]) of the finished run in `dir`,
+/// one row per regime entry, from its `summary.csv`.
 pub fn print_headline(dir: &Path) -> Result<()> {
-    let path = dir.join("summary.csv");
-    let mut reader =
-        csv::Reader::from_path(&path).map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
+    let run = RunData::load(dir)?;
     // The headline measures, defined the same way in every goods regime; the rest (wealth
     // valued differently per regime, money) stay in summary.csv.
     let wanted = agora::metrics::headline();
-    let mut table: Vec<(String, Vec<String>)> = Vec::new();
-    for rec in reader.records().flatten() {
-        let (regime, metric, mean, lo, hi) = (&rec[0], &rec[1], &rec[2], &rec[4], &rec[5]);
-        let Some(col) = wanted.iter().position(|w| *w == metric) else {
+    let mut table: Vec<(&str, Vec<String>)> = Vec::new();
+    for row in &run.summary {
+        let Some(col) = wanted.iter().position(|w| *w == row.metric) else {
             continue;
         };
-        if table.last().map(|t| t.0.as_str()) != Some(regime) {
-            table.push((regime.to_string(), vec![String::new(); wanted.len()]));
+        if table.last().map(|t| t.0) != Some(row.regime.as_str()) {
+            table.push((&row.regime, vec![String::new(); wanted.len()]));
         }
-        let cell = match (mean.parse::<f64>(), lo.parse::<f64>(), hi.parse::<f64>()) {
-            (Ok(m), Ok(l), Ok(h)) => format!("{m:.3} ±{:.3}", (h - l) / 2.0),
-            (Ok(m), _, _) => format!("{m:.3}"),
-            _ => String::new(),
-        };
         if let Some(last) = table.last_mut() {
-            last.1[col] = cell;
+            last.1[col] = mean_cell(row.mean, row.ci95_low, row.ci95_high).unwrap_or_default();
         }
     }
     let used: Vec<usize> = (0..wanted.len()).filter(|&c| table.iter().any(|t| !t.1[c].is_empty())).collect();
@@ -117,87 +124,74 @@ pub fn print_headline(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Prints the headline rows of a cross-scenario `comparison.csv`.
+/// Prints the headline rows ([`agora::metrics::headline`]) of the `comparison.csv` of
+/// `agora compare` at `path`.
 pub fn print_comparison(path: &Path) -> Result<()> {
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
+    let rows = agora::output::tables::read_scenario_comparison(path)?;
     let wanted = agora::metrics::headline();
     println!(
         "{:<24} {:<16} {:>10} {:>10} {:>22} {:>8}",
         "regime", "metric", "first", "second", "difference (95% CI)", "p"
     );
-    for rec in reader.records().flatten() {
-        if !wanted.iter().any(|w| *w == &rec[1]) {
-            continue;
-        }
-        let f = |i: usize| rec[i].parse::<f64>().map(|x| format!("{x:.3}")).unwrap_or_default();
+    let f = |x: f64| if x.is_finite() { format!("{x:.3}") } else { String::new() };
+    for r in rows.iter().filter(|r| wanted.contains(&r.metric.as_str())) {
         println!(
             "{:<24} {:<16} {:>10} {:>10} {:>7} [{}, {}] {:>8}",
-            &rec[0],
-            &rec[1],
-            f(4),
-            f(5),
-            f(6),
-            f(7),
-            f(8),
-            f(10)
+            r.regime,
+            r.metric,
+            f(r.first_mean),
+            f(r.second_mean),
+            f(r.mean_diff),
+            f(r.ci95_low),
+            f(r.ci95_high),
+            f(r.p_value)
         );
     }
     Ok(())
 }
 
-/// Prints the first headline metric of `sweep.csv`: points down, regimes across.
+/// Prints one metric of the finished sweep in `dir` from its `sweep.csv`, points down and
+/// regime entries across: the sweep's first headline metric ([`agora::metrics::find`]), or
+/// its first metric if it has no headline one.
 pub fn print_sweep_headline(dir: &Path) -> Result<()> {
-    let path = dir.join("sweep.csv");
-    let mut reader =
-        csv::Reader::from_path(&path).map_err(|e| Error::Run(format!("reading `{}`: {e}", path.display())))?;
-    let header: Vec<String> = reader.headers().map(|h| h.iter().map(str::to_string).collect()).unwrap_or_default();
-    let (Some(ri), Some(mi), Some(mean), Some(lo), Some(hi)) = (
-        header.iter().position(|h| h == "regime"),
-        header.iter().position(|h| h == "metric"),
-        header.iter().position(|h| h == "mean"),
-        header.iter().position(|h| h == "ci95_low"),
-        header.iter().position(|h| h == "ci95_high"),
-    ) else {
+    let data = SweepData::load(dir)?;
+    let has_rows = |m: &str| data.rows.iter().any(|r| r.metric == m);
+    let swept: Vec<&str> = data.design.metrics.iter().map(|m| m.name.as_str()).filter(|m| has_rows(m)).collect();
+    let headline = |m: &&str| agora::metrics::find(m).is_some_and(|d| d.headline);
+    let Some(metric) = swept.iter().copied().find(headline).or(swept.first().copied()) else {
         return Ok(());
     };
-    let params = &header[2..ri];
-    let mut metric: Option<String> = None;
-    let mut regimes: Vec<String> = Vec::new();
-    let mut rows: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for rec in reader.records().flatten() {
-        let m = &rec[mi];
-        if metric.get_or_insert_with(|| m.to_string()) != m {
+    let regimes: Vec<&str> = data
+        .design
+        .entries
+        .iter()
+        .map(String::as_str)
+        .filter(|e| data.rows.iter().any(|r| r.metric == metric && r.regime == *e))
+        .collect();
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    for (point, values) in data.points() {
+        if !data.rows.iter().any(|r| r.point == point && r.metric == metric) {
             continue;
         }
-        let point = rec.iter().skip(2).take(params.len()).collect::<Vec<_>>().join(", ");
-        if rows.last().map(|r| &r.0) != Some(&point) {
-            rows.push((point.clone(), Vec::new()));
-        }
-        let regime = rec[ri].to_string();
-        if !regimes.contains(&regime) {
-            regimes.push(regime.clone());
-        }
-        let cell = match (rec[mean].parse::<f64>(), rec[lo].parse::<f64>(), rec[hi].parse::<f64>()) {
-            (Ok(m), Ok(l), Ok(h)) => format!("{m:.3} ±{:.3}", (h - l) / 2.0),
-            (Ok(m), _, _) => format!("{m:.3}"),
-            _ => "failed".into(),
-        };
-        if let Some(last) = rows.last_mut() {
-            last.1.push((regime, cell));
-        }
+        let cells = regimes
+            .iter()
+            .map(|e| match data.row(point, e, metric) {
+                Some(r) => mean_cell(r.mean, r.ci95_low, r.ci95_high).unwrap_or_else(|| "failed".into()),
+                None => String::new(),
+            })
+            .collect();
+        rows.push((values.join(", "), cells));
     }
-    let Some(metric) = metric else { return Ok(()) };
-    let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(params.join(", ").len()).min(40);
-    let mut line = format!("{:<w0$}", params.join(", "));
+    let params = data.design.parameters.join(", ");
+    let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(params.len()).min(40);
+    let mut line = format!("{params:<w0$}");
     for r in &regimes {
-        line.push_str(&format!("  {:>15}", r));
+        line.push_str(&format!("  {r:>15}"));
     }
     println!("{metric}:\n{line}");
     for (point, cells) in rows.iter().take(25) {
         let mut line = format!("{point:<w0$}");
-        for r in &regimes {
-            let c = cells.iter().find(|c| &c.0 == r).map(|c| c.1.as_str()).unwrap_or("");
+        for c in cells {
             line.push_str(&format!("  {c:>15}"));
         }
         println!("{line}");
