@@ -6,6 +6,8 @@
 //! flags into library calls; [`print`] has the tables, progress bars and warnings. This binary
 //! is the only part of agora that knows about the terminal.
 
+#![warn(clippy::missing_docs_in_private_items)]
+
 mod args;
 mod bench;
 mod check;
@@ -27,6 +29,7 @@ use args::{Cli, Command};
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Runs the command and ends with its exit code, printing the error if there is one.
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
