@@ -1,6 +1,7 @@
 //! `agora merge`: the shards of a sweep joined into one.
 
 use crate::args::MergeArgs;
+use crate::print::plural;
 use agora::error::Result;
 
 /// Merges the shards' folders and says how many records and points the sweep has.
@@ -14,7 +15,7 @@ pub fn merge(args: &MergeArgs, quiet: bool) -> Result<()> {
         println!(
             "merged {} folder{} ({} records) into {}: {} points{}",
             dirs.len(),
-            if dirs.len() == 1 { "" } else { "s" },
+            plural(dirs.len()),
             report.records,
             report.dir.join("sweep.csv").display(),
             report.points,

@@ -1,6 +1,7 @@
 //! `agora plot`: a run's or a sweep's charts and page, redrawn from its files.
 
 use crate::args::{Format, PlotArgs};
+use crate::print::plural;
 use agora::error::{InputError, Result};
 use agora::scenario::PlotFormat;
 use clap::ValueEnum;
@@ -26,7 +27,7 @@ pub fn plot(args: &PlotArgs, quiet: bool) -> Result<()> {
             println!(
                 "wrote {} chart file{} of the sweep in {}{} ({:.2} s)",
                 figures.plots.len(),
-                if figures.plots.len() == 1 { "" } else { "s" },
+                plural(figures.plots.len()),
                 dir.join("plots").display(),
                 figures.report.as_ref().map(|r| format!(" and {}", r.display())).unwrap_or_default(),
                 started.elapsed().as_secs_f64()
@@ -44,7 +45,7 @@ pub fn plot(args: &PlotArgs, quiet: bool) -> Result<()> {
             ),
             (n, report) => println!(
                 "wrote {n} plot file{} in {}{} ({:.2} s)",
-                if *n == 1 { "" } else { "s" },
+                plural(*n),
                 dir.join("plots").display(),
                 report.as_ref().map(|r| format!(" and {}", r.display())).unwrap_or_default(),
                 started.elapsed().as_secs_f64()

@@ -29,10 +29,14 @@ pub fn warn_sweep(s: &Sweep, quiet: bool) {
     }
 }
 
-/// A bar on a terminal; nothing when stderr is not a terminal, under CI, or with --quiet.
+/// Whether to draw progress: not with --quiet, under CI, or when stderr is not a terminal.
+fn show_progress(quiet: bool) -> bool {
+    !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
+/// A bar over world-steps on a terminal; hidden unless [`show_progress`].
 pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
-    let visible = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    if !visible {
+    if !show_progress(quiet) {
         return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -46,8 +50,7 @@ pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
 
 /// A bar over points, with points left and the time remaining (from this session's pace).
 pub fn sweep_bar(quiet: bool) -> ProgressBar {
-    let visible = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    if !visible {
+    if !show_progress(quiet) {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
@@ -250,30 +253,28 @@ pub fn print_estimate(e: &estimate::Estimate) {
     let c = &e.calibration;
     println!("  runs: {} ({} already done, {} to run)", e.runs, e.runs_done, e.runs_to_do);
     println!("  agent-steps: {} to simulate", count(e.agent_steps));
-    println!(
-        "  peak memory: about {} ({} run{} side by side)",
-        bytes(e.peak_memory),
-        e.workers,
-        if e.workers == 1 { "" } else { "s" }
-    );
+    println!("  peak memory: about {} ({} run{} side by side)", bytes(e.peak_memory), e.workers, plural(e.workers));
     let parts: Vec<String> = e.output_parts.iter().map(|(n, b)| format!("{n} {}", bytes(*b))).collect();
     println!("  output: about {} ({})", bytes(e.output_bytes), parts.join(", "));
-    println!(
-        "  estimated wall time: {} on {} thread{}",
-        duration(e.seconds),
-        e.threads,
-        if e.threads == 1 { "" } else { "s" }
-    );
+    println!("  estimated wall time: {} on {} thread{}", duration(e.seconds), e.threads, plural(e.threads));
     println!(
         "  (calibration: {} side-by-side run{} of {} agents x {} world{} for {} steps in {:.2} s: {:.3} s to set up, {:.2} ms per step)",
         c.parallel,
-        if c.parallel == 1 { "" } else { "s" },
+        plural(c.parallel),
         c.agents,
         c.worlds,
-        if c.worlds == 1 { "" } else { "s" },
+        plural(c.worlds),
         c.steps,
         c.seconds,
         c.setup_seconds,
         c.step_seconds * 1e3
     );
+}
+
+/// The plural ending of a count of things: "" for one, "s" for any other number.
+pub fn plural(n: impl TryInto<u64>) -> &'static str {
+    match n.try_into() {
+        Ok(1) => "",
+        _ => "s",
+    }
 }

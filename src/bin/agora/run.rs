@@ -1,7 +1,7 @@
 //! `agora run`: one scenario into its output folder, or with `--dry-run` what that would cost.
 
 use crate::args::{OverrideArgs, RunArgs};
-use crate::print::{print_estimate, print_headline, progress_bar, warn};
+use crate::print::{plural, print_estimate, print_headline, progress_bar, warn};
 use agora::error::Result;
 use agora::plan::{self, Plan};
 use agora::sweep::estimate;
@@ -48,7 +48,7 @@ fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
             report.agent_steps,
             report.simulate_seconds,
             report.threads,
-            if report.threads == 1 { "" } else { "s" },
+            plural(report.threads),
             report.agent_steps as f64 / report.simulate_seconds.max(1e-9) / 1e6
         );
         print_headline(&report.dir)?;

@@ -1,7 +1,7 @@
 //! `agora slurm`: job arrays that run a sweep in shards on a Slurm cluster, and a merge job.
 
 use crate::args::SlurmArgs;
-use crate::print::{duration, warn_sweep};
+use crate::print::{duration, plural, warn_sweep};
 use agora::error::{Error, InputError, Result};
 use agora::sweep::{estimate, slurm as jobs, Sweep};
 use std::path::{Path, PathBuf};
@@ -79,13 +79,13 @@ pub fn slurm(job: &SlurmArgs, quiet: bool) -> Result<()> {
             s.runs(),
             duration(e.seconds),
             job.cpus,
-            if job.cpus == 1 { "" } else { "s" }
+            plural(job.cpus)
         );
         if plan.packed {
             println!(
                 "packed into {} task{} (not {}): each has about {} of work (--min-task-seconds {})",
                 plan.tasks,
-                if plan.tasks == 1 { "" } else { "s" },
+                plural(plan.tasks),
                 job.shards,
                 duration(plan.task_seconds),
                 job.min_task_seconds
@@ -96,7 +96,7 @@ pub fn slurm(job: &SlurmArgs, quiet: bool) -> Result<()> {
         println!(
             "{} array{} (MaxArraySize {} from {}), then a merge job after all of them (afterok)",
             plan.arrays.len(),
-            if plan.arrays.len() == 1 { "" } else { "s" },
+            plural(plan.arrays.len()),
             plan.max_array_size.0,
             plan.max_array_size.1
         );
@@ -114,7 +114,7 @@ pub fn slurm(job: &SlurmArgs, quiet: bool) -> Result<()> {
         let ids = jobs::submit(&opts, &plan)?;
         println!(
             "submitted array job{} {} and merge job {}",
-            if ids.arrays.len() == 1 { "" } else { "s" },
+            plural(ids.arrays.len()),
             ids.arrays.join(" "),
             ids.merge
         );

@@ -1,7 +1,7 @@
 //! `agora sweep`: every point of a scenario's `[sweep]`, resumable and in shards.
 
 use crate::args::SweepArgs;
-use crate::print::{print_estimate, print_sweep_headline, sweep_bar, sweep_progress, warn_sweep};
+use crate::print::{plural, print_estimate, print_sweep_headline, sweep_bar, sweep_progress, warn_sweep};
 use agora::error::Result;
 use agora::sweep::{estimate, Sweep, SweepOptions};
 use agora::RunOptions;
@@ -21,12 +21,12 @@ pub fn sweep(a: &SweepArgs, quiet: bool) -> Result<()> {
             s.base.name,
             s.config.design.name(),
             s.info.parameters.len(),
-            if s.info.parameters.len() == 1 { "" } else { "s" },
+            plural(s.info.parameters.len()),
             e.points,
-            if e.points == 1 { "" } else { "s" },
+            plural(e.points),
             shard.map(|(k, n)| format!(" in shard {k}/{n}")).unwrap_or_default(),
             s.positions.len(),
-            if s.positions.len() == 1 { "" } else { "s" },
+            plural(s.positions.len()),
             s.base.run.replicates,
             s.out.display()
         );
@@ -54,7 +54,7 @@ pub fn sweep(a: &SweepArgs, quiet: bool) -> Result<()> {
         eprintln!(
             "warning: {} run{} failed; {} recorded in {} and counted in the `failed` column (the next `agora sweep` retries them)",
             report.failed,
-            if report.failed == 1 { "" } else { "s" },
+            plural(report.failed),
             if report.failed == 1 { "it is" } else { "they are" },
             report.dir.join("failures.csv").display()
         );
@@ -68,7 +68,7 @@ pub fn sweep(a: &SweepArgs, quiet: bool) -> Result<()> {
         report.dir.display(),
         report.shard.map(|(k, n)| format!(" (shard {k}/{n})")).unwrap_or_default(),
         report.points,
-        if report.points == 1 { "" } else { "s" },
+        plural(report.points),
         s.base.run.replicates,
         report.runs,
         report.ran,
@@ -76,7 +76,7 @@ pub fn sweep(a: &SweepArgs, quiet: bool) -> Result<()> {
         if report.skipped > 0 { format!(", {} left out by the stop rule", report.skipped) } else { String::new() },
         report.wall_seconds,
         report.threads,
-        if report.threads == 1 { "" } else { "s" },
+        plural(report.threads),
         report.points_finished as f64 / minutes.max(1e-9),
         report.agent_steps as f64 / report.wall_seconds.max(1e-9) / 1e6
     );
@@ -85,20 +85,16 @@ pub fn sweep(a: &SweepArgs, quiet: bool) -> Result<()> {
     } else if report.shard.is_some() {
         println!("shard done; join the shards with `agora merge {}`", report.dir.display());
     } else if let Some(f) = &report.finished {
+        let charts = f.files.iter().filter(|p| p.parent().is_some_and(|d| d.ends_with("plots"))).count();
         println!(
-            "wrote sweep.csv{}{}, {} chart file{}{}",
+            "wrote sweep.csv{}{}, {charts} chart file{}{}",
             if report.dir.join("sensitivity.csv").is_file() { ", sensitivity.csv" } else { "" },
             if f.failed > 0 { ", failures.csv" } else { "" },
-            f.files.iter().filter(|p| p.parent().is_some_and(|d| d.ends_with("plots"))).count(),
-            if f.files.iter().filter(|p| p.parent().is_some_and(|d| d.ends_with("plots"))).count() == 1 {
-                ""
-            } else {
-                "s"
-            },
+            plural(charts),
             if report.dir.join("sweep.html").is_file() { " and sweep.html" } else { "" }
         );
         if f.stopped > 0 {
-            println!("the stop rule left out {} point{}", f.stopped, if f.stopped == 1 { "" } else { "s" });
+            println!("the stop rule left out {} point{}", f.stopped, plural(f.stopped));
         }
         print_sweep_headline(&report.dir)?;
     }

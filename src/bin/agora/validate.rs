@@ -1,7 +1,7 @@
 //! `agora validate`: a scenario (or a sweep, every point of it) checked and printed resolved.
 
 use crate::args::ValidateArgs;
-use crate::print::{warn, warn_sweep};
+use crate::print::{plural, warn, warn_sweep};
 use agora::error::Result;
 use agora::plan;
 use agora::sweep::{Sweep, SweepOptions};
@@ -31,9 +31,9 @@ pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<()> {
             scenario.display(),
             s.config.design.name(),
             s.points.len(),
-            if s.points.len() == 1 { "" } else { "s" },
+            plural(s.points.len()),
             s.positions.len(),
-            if s.positions.len() == 1 { "" } else { "s" },
+            plural(s.positions.len()),
             s.base.run.replicates,
             s.out.display()
         );
