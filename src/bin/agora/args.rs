@@ -397,3 +397,44 @@ fn host(text: &str) -> Result<IpAddr, String> {
 fn case_names() -> PossibleValuesParser {
     PossibleValuesParser::new(agora::check::CASES.iter().map(|c| c.name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parsers_take_what_the_help_promises() {
+        assert_eq!(shard("0/4"), Ok(Shard { k: 0, n: 4 }));
+        assert_eq!(shard(" 3 / 4 "), Ok(Shard { k: 3, n: 4 }));
+        for bad in ["4/4", "1/0", "1", "a/2", "-1/2", "1/2/3"] {
+            assert!(shard(bad).is_err(), "{bad}");
+        }
+        for (text, seconds) in [("90", 90.0), ("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0), ("1h30m", 5400.0)] {
+            assert_eq!(duration(text), Ok(seconds), "{text}");
+        }
+        assert!(duration("0").is_err() && duration("soon").is_err());
+        assert_eq!((threads("0"), threads("4096")), (Ok(0), Ok(4096)));
+        assert!(threads("4097").is_err() && threads("-1").is_err());
+        assert_eq!((whole::<1, 4096>("1"), whole::<2, { u64::MAX }>("2")), (Ok(1), Ok(2)));
+        assert!(whole::<1, 4096>("0").is_err() && whole::<2, { u64::MAX }>("1").is_err());
+        assert_eq!((seconds("0"), seconds("2.5")), (Ok(0.0), Ok(2.5)));
+        assert!(seconds("NaN").is_err() && seconds("-1").is_err() && seconds("inf").is_err());
+        assert_eq!(slurm_time("1-0"), Ok("1-0".to_string()));
+        assert!(slurm_time("tomorrow").is_err());
+        assert_eq!(host("localhost"), Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert!(host("0.0.0.0").is_ok_and(|h| h.is_unspecified()) && host("::1").is_ok());
+    }
+
+    #[test]
+    fn quiet_is_taken_before_or_after_the_command() {
+        for args in [&["agora", "-q", "run", "x.toml"][..], &["agora", "run", "x.toml", "--quiet"]] {
+            assert!(Cli::try_parse_from(args).is_ok_and(|c| c.quiet), "{args:?}");
+        }
+    }
+}
