@@ -204,24 +204,27 @@ pub fn snapshot_rows(s: &Snapshot) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The columns of the `comparison.csv` of `agora compare`, one per field of
+/// [`ScenarioComparisonRow`].
+const SCENARIO_COMPARISON_HEADER: [&str; 11] = [
+    "regime",
+    "metric",
+    "first",
+    "second",
+    "first_mean",
+    "second_mean",
+    "mean_diff",
+    "ci95_low",
+    "ci95_high",
+    "n",
+    "p_value",
+];
+
 /// `comparison.csv` of `agora compare`: per regime present in both scenarios and metric, the
 /// paired difference (second minus first) of replicate means after warm-up.
 pub fn scenario_comparison_csv(a: &Plan, ra: &RunOutput, b: &Plan, rb: &RunOutput) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "regime",
-        "metric",
-        "first",
-        "second",
-        "first_mean",
-        "second_mean",
-        "mean_diff",
-        "ci95_low",
-        "ci95_high",
-        "n",
-        "p_value",
-    ])
-    .map_err(csv_err)?;
+    w.write_record(SCENARIO_COMPARISON_HEADER).map_err(csv_err)?;
     let names = ra.layout.names();
     let means = |sc: &Plan, out: &RunOutput, label: &str, col: usize| -> Vec<f64> {
         let width = out.layout.width();
@@ -258,6 +261,51 @@ pub fn scenario_comparison_csv(a: &Plan, ra: &RunOutput, b: &Plan, rb: &RunOutpu
     w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
 }
 
+/// One row of the `comparison.csv` of `agora compare` ([`scenario_comparison_csv`]). Empty
+/// cells (values not defined, see [`num`]) read as `NaN`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct ScenarioComparisonRow {
+    /// Regime entry, present in both scenarios.
+    pub regime: String,
+    /// Metric column.
+    pub metric: String,
+    /// The first scenario's name.
+    pub first: String,
+    /// The second scenario's name.
+    pub second: String,
+    /// Mean over replicates of each replicate's mean after warm-up, first scenario.
+    #[serde(deserialize_with = "cell")]
+    pub first_mean: f64,
+    /// The same, second scenario.
+    #[serde(deserialize_with = "cell")]
+    pub second_mean: f64,
+    /// Mean of the paired differences (second minus first).
+    #[serde(deserialize_with = "cell")]
+    pub mean_diff: f64,
+    /// Lower end of its 95% interval.
+    #[serde(deserialize_with = "cell")]
+    pub ci95_low: f64,
+    /// Upper end.
+    #[serde(deserialize_with = "cell")]
+    pub ci95_high: f64,
+    /// Pairs.
+    pub n: u64,
+    /// Two-sided p-value of the paired t-test.
+    #[serde(deserialize_with = "cell")]
+    pub p_value: f64,
+}
+
+/// A number cell; empty is `NaN`.
+fn cell<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(<Option<f64> as serde::Deserialize>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// Reads the `comparison.csv` of `agora compare`, written by [`scenario_comparison_csv`].
+pub fn read_scenario_comparison(path: &std::path::Path) -> Result<Vec<ScenarioComparisonRow>> {
+    let failed = |e: csv::Error| Error::Run(format!("reading `{}`: {e}", path.display()));
+    csv::Reader::from_path(path).map_err(failed)?.deserialize().collect::<Result<_, _>>().map_err(failed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +327,26 @@ mod tests {
         assert_eq!(money(1_500_000), "1.500000");
         assert_eq!(money(-1), "-0.000001");
         assert_eq!(money(-123_456_789), "-123.456789");
+    }
+
+    #[test]
+    fn a_scenario_comparison_reads_back_by_column_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("comparison.csv");
+        let row = "market,gini,a,b,0.25,0.5,0.25,0.125,0.375,2,";
+        std::fs::write(&path, format!("{}\n{row}\n", SCENARIO_COMPARISON_HEADER.join(","))).unwrap();
+        let rows = read_scenario_comparison(&path).unwrap();
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        assert_eq!(
+            (r.regime.as_str(), r.metric.as_str(), r.first.as_str(), r.second.as_str()),
+            ("market", "gini", "a", "b")
+        );
+        assert_eq!(
+            [r.first_mean, r.second_mean, r.mean_diff, r.ci95_low, r.ci95_high],
+            [0.25, 0.5, 0.25, 0.125, 0.375]
+        );
+        assert_eq!(r.n, 2);
+        assert!(r.p_value.is_nan(), "an empty cell reads as NaN");
     }
 }

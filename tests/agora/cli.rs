@@ -197,3 +197,92 @@ fn quiet_when_piped_and_a_summary_otherwise() {
         .stderr("")
         .stdout(predicate::str::contains("needs_met_mean").and(predicate::str::contains("agent-steps/s")));
 }
+
+/// `--quiet` is one global flag: before the command or after it, it silences the summary and
+/// the warnings, and a command that exists to print (`validate`) still prints its result.
+#[test]
+fn quiet_is_one_flag_before_or_after_the_command() {
+    let work = tempfile::tempdir().unwrap();
+    let file = root().join("tests/data/good/minimal.toml");
+    let (before, after) = (work.path().join("before"), work.path().join("after"));
+    agora().arg("-q").arg("run").arg(&file).arg("--out").arg(&before).assert().success().stdout("").stderr("");
+    agora().arg("run").arg(&file).arg("--out").arg(&after).arg("--quiet").assert().success().stdout("").stderr("");
+    assert!(before.join("summary.csv").is_file() && after.join("summary.csv").is_file());
+    agora().args(["validate", "-q"]).arg(&file).assert().success().stderr("").stdout(predicate::str::contains("[run]"));
+}
+
+/// A bad flag value is clap's to refuse: exit 2, naming the flag and what it allows, before
+/// any file is read (the scenarios named here do not exist).
+#[test]
+fn bad_flag_values_are_refused_naming_the_flag_and_what_it_allows() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["sweep", "absent.toml", "--shard", "3/2"], &["'--shard <K/N>'", "K must be less than N", "0 to 1"]),
+        (&["sweep", "absent.toml", "--shard", "two"], &["'--shard <K/N>'", "for example --shard 0/4"]),
+        (&["sweep", "absent.toml", "--stop-after", "5q"], &["'--stop-after <DURATION>'", "90s, 30m, 2h, 1h30m"]),
+        (&["run", "absent.toml", "--threads", "5000"], &["'--threads <N>'", "from 0 to 4096"]),
+        (&["validate", "absent.toml", "--max-disk", "lots"], &["'--max-disk <SIZE>'", "512M or 4G"]),
+        (&["plot", "absent", "--format", "jpg"], &["'--format <FORMAT>'", "png, svg"]),
+        (&["slurm", "absent.toml", "--shards", "0"], &["'--shards <N>'", "at least 1"]),
+        (&["slurm", "absent.toml", "--shards", "2", "--cpus", "0"], &["'--cpus <C>'", "from 1 to 4096"]),
+        (&["slurm", "absent.toml", "--shards", "2", "--time", "soon"], &["'--time <T>'", "HH:MM:SS"]),
+        (&["serve", "absent.toml", "--host", "nowhere"], &["'--host <HOST>'", "0.0.0.0"]),
+        (&["check", "--case", "nope"], &["'--case <NAME>'", "public_goods"]),
+        (&["bench", "--agents", "1"], &["'--agents <N>'", "at least 2"]),
+    ];
+    for (args, expected) in cases {
+        let out = agora().args(*args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        for e in *expected {
+            assert!(stderr.contains(e), "{args:?}: expected `{e}` in:\n{stderr}");
+        }
+        assert!(!stderr.contains("absent"), "{args:?}: refused before reading any file:\n{stderr}");
+    }
+}
+
+/// The tables printed after a run, a comparison and a sweep show the headline metrics of the
+/// metric registry, with the numbers of the files they summarise.
+#[test]
+fn tables_show_the_headline_metrics_of_the_files() {
+    let work = tempfile::tempdir().unwrap();
+    let base = "regimes = [\"market\", \"gift\"]\n[run]\nagents = 60\nsteps = 12\nreplicates = 2\nwarmup = 2\n\
+                [output]\nplots = false\nreport = false\n";
+    let write = |name: &str, extra: &str| {
+        let path = work.path().join(format!("{name}.toml"));
+        std::fs::write(&path, format!("name = \"{name}\"\n{base}{extra}")).unwrap();
+        path
+    };
+    let headline = agora::metrics::headline();
+    let stdout = |a: assert_cmd::assert::Assert| String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    // A run: one column per headline metric, one row per regime, each mean from summary.csv.
+    let plain = write("plain", "");
+    let run = work.path().join("run");
+    let text = stdout(agora().arg("run").arg(&plain).arg("--out").arg(&run).assert().success());
+    let header = text.lines().find(|l| l.starts_with("regime")).expect("a table");
+    assert_eq!(header.split_whitespace().skip(1).collect::<Vec<_>>(), headline, "{text}");
+    let (h, rows) = read_csv(&run.join("summary.csv"));
+    let at = |r: &Vec<String>, c: &str| r[h.iter().position(|x| x == c).unwrap()].clone();
+    let market = rows.iter().find(|r| r[0] == "market" && r[1] == headline[0]).unwrap();
+    let mean: f64 = at(market, "mean").parse().unwrap();
+    let line = text.lines().find(|l| l.starts_with("market ")).expect("a market row");
+    assert!(line.contains(&format!("{mean:.3} ±")), "{line} shows {mean}");
+    // A comparison: one row per regime and headline metric of comparison.csv.
+    let income = write("income", "[policy]\nbasic_income = { amount = 0.2, in = \"goods\" }\n");
+    let cmp = work.path().join("cmp");
+    let text = stdout(agora().arg("compare").arg(&plain).arg(&income).arg("--out").arg(&cmp).assert().success());
+    let (h, rows) = read_csv(&cmp.join("comparison.csv"));
+    let shown: Vec<&Vec<String>> = rows.iter().filter(|r| headline.contains(&r[1].as_str())).collect();
+    assert_eq!(text.lines().filter(|l| l.starts_with("market ") || l.starts_with("gift ")).count(), shown.len());
+    let at = |r: &Vec<String>, c: &str| r[h.iter().position(|x| x == c).unwrap()].parse::<f64>().unwrap();
+    for r in shown {
+        let line = text.lines().find(|l| l.split_whitespace().take(2).eq([r[0].as_str(), r[1].as_str()])).unwrap();
+        assert!(line.contains(&format!("{:.3}", at(r, "first_mean"))), "{line}");
+        assert!(line.contains(&format!("{:.3}", at(r, "second_mean"))), "{line}");
+    }
+    // A sweep: its first headline metric, points down and regimes across.
+    let swept = write("swept", "[sweep]\n\"policy.tax.rate\" = [0.0, 0.2]\n");
+    let text = stdout(agora().arg("sweep").arg(&swept).arg("--out").arg(work.path().join("sw")).assert().success());
+    let table: Vec<&str> = text.lines().skip_while(|l| *l != format!("{}:", headline[0])).collect();
+    assert!(table.len() >= 4, "{text}");
+    assert_eq!(table[1].split_whitespace().collect::<Vec<_>>(), ["policy.tax.rate", "market", "gift"]);
+    assert!(table[2].starts_with("0 ") && table[3].starts_with("0.2 "), "{text}");
+}
