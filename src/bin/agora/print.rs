@@ -230,9 +230,12 @@ pub fn duration(s: f64) -> String {
     } else if s < 90.0 {
         format!("{s:.0} s")
     } else if s < 5400.0 {
-        format!("{:.0} min {:.0} s", (s / 60.0).floor(), s % 60.0)
+        // Rounded to whole seconds first, so 119.7 s is "2 min 0 s", never "1 min 60 s".
+        let whole = s.round() as u64;
+        format!("{} min {} s", whole / 60, whole % 60)
     } else {
-        format!("{:.0} h {:.0} min", (s / 3600.0).floor(), (s % 3600.0) / 60.0)
+        let minutes = (s / 60.0).round() as u64;
+        format!("{} h {} min", minutes / 60, minutes % 60)
     }
 }
 
@@ -276,5 +279,20 @@ pub fn plural(n: impl TryInto<u64>) -> &'static str {
     match n.try_into() {
         Ok(1) => "",
         _ => "s",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+
+    /// Each unit carries over: no "60 s" or "60 min".
+    #[test]
+    fn durations_round_before_they_split() {
+        assert_eq!(duration(119.7), "2 min 0 s");
+        assert_eq!(duration(95.2), "1 min 35 s");
+        assert_eq!(duration(7199.9), "2 h 0 min");
+        assert_eq!(duration(5400.0), "1 h 30 min");
+        assert_eq!(duration(3.25), "3.2 s");
     }
 }
