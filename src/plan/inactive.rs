@@ -98,6 +98,13 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
         if p.tax.rate == 0.0 && p.tax.on != TaxBase::Income {
             warn(key("tax.on"), "sets the base of a tax whose rate is 0".into());
         }
+        if p.basic_income.amount > 0.0 && p.tax.rate == 0.0 {
+            // The basic income is paid from the tax alone (demurrage goes back as a dividend).
+            warn(
+                key("basic_income.amount"),
+                "a basic income is paid from the tax alone, and `policy.tax.rate` is 0".into(),
+            );
+        }
         if p.basic_income.paid_in == PaidIn::Money && p.basic_income.amount == 0.0 && p.tax.rate == 0.0 {
             warn(key("basic_income.in"), "chooses money for a basic income and tax that are both 0".into());
         }
@@ -167,4 +174,27 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
         warn("output.snapshot_replicates".into(), "chooses replicates for snapshots, and `snapshots` is empty".into());
     }
     out.into_iter().map(|(k, why)| src.locate(InputError::at(k, format!("does nothing here: {why}")))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::parse;
+    use crate::scenario::Overrides;
+
+    /// A basic income with no tax pays nothing, and `agora run` says so; with a tax it does
+    /// not warn.
+    #[test]
+    fn a_basic_income_without_a_tax_is_warned_about() {
+        let text = |tax: f64| {
+            format!(
+                "name = \"t\"\nregimes = [\"market\", \"gift\"]\n[policy]\nbasic_income = {{ amount = 0.3 }}\ntax = {{ on = \"income\", rate = {tax} }}\n"
+            )
+        };
+        let warned = |tax: f64| {
+            let plan = parse(&text(tax), None, &Overrides::default()).unwrap();
+            plan.warnings.iter().any(|w| w.key.as_deref() == Some("policy.basic_income.amount"))
+        };
+        assert!(warned(0.0));
+        assert!(!warned(0.1));
+    }
 }

@@ -189,21 +189,11 @@ impl Served {
         }
         let text = toml::to_string(&doc).map_err(|e| Refusal { message: format!("internal: {e}"), key: None })?;
         let plan = plan::parse(&text, None, &Overrides::default()).map_err(|e| refusal(e, posted))?;
-        // A setting that `agora run` would accept with a warning that it acts on nothing is
-        // refused here, so that every control either changes the run or says why it cannot.
-        // The served file's own warnings are its author's and stand.
-        let known = |w: &InputError| self.plan.warnings.iter().any(|o| o.key == w.key && o.message == w.message);
-        if let Some(w) = plan.warnings.iter().find(|w| !known(w)) {
-            let mut r = refusal(w.clone(), posted);
-            r.message.push_str(" (the classroom page refuses settings that would act on nothing)");
-            return Err(r);
-        }
-        // The one such case the plan does not warn about, as its files change (the policy
-        // reports paying 0): a basic income with nothing to pay it from, which leaves every
-        // chart as it was.
+        // A basic income with nothing to pay it from, which leaves every chart as it was: the
+        // plan warns about it too, but the page says which of its two sliders to move.
         let unfunded = |e: &plan::EntryPlan| {
             let p = &e.policy;
-            p.basic_income.amount > 0.0 && p.tax.rate == 0.0 && p.demurrage == 0.0
+            p.basic_income.amount > 0.0 && p.tax.rate == 0.0
         };
         if plan.entries.iter().any(unfunded) && !self.plan.entries.iter().any(unfunded) {
             let scenario_tax = self.plan.entries.iter().map(|e| e.policy.tax.rate).fold(0.0, f64::max);
@@ -219,6 +209,15 @@ impl Served {
                     "pays nothing while the tax rate is 0: the basic income is paid from the tax, so set a tax rate first",
                 )
             });
+        }
+        // A setting that `agora run` would accept with a warning that it acts on nothing is
+        // refused here, so that every control either changes the run or says why it cannot.
+        // The served file's own warnings are its author's and stand.
+        let known = |w: &InputError| self.plan.warnings.iter().any(|o| o.key == w.key && o.message == w.message);
+        if let Some(w) = plan.warnings.iter().find(|w| !known(w)) {
+            let mut r = refusal(w.clone(), posted);
+            r.message.push_str(" (the classroom page refuses settings that would act on nothing)");
+            return Err(r);
         }
         let r = &plan.run;
         if r.agents > self.limits.max_agents {
