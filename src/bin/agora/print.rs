@@ -154,7 +154,7 @@ pub fn print_comparison(path: &Path) -> Result<()> {
 }
 
 /// Prints one metric of the finished sweep in `dir` from its `sweep.csv`, points down and
-/// regime entries across: the sweep's first headline metric ([`agora::metrics::find`]), or
+/// regime entries across: the sweep's first headline metric ([`agora::catalog::find`]), or
 /// its first metric if it has no headline one.
 pub fn print_sweep_headline(dir: &Path) -> Result<()> {
     let data = SweepData::load(dir)?;
@@ -272,6 +272,20 @@ pub fn print_estimate(e: &estimate::Estimate) {
         c.setup_seconds,
         c.step_seconds * 1e3
     );
+}
+
+/// A plan in a line, as `validate` and `run --dry-run` describe it: "2 regime entries", then
+/// `between`, then its agents, steps, replicates and output folder.
+pub fn plan_line(plan: &Plan, between: &str) -> String {
+    let n = plan.entries.len();
+    format!(
+        "{n} regime entr{}{between}{} agents x {} steps x {} replicates -> {}",
+        if n == 1 { "y" } else { "ies" },
+        plan.run.agents,
+        plan.run.steps,
+        plan.run.replicates,
+        plan.output_dir.display()
+    )
 }
 
 /// The plural ending of a count of things: "" for one, "s" for any other number.

@@ -1,7 +1,7 @@
 //! `agora run`: one scenario into its output folder, or with `--dry-run` what that would cost.
 
 use crate::args::{OverrideArgs, RunArgs};
-use crate::print::{plural, print_estimate, print_headline, progress_bar, warn};
+use crate::print::{plan_line, plural, print_estimate, print_headline, progress_bar, warn};
 use agora::error::Result;
 use agora::plan::{self, Plan};
 use agora::sweep::estimate;
@@ -62,16 +62,7 @@ fn dry_run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()>
     warn(&plan, quiet);
     let threads = agora::thread_count(&plan, &RunOptions { threads: args.threads, ..Default::default() });
     let e = estimate::run(&plan, threads)?;
-    println!(
-        "dry run of {}: {} regime entr{} x {} agents x {} steps x {} replicates -> {}",
-        plan.name,
-        plan.entries.len(),
-        if plan.entries.len() == 1 { "y" } else { "ies" },
-        plan.run.agents,
-        plan.run.steps,
-        plan.run.replicates,
-        plan.output_dir.display()
-    );
+    println!("dry run of {}: {}", plan.name, plan_line(&plan, " x "));
     print_estimate(&e);
     println!("nothing was run or written; drop --dry-run to run it");
     Ok(())

@@ -1,7 +1,7 @@
 //! `agora validate`: a scenario (or a sweep, every point of it) checked and printed resolved.
 
 use crate::args::ValidateArgs;
-use crate::print::{plural, warn, warn_sweep};
+use crate::print::{plan_line, plural, warn, warn_sweep};
 use agora::error::Result;
 use agora::plan;
 use agora::sweep::{Sweep, SweepOptions};
@@ -46,15 +46,6 @@ pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<()> {
     if quiet {
         return Ok(());
     }
-    eprintln!(
-        "{}: valid; {} regime entr{}, {} agents x {} steps x {} replicates -> {}",
-        scenario.display(),
-        s.entries.len(),
-        if s.entries.len() == 1 { "y" } else { "ies" },
-        s.run.agents,
-        s.run.steps,
-        s.run.replicates,
-        s.output_dir.display()
-    );
+    eprintln!("{}: valid; {}", scenario.display(), plan_line(&s, ", "));
     Ok(())
 }
