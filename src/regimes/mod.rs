@@ -280,11 +280,16 @@ pub fn configure<T: Table>(table: Option<&toml::Table>) -> Result<Box<dyn Regime
     let cfg: T = match table {
         None => T::default(),
         Some(t) => {
-            unknown_keys::<T>(t)?;
+            // The defaults as a table: the keys the settings have, and each one's default.
+            let defaults = match toml::Value::try_from(T::default()) {
+                Ok(toml::Value::Table(d)) => d,
+                _ => toml::Table::new(),
+            };
+            unknown_keys(t, &defaults)?;
             let cfg: T = serde_path_to_error::deserialize(toml::Value::Table(t.clone())).map_err(|e| {
                 let path = e.path().to_string();
                 if path.is_empty() || path == "." {
-                    if let Some(located) = locate_error::<T>(t) {
+                    if let Some(located) = locate_error::<T>(t, &defaults) {
                         return located;
                     }
                 }
@@ -292,10 +297,10 @@ pub fn configure<T: Table>(table: Option<&toml::Table>) -> Result<Box<dyn Regime
             })?;
             // A key of another model set to other than its default (a variant's table arrives
             // laid over the base table's defaults, so a default value says nothing).
-            let defaults = toml::Value::try_from(T::default()).ok();
-            let default_of = |k: &str| defaults.as_ref().and_then(|d| d.get(k));
             let others = cfg.other_models();
-            if let Some((k, model)) = others.iter().find(|(k, _)| t.get(*k).is_some_and(|v| Some(v) != default_of(k))) {
+            if let Some((k, model)) =
+                others.iter().find(|(k, _)| t.get(*k).is_some_and(|v| Some(v) != defaults.get(*k)))
+            {
                 return Err(ConfigError::Other(
                     k.to_string(),
                     format!("`{k}` belongs to {model}, not to the model this table chooses"),
@@ -310,11 +315,10 @@ pub fn configure<T: Table>(table: Option<&toml::Table>) -> Result<Box<dyn Regime
 }
 
 /// Refuses a key of a regime's table that its settings do not have, with the keys they do have
-/// (those of its defaults, in file order), as serde words it: checked here rather than by
-/// `deny_unknown_fields` because a table may take in settings shared with another regime
-/// (`#[serde(flatten)]`, which serde cannot combine with `deny_unknown_fields`).
-fn unknown_keys<T: Table>(table: &toml::Table) -> Result<(), ConfigError> {
-    let Ok(toml::Value::Table(known)) = toml::Value::try_from(T::default()) else { return Ok(()) };
+/// (the keys of its `defaults`, in alphabetical order), as serde words it: checked here rather
+/// than by `deny_unknown_fields` because a table may take in settings shared with another
+/// regime (`#[serde(flatten)]`, which serde cannot combine with `deny_unknown_fields`).
+fn unknown_keys(table: &toml::Table, known: &toml::Table) -> Result<(), ConfigError> {
     match table.keys().find(|k| !known.contains_key(k.as_str())) {
         None => Ok(()),
         Some(k) => {
@@ -329,8 +333,7 @@ fn unknown_keys<T: Table>(table: &toml::Table) -> Result<(), ConfigError> {
 /// The key of `table` whose value does not deserialise, with its error: each key in turn laid
 /// over the defaults. Serde loses the path of an error inside settings taken in with
 /// `#[serde(flatten)]`; this finds it again.
-fn locate_error<T: Table>(table: &toml::Table) -> Option<ConfigError> {
-    let Ok(toml::Value::Table(defaults)) = toml::Value::try_from(T::default()) else { return None };
+fn locate_error<T: Table>(table: &toml::Table, defaults: &toml::Table) -> Option<ConfigError> {
     table.iter().find_map(|(k, v)| {
         let mut one = defaults.clone();
         one.insert(k.clone(), v.clone());
