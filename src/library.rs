@@ -117,6 +117,7 @@ destitute_penalty = 0.5       # share of productivity lost while destitute that 
 capacity = 100.0              # carrying capacity per agent (resource units)
 regrowth = 0.1                # logistic regrowth rate per step
 intensity = 0.5               # resource units used per unit of output
+governance = "ostrom"         # every regime: "open_access", "quota" or "ostrom" (quota, monitoring, sanctions, vote)
 
 [adapt]
 imitate = 0.05                # chance per step of comparing with a random neighbour
@@ -131,7 +132,6 @@ pricing = "market"            # the market's excess-demand prices ("hours": time
 
 [commons]
 allocation = "need"           # how the pool is shared: "need", "equal" or "contribution"
-harvest = "ostrom"            # "open_access", "quota" or "ostrom" (quota, monitoring, sanctions)
 
 [policy]
 # basic_income = { amount = 0.3, in = "goods" }   # units of every good per agent per step

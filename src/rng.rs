@@ -82,6 +82,8 @@ pub mod stream {
     pub const ENDOWMENT: u8 = 1;
     /// `Population`: the initial regime of each agent in coexist mode.
     pub const MEMBERSHIP: u8 = 2;
+    /// `Produce`: which over-harvests the resource's monitors see.
+    pub const MONITORING: u8 = 0;
     /// `Network`: the social network.
     pub const NETWORK: u8 = 0;
     /// `Shocks`: who leaves in an exodus (index: the shock).

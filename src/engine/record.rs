@@ -36,6 +36,13 @@ impl Sim<'_> {
                 let members = row[layout.common(Common::Agents)];
                 row[layout.common(Common::RegimeShare)] = members / present as f64;
             }
+            if let Some(g) = self.world.governance.measured(k as u8) {
+                row[layout.common(Common::Sanctions)] = g.sanctions;
+                let m = g.members;
+                row[layout.common(Common::ExcludedShare)] = if m > 0.0 { g.excluded / m } else { f64::NAN };
+                row[layout.common(Common::QuotaFactor)] = if m > 0.0 { g.quota_factor / m } else { f64::NAN };
+                row[layout.common(Common::Monitoring)] = g.monitoring;
+            }
             let s = &mut self.slots[k];
             if let Some(captured) = s.captured.take() {
                 row[layout.common(Common::PlatformCapture)] = captured;

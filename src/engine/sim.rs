@@ -93,10 +93,14 @@ impl<'a> Sim<'a> {
                 }
             })
             .collect();
-        let mut kinds = SlotTraits { material: [false; 256], property: [Property::Open; 256] };
+        // Knowledge's property rule is the world's: one entry's in compare mode.
+        let property = match (&plan.coexist, entries) {
+            (None, [e]) => plan.entries[*e].world.property(),
+            _ => plan.world.property(),
+        };
+        let mut kinds = SlotTraits { material: [false; 256], property: [property; 256] };
         for (k, s) in slots.iter().enumerate() {
             kinds.material[k] = s.traits.material;
-            kinds.property[k] = s.traits.property;
         }
         // The world's own rules: one entry's in compare mode, the scenario's in coexist mode.
         let (adapt, scale_effect, shocks, migrate) = match (&plan.coexist, entries) {
@@ -317,17 +321,17 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Phase 1: production, limited by the common-pool resource and the regimes' harvest rules.
+    /// Phase 1: production, limited by the common-pool resource and its governance.
     fn produce(&mut self, step: u64) {
         self.world.shock_factor = policy::productivity_factor(&self.shocks, step);
         let shared = phases::potential_output(&mut self.world, &self.kinds, self.scale_effect, &mut self.want);
-        for k in 0..self.slots.len() {
-            let ctx = self.ctx(k, step);
-            self.slots[k].regime.harvest(&self.world, &ctx, &mut self.want);
-        }
+        let w = &mut self.world;
+        w.governance.limit(&w.agents, &self.kinds.material, &w.resource, &self.streams, step, &mut self.want);
         let captured = phases::harvest_and_produce(&mut self.world, &self.kinds, shared, &self.want);
+        let w = &mut self.world;
+        w.governance.settle(&mut w.agents, w.goods, &mut w.ledger);
         for (k, s) in self.slots.iter_mut().enumerate() {
-            if let Property::Permissive { .. } = s.traits.property {
+            if let Property::Permissive { .. } = self.kinds.property[k] {
                 s.captured = Some(captured[k]);
             }
         }

@@ -159,6 +159,10 @@ pub enum Common {
     FreeRiderShare,
     MoneyTotal,
     PlatformCapture,
+    Sanctions,
+    ExcludedShare,
+    QuotaFactor,
+    Monitoring,
 }
 
 /// Metrics every world records for every regime, from the agents' columns and the shared
@@ -253,6 +257,19 @@ pub static COMMON: &[MetricDef] = &[
         .plain("Share of people who take without giving."),
     MetricDef::new("money_total", "unit of account", "money held by members"),
     MetricDef::new("platform_capture", "units", "output a platform captured from enclosed knowledge this step"),
+    MetricDef::new("sanctions", "count", "over-harvests the resource's monitors sanctioned this step (governed worlds)")
+        .lower()
+        .plain("How many people were caught taking more than their share of the resource."),
+    MetricDef::new("excluded_share", "share", "share of governed members excluded from the resource (Ostrom governance)")
+        .lower(),
+    MetricDef::new(
+        "quota_factor",
+        "multiplier",
+        "mean over governed members of the quota multiplier their community voted for (1 = the base quota)",
+    )
+    .plain("How far the communities' votes have moved the harvest quota: 1 is the base quota, below 1 a cut."),
+    MetricDef::new("monitoring", "units", "goods used up by monitoring and enforcing the resource's quota this step")
+        .lower(),
 ];
 
 /// The columns of a run: metric definitions in column order, then `price_<good>` per good.
@@ -367,5 +384,6 @@ mod tests {
     fn common_list_follows_enum_order() {
         assert_eq!(COMMON[Common::PlatformCapture as usize].name, "platform_capture");
         assert_eq!(COMMON[Common::FreeRiderShare as usize].name, "free_rider_share");
+        assert_eq!(COMMON[Common::Monitoring as usize].name, "monitoring");
     }
 }

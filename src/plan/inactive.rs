@@ -6,8 +6,7 @@
 use super::EntryPlan;
 use crate::error::InputError;
 use crate::money::MoneyKind;
-use crate::scenario::{self, Mode, PaidIn, ScenarioFile, Source, TaxBase};
-use crate::world::Property;
+use crate::scenario::{self, institutions, Mode, PaidIn, ScenarioFile, Source, TaxBase};
 
 /// The value at dotted `key` below `v`.
 fn value_at<'a>(v: &'a toml::Value, key: &str) -> Option<&'a toml::Value> {
@@ -128,11 +127,30 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
     if !imitation && file.adapt.temperature != d.adapt.temperature {
         warn("adapt.temperature".into(), "is the noise of imitation and migration, and both are off".into());
     }
-    if !any(&|e| e.traits.property == Property::Proprietary) && file.knowledge.patent_life != d.knowledge.patent_life {
-        warn(
-            "knowledge.patent_life".into(),
-            "acts only where knowledge is proprietary, and no listed regime's is".into(),
-        );
+    // The world's institutions: a key the governance or property rule leaves idle in every
+    // entry's world (a variant may give one entry its own rule).
+    let as_value = |v: Result<toml::Value, toml::ser::Error>| v.unwrap_or(toml::Value::Table(toml::Table::new()));
+    for (section, written, default, idle) in [
+        (
+            "resource",
+            as_value(toml::Value::try_from(&file.resource)),
+            as_value(toml::Value::try_from(&d.resource)),
+            entries.iter().map(|e| institutions::inactive_governance(&e.world.resource)).collect::<Vec<_>>(),
+        ),
+        (
+            "knowledge",
+            as_value(toml::Value::try_from(&file.knowledge)),
+            as_value(toml::Value::try_from(&d.knowledge)),
+            entries.iter().map(|e| institutions::inactive_property(&e.world.knowledge)).collect(),
+        ),
+    ] {
+        let Some(first) = idle.first() else { continue };
+        for &(k, why) in first {
+            let everywhere = idle.iter().all(|keys| keys.iter().any(|(j, _)| *j == k));
+            if everywhere && value_at(&written, k) != value_at(&default, k) {
+                warn(format!("{section}.{k}"), why.to_string());
+            }
+        }
     }
     if !imitation && !any(&|e| e.traits.network) && file.population.network != d.population.network {
         warn("population.network".into(), "is read by imitation, migration and network regimes, and none is on".into());

@@ -12,7 +12,7 @@
 
 use super::pairing::Pairing;
 use super::shared::TRADES;
-use super::{BuildEnv, Ctx, PropertyKind, Regime, RegimeInfo, Table, Traits};
+use super::{BuildEnv, Ctx, Regime, RegimeInfo, Table, Traits};
 use crate::disjoint::Disjoint;
 use crate::error::InputError;
 use crate::metrics::{MetricDef, RegimeOut};
@@ -78,19 +78,11 @@ pub struct BarterConfig {
     pub keep: f64,
     /// Members who have covered their needs swap on to hold `stock_target` times need.
     pub stock_target: f64,
-    /// Who may use members' knowledge: `open` (the default) or `proprietary`.
-    pub property: PropertyKind,
 }
 
 impl Default for BarterConfig {
     fn default() -> Self {
-        BarterConfig {
-            partners: Partners::Random,
-            rounds: 4,
-            keep: 1.0,
-            stock_target: 2.0,
-            property: PropertyKind::Open,
-        }
+        BarterConfig { partners: Partners::Random, rounds: 4, keep: 1.0, stock_target: 2.0 }
     }
 }
 
@@ -105,7 +97,6 @@ impl Table for BarterConfig {
         Traits {
             material: true,
             money: MoneyKind::None,
-            property: self.property.property(),
             payoff_wellbeing: false,
             network: self.partners == Partners::Network,
         }

@@ -10,7 +10,7 @@
 use super::exchange::{self, Account, Credit, ExchangeSettings, Expectations, Orders, Reservation, Storage, Terms};
 use super::pairing::Pairing;
 use super::shared::{LUXURY, TRADES, VELOCITY, WITHHELD};
-use super::{BuildEnv, Ctx, Leaving, PropertyKind, ReferenceLaw, Regime, RegimeInfo, Table, Traits};
+use super::{BuildEnv, Ctx, Leaving, ReferenceLaw, Regime, RegimeInfo, Table, Traits};
 use crate::error::InputError;
 use crate::metrics::RegimeOut;
 use crate::money::{apportion, to_money, MoneyKind};
@@ -30,7 +30,10 @@ pub const INFO: RegimeInfo = RegimeInfo {
     metrics: &[TRADES, VELOCITY, LUXURY, WITHHELD],
     examples: &[
         ("goods", ""),
-        ("open", "market.property = \"open\"\nmarket.initial_money = { dist = \"exponential\", mean = 10 }"),
+        (
+            "proprietary",
+            "knowledge.property = \"proprietary\"\nmarket.initial_money = { dist = \"exponential\", mean = 10 }",
+        ),
         ("naive", "market.expectation = 1.0\nmarket.reservation_spread = 0.0"),
         ("no_reservation", "market.reservation = \"none\""),
         ("kinetic", "market.model = \"kinetic\"\nmarket.saving = 0.3"),
@@ -64,8 +67,6 @@ pub struct MarketConfig {
     /// shared with mutual credit, written at the table's top level.
     #[serde(flatten)]
     pub exchange: ExchangeSettings,
-    /// Who may use members' knowledge: `proprietary` (the default) or `open`.
-    pub property: PropertyKind,
     /// Kinetic model: share of its money each agent keeps out of an exchange, in [0, 1).
     pub saving: f64,
     /// Yard-sale model: share of the poorer agent's money at stake in each encounter.
@@ -80,8 +81,6 @@ impl Default for MarketConfig {
             model: MarketModel::Goods,
             initial_money: Amount::Fixed(10.0),
             exchange: ExchangeSettings::default(),
-            property: PropertyKind::Proprietary,
-
             saving: 0.0,
             bet: 0.1,
             redistribute: 0.0,
@@ -104,7 +103,6 @@ impl Table for MarketConfig {
         Traits {
             material: self.model == MarketModel::Goods,
             money: MoneyKind::Money,
-            property: self.property.property(),
             payoff_wellbeing: false,
             network: false,
         }
@@ -113,7 +111,7 @@ impl Table for MarketConfig {
     fn other_models(&self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
         if self.model != MarketModel::Goods {
-            for k in ExchangeSettings::KEYS.into_iter().chain(["property"]) {
+            for k in ExchangeSettings::KEYS {
                 out.push((k, "the goods model (`model = \"goods\"`)"));
             }
         }

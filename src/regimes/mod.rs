@@ -20,9 +20,9 @@ use crate::error::InputError;
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::money::MoneyKind;
 use crate::rng::{Key, Streams};
-use crate::world::{Property, World, WorldSpec};
+use crate::world::{World, WorldSpec};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Every regime the engine knows, in the order `agora list` shows them.
 pub static REGIMES: &[RegimeInfo] =
@@ -124,8 +124,6 @@ pub struct Traits {
     pub material: bool,
     /// What members hold besides goods.
     pub money: MoneyKind,
-    /// Who may use members' knowledge contributions.
-    pub property: Property,
     /// Whether members' wellbeing is a game payoff the regime sets (no goods to measure).
     pub payoff_wellbeing: bool,
     /// Whether the regime reads the social network (beyond imitation and migration).
@@ -134,13 +132,7 @@ pub struct Traits {
 
 impl Default for Traits {
     fn default() -> Self {
-        Traits {
-            material: true,
-            money: MoneyKind::None,
-            property: Property::Open,
-            payoff_wellbeing: false,
-            network: false,
-        }
+        Traits { material: true, money: MoneyKind::None, payoff_wellbeing: false, network: false }
     }
 }
 
@@ -285,6 +277,7 @@ pub fn configure<T: Table>(table: Option<&toml::Table>) -> Result<Box<dyn Regime
                 Ok(toml::Value::Table(d)) => d,
                 _ => toml::Table::new(),
             };
+            moved_keys(t, &defaults)?;
             unknown_keys(t, &defaults)?;
             let cfg: T = serde_path_to_error::deserialize(toml::Value::Table(t.clone())).map_err(|e| {
                 let path = e.path().to_string();
@@ -312,6 +305,21 @@ pub fn configure<T: Table>(table: Option<&toml::Table>) -> Result<Box<dyn Regime
     };
     cfg.check().map_err(ConfigError::Check)?;
     Ok(Box::new(cfg))
+}
+
+/// Refuses a key that a regime's table had before the world took it over (the resource's
+/// governance, knowledge's property rule), pointing to where it lives now.
+fn moved_keys(table: &toml::Table, known: &toml::Table) -> Result<(), ConfigError> {
+    use crate::scenario::institutions::MOVED;
+    let found = table.keys().find_map(|k| MOVED.iter().find(|(old, _)| old == k && !known.contains_key(k.as_str())));
+    match found {
+        None => Ok(()),
+        Some((old, new)) => Err(ConfigError::Other(
+            old.to_string(),
+            format!("`{old}` is set for the whole world now, as `{new}`: every regime lives under the same rule"),
+            format!("set `{new}` instead; to give one entry a rule of its own, set it in that entry's [variant.<label>] table (the report then labels the entry as a bundle)"),
+        )),
+    }
 }
 
 /// Refuses a key of a regime's table that its settings do not have, with the keys they do have
@@ -342,26 +350,6 @@ fn locate_error<T: Table>(table: &toml::Table, defaults: &toml::Table) -> Option
         let path = if inner.is_empty() || inner == "." || !inner.starts_with(k.as_str()) { k.clone() } else { inner };
         Some(ConfigError::Toml(path, e.into_inner()))
     })
-}
-
-/// Who may use members' knowledge, for regimes where it is a choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PropertyKind {
-    /// Contributions join the shared pool at once.
-    Open,
-    /// Contributions stay private until their patent expires (`knowledge.patent_life`).
-    Proprietary,
-}
-
-impl PropertyKind {
-    /// The property rule of the knowledge good.
-    pub fn property(self) -> Property {
-        match self {
-            PropertyKind::Open => Property::Open,
-            PropertyKind::Proprietary => Property::Proprietary,
-        }
-    }
 }
 
 /// Where members who depart are going.
@@ -402,10 +390,6 @@ impl Ctx {
 pub trait Regime: Send {
     /// Sets the regime's initial state on its members (money, balances, ...).
     fn init(&mut self, _world: &mut World, _ctx: &Ctx) {}
-
-    /// Phase 1: restricts the resource units members may harvest. `want[i]` holds what agent
-    /// `i`'s production calls for; lower it where the regime's rule allows less.
-    fn harvest(&mut self, _world: &World, _ctx: &Ctx, _want: &mut [f64]) {}
 
     /// Phase 2: moves goods (and money or credit) between members.
     fn allocate(&mut self, world: &mut World, ctx: &Ctx);

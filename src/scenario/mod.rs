@@ -7,6 +7,7 @@
 //! names the file, the line and the key, and says what is allowed.
 
 mod file;
+pub mod institutions;
 pub mod output;
 pub mod policy;
 pub mod sections;
@@ -18,6 +19,7 @@ pub mod values;
 mod variants;
 
 pub use file::{Mode, ScenarioFile, SECTIONS};
+pub use institutions::{Governance, PropertyRule, Quota};
 pub use output::{OutputConfig, PlotFormat, PlotFormats};
 pub use policy::{BasicIncome, CoexistConfig, PaidIn, PolicyConfig, Shock, Tax, TaxBase};
 pub use sections::{

@@ -1,6 +1,7 @@
 //! The sections that define the world every regime shares: `[run]`, `[population]`,
 //! `[resource]`, `[knowledge]` and `[adapt]`.
 
+use super::institutions::{Governance, PropertyRule, Quota};
 use super::values::{Distribution, NeedSpec};
 use serde::{Deserialize, Serialize};
 
@@ -145,11 +146,49 @@ pub struct ResourceConfig {
     pub initial: f64,
     /// Resource units used per unit of output.
     pub intensity: f64,
+    /// Who limits the harvest, in every regime: `open_access`, `quota` or `ostrom`.
+    pub governance: Governance,
+    /// Quota and Ostrom: `{ kind = "msy" }` or `{ kind = "share_of_regrowth", share = ... }`.
+    pub quota: Quota,
+    /// Quota and Ostrom: probability that an over-harvest is seen by the monitors.
+    pub monitor: f64,
+    /// Quota and Ostrom: share of every governed producer's output used up by monitoring and
+    /// enforcement each step.
+    pub monitoring_cost: f64,
+    /// Quota and Ostrom: the k-th sanction takes `sanctions[k-1]` of that step's output
+    /// (0 = a warning); later offences use the last entry.
+    pub sanctions: Vec<f64>,
+    /// Ostrom: producers per community (the k-th community is the k-th block of this many
+    /// members of a regime in index order); 0 = one community of all of a regime's members.
+    pub community_size: u64,
+    /// Ostrom: offences after which a producer is excluded from the resource (0 = never).
+    pub exclude_after: u64,
+    /// Ostrom: steps an exclusion lasts (0 = for good); afterwards the record is cleared.
+    pub exclude_for: u64,
+    /// Ostrom: whether each community votes on its own quota every `vote_every` steps.
+    pub vote: bool,
+    /// Ostrom: steps between votes.
+    pub vote_every: u64,
 }
 
 impl Default for ResourceConfig {
     fn default() -> Self {
-        ResourceConfig { capacity: 100.0, regrowth: 0.1, initial: 1.0, intensity: 0.05 }
+        ResourceConfig {
+            capacity: 100.0,
+            regrowth: 0.1,
+            initial: 1.0,
+            intensity: 0.05,
+            governance: Governance::OpenAccess,
+            quota: Quota::Msy {},
+            monitor: 0.5,
+            monitoring_cost: 0.02,
+            sanctions: vec![0.0, 0.5, 1.0],
+            community_size: 50,
+            exclude_after: 3,
+            exclude_for: 20,
+            vote: true,
+            vote_every: 10,
+        }
     }
 }
 
@@ -172,6 +211,10 @@ pub struct KnowledgeConfig {
     /// Whether agents use the whole pool (`true`: a scale effect, bigger worlds know more) or
     /// the pool per agent (`false`: results do not depend on the number of agents).
     pub scale_effect: bool,
+    /// Who may use contributions, in every regime: `open`, `proprietary` or `permissive`.
+    pub property: PropertyRule,
+    /// Permissive: share of the knowledge gain a platform captures.
+    pub capture: f64,
 }
 
 impl Default for KnowledgeConfig {
@@ -184,6 +227,8 @@ impl Default for KnowledgeConfig {
             critical_mass: 0.0,
             patent_life: 20.0,
             scale_effect: false,
+            property: PropertyRule::Open,
+            capture: 0.3,
         }
     }
 }

@@ -219,6 +219,7 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
     share("resource.regrowth", res.regrowth)?;
     share("resource.initial", res.initial)?;
     at_least("resource.intensity", res.intensity, 0.0)?;
+    governance(res)?;
 
     let k = &f.knowledge;
     range("knowledge.contribution", k.contribution, 0.0, 0.99)?;
@@ -227,6 +228,7 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
     share("knowledge.obsolescence", k.obsolescence)?;
     share("knowledge.critical_mass", k.critical_mass)?;
     at_least("knowledge.patent_life", k.patent_life, 0.0)?;
+    share("knowledge.capture", k.capture)?;
     if k.critical_mass > 0.0 && k.obsolescence <= 0.0 {
         return Err(InputError::at("knowledge.critical_mass", "needs `obsolescence` above 0")
             .help("the threshold is where contributions just outrun obsolescence; with none there is no threshold"));
@@ -278,6 +280,30 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
             ));
         }
     }
+    Ok(())
+}
+
+/// The governance rules of `[resource]`.
+fn governance(r: &super::ResourceConfig) -> Check {
+    count("resource.community_size", r.community_size, 0, u32::MAX as u64, None)?;
+    if let super::Quota::ShareOfRegrowth { share: s } = r.quota {
+        at_least("resource.quota.share", s, 0.0)?;
+    }
+    share("resource.monitor", r.monitor)?;
+    share("resource.monitoring_cost", r.monitoring_cost)?;
+    if r.sanctions.is_empty() {
+        return Err(InputError::at("resource.sanctions", "lists no sanction")
+            .help("for example [0.0, 0.5, 1.0]: a warning, then fines of half and all of a step's output"));
+    }
+    if r.sanctions.len() > 255 {
+        return Err(InputError::at("resource.sanctions", "lists more than 255 sanctions"));
+    }
+    for (i, s) in r.sanctions.iter().enumerate() {
+        share(&format!("resource.sanctions[{i}]"), *s)?;
+    }
+    count("resource.exclude_after", r.exclude_after, 0, 255, None)?;
+    count("resource.exclude_for", r.exclude_for, 0, u32::MAX as u64 / 2, None)?;
+    count("resource.vote_every", r.vote_every, 1, 1_000_000, None)?;
     Ok(())
 }
 

@@ -7,7 +7,6 @@ use crate::error::{Error, InputError};
 use crate::metrics::MetricDef;
 use crate::output::plots::regime_colour_hex;
 use crate::plan::{self, Plan};
-use crate::regimes::ControlKind;
 use crate::scenario::{self, settings, Mode, NetworkSpec, Overrides, RunConfig};
 use serde::Serialize;
 use serde_json::{json, Value as Json};
@@ -373,107 +372,6 @@ fn refusal(e: InputError, posted: &[(String, Json)]) -> Refusal {
     Refusal { message, key }
 }
 
-/// The controls for the questions a class asks, for the regimes the scenario lists.
-fn controls(plan: &Plan, resolved: &toml::Table) -> Vec<Control> {
-    // Some entry of regime `kind` reads `key` of its table with the scenario as it is.
-    let reads = |kind: &str, key: &str| {
-        let idle = |k: &str| key == k || key.starts_with(&format!("{k}."));
-        plan.entries.iter().any(|e| e.info.name == kind && !e.config.inactive_in(&e.world).iter().any(|(k, _)| idle(k)))
-    };
-    let value = |key: &str| lookup(resolved, key).map(toml_to_json).unwrap_or(Json::Null);
-    // Every entry's variant sets `key`, so the scenario's own value is read by none.
-    let overridden = |key: &str| {
-        plan.entries.iter().all(|e| {
-            e.label.split_once(':').is_some_and(|(_, l)| lookup(resolved, &format!("variant.{l}.{key}")).is_some())
-        })
-    };
-    let number = |key: &str| lookup(resolved, key).and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)));
-    let range = |key: &str, label: &str, max: f64, step: f64, help: String| Control {
-        key: key.into(),
-        label: label.into(),
-        kind: "range",
-        min: Some(0.0),
-        max: Some(number(key).map_or(max, |v| v.max(max))),
-        step: Some(step),
-        options: None,
-        value: value(key),
-        help,
-    };
-    let select = |key: &str, label: &str, options: &[String], help: &str| Control {
-        key: key.into(),
-        label: label.into(),
-        kind: "select",
-        min: None,
-        max: None,
-        step: None,
-        options: Some(options.to_vec()),
-        value: value(key),
-        help: help.into(),
-    };
-    let mut out = vec![range(
-        "population.strategies.free_rider",
-        "Free riders",
-        1.0,
-        0.05,
-        "Share of people who take without giving. Cooperators and reciprocators make up the rest, in the scenario's proportions.".into(),
-    )];
-    let money = lookup(resolved, "policy.basic_income.in").and_then(|v| v.as_str()) == Some("money");
-    out.push(if money {
-        range(
-            "policy.basic_income.amount",
-            "Basic income",
-            5.0,
-            0.05,
-            "Money each person gets per step, paid from the tax below: set the tax first, as without one there is nothing to pay it with; when the tax raises less, everyone gets an equal part of what it raises.".into(),
-        )
-    } else {
-        range(
-            "policy.basic_income.amount",
-            "Basic income",
-            1.0,
-            0.01,
-            "Units of every good each person gets per step (a person needs 1), paid from the tax below: set the tax first, as without one there is nothing to pay it with; when the tax raises less, everyone gets an equal part of what it raises.".into(),
-        )
-    });
-    let on_wealth = lookup(resolved, "policy.tax.on").and_then(|v| v.as_str()) == Some("wealth");
-    out.push(range(
-        "policy.tax.rate",
-        "Tax rate",
-        0.5,
-        0.01,
-        if on_wealth {
-            "Share of what people hold taken each step to pay the basic income.".into()
-        } else {
-            "Share of each step's output taken to pay the basic income.".into()
-        },
-    ));
-    // Each listed regime's own controls, as its registry entry declares them, in registry order.
-    for info in crate::regimes::REGIMES.iter().filter(|r| plan.entries.iter().any(|e| e.info.name == r.name)) {
-        let table = info.table.unwrap_or(info.name);
-        for c in info.controls {
-            let key = format!("{table}.{}", c.key);
-            let shown = c
-                .when
-                .is_none_or(|(k, v)| lookup(resolved, &format!("{table}.{k}")).and_then(|x| x.as_str()) == Some(v));
-            if !shown || !reads(info.name, c.key) {
-                continue;
-            }
-            out.push(match c.kind {
-                ControlKind::Range { max, step } => range(&key, c.label, max, step, c.help.into()),
-                ControlKind::Select { options } => select(&key, c.label, &options(), c.help),
-            });
-        }
-    }
-    out.push(select(
-        "population.network.kind",
-        "Social network",
-        &NetworkSpec::KINDS.map(String::from),
-        "Who knows whom (gifts go to neighbours, people copy neighbours): neighbours on a circle, a circle with a few long links, a few people with very many links, or everyone.",
-    ));
-    out.retain(|c| !overridden(&c.key));
-    out
-}
-
 fn toml_to_json(v: &toml::Value) -> Json {
     match v {
         toml::Value::String(s) => Json::String(s.clone()),
@@ -508,8 +406,8 @@ mod tests {
             "policy.basic_income.amount",
             "policy.tax.rate",
             "mutual_credit.limit.amount",
-            "commons.harvest",
-            "commons.license",
+            "resource.governance",
+            "knowledge.property",
             "population.network.kind",
         ] {
             assert!(keys.contains(&k), "no control for {k}: {keys:?}");
@@ -539,8 +437,8 @@ mod tests {
         let bad = s.plan_run(&posted(&[("population.strategies.free_rider", json!(1.5))]), 7).unwrap_err();
         assert_eq!(bad.key.as_deref(), Some("population.strategies.free_rider"));
         assert!(bad.message.contains("population.strategies.free_rider"), "{}", bad.message);
-        let bad = s.plan_run(&posted(&[("commons.harvest", json!("nobody"))]), 7).unwrap_err();
-        assert_eq!(bad.key.as_deref(), Some("commons.harvest"), "{}", bad.message);
+        let bad = s.plan_run(&posted(&[("resource.governance", json!("nobody"))]), 7).unwrap_err();
+        assert_eq!(bad.key.as_deref(), Some("resource.governance"), "{}", bad.message);
         assert!(bad.message.contains("ostrom"), "{}", bad.message);
         let big = s.plan_run(&posted(&[("run.agents", json!(1_000_000))]), 7).unwrap_err();
         assert_eq!(big.key.as_deref(), Some("run.agents"));
@@ -594,3 +492,5 @@ mod tests {
 
 #[cfg(test)]
 mod acts;
+mod controls;
+use controls::controls;

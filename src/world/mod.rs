@@ -5,10 +5,14 @@
 //! (struct of arrays). Phases borrow just the columns they need, which keeps a million agents
 //! small and lets rayon split columns into chunks.
 
+pub mod governance;
 pub mod network;
 
 use crate::rng::{stream, Key, Purpose, Streams, CHUNK};
-use crate::scenario::{Distribution, KnowledgeConfig, NeedSpec, PopulationConfig, ResourceConfig, StrategyShares};
+use crate::scenario::{
+    Distribution, KnowledgeConfig, NeedSpec, PopulationConfig, PropertyRule, ResourceConfig, StrategyShares,
+};
+use governance::Governance;
 use network::Network;
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp, LogNormal, Pareto, Uniform};
@@ -45,6 +49,17 @@ pub struct WorldSpec {
     pub resource: ResourceConfig,
     /// `[knowledge]`.
     pub knowledge: KnowledgeConfig,
+}
+
+impl WorldSpec {
+    /// Who may use the knowledge producers contribute (`[knowledge] property`).
+    pub fn property(&self) -> Property {
+        match self.knowledge.property {
+            PropertyRule::Open => Property::Open,
+            PropertyRule::Proprietary => Property::Proprietary,
+            PropertyRule::Permissive => Property::Permissive { capture: self.knowledge.capture },
+        }
+    }
 }
 
 /// An agent's behavioural strategy.
@@ -236,6 +251,8 @@ pub struct World {
     pub network: Arc<Network>,
     /// The common-pool resource.
     pub resource: Resource,
+    /// Who limits its harvest, and what it remembers of each producer.
+    pub governance: Governance,
     /// The knowledge good.
     pub knowledge: Knowledge,
     /// Need per good per step.
@@ -324,6 +341,7 @@ impl World {
                 intensity: res.intensity,
                 harvest: 0.0,
             },
+            governance: Governance::new(res, n),
             knowledge: Knowledge {
                 pool: k.initial * n as f64,
                 contribution: k.contribution,

@@ -24,8 +24,8 @@ fn fishery(rule: &str) -> Scenario {
     scenario(&format!(
         "name = \"f\"\nregimes = [\"commons\"]\n[run]\nagents = 1000\nsteps = 1500\nreplicates = 1\nwarmup = 0\n\
          [population]\nstrategies = {{ cooperator = 1.0, reciprocator = 0.0, free_rider = 0.0 }}\ndestitute_penalty = 0.0\n\
-         [resource]\ncapacity = 100.0\nregrowth = 0.1\nintensity = 10.0\n[adapt]\nimitate = 0.0\n\
-         [commons]\nharvest = \"{rule}\"\nquota = {{ kind = \"msy\" }}\n"
+         [resource]\ncapacity = 100.0\nregrowth = 0.1\nintensity = 10.0\ngovernance = \"{rule}\"\nquota = {{ kind = \"msy\" }}\n\
+         [adapt]\nimitate = 0.0\n"
     ))
 }
 
@@ -128,7 +128,7 @@ proptest! {
         let sc = scenario(&format!(
             "name = \"c\"\nregimes = [\"commons\"]\n[run]\nagents = {agents}\nsteps = 30\nreplicates = 1\nwarmup = 0\nseed = {seed}\n\
              [population]\nnetwork = {{ kind = \"complete\" }}\nstrategies = {{ cooperator = {}, reciprocator = 0.0, free_rider = {free} }}\nexit_after = 8\n\
-             [resource]\nintensity = {intensity}\n[commons]\nallocation = \"{allocation}\"\nharvest = \"{harvest}\"\nexclude_for = 5\n",
+             [resource]\nintensity = {intensity}\ngovernance = \"{harvest}\"\nexclude_for = 5\n[commons]\nallocation = \"{allocation}\"\n",
             1.0 - free
         ));
         let mut sim = Sim::for_entry(&sc, 0, 0);
@@ -228,89 +228,6 @@ fn hand_world(
     regime.init(&mut w, &agora::regimes::Ctx { slot: 0, step: 0, streams });
     w.agents.strategy.copy_from_slice(strategies);
     (w, regime, streams)
-}
-
-/// Every member's harvest cap at `step`, each wanting far more than any share.
-fn caps(
-    w: &agora::world::World,
-    commons: &mut Box<dyn agora::regimes::Regime>,
-    streams: agora::rng::Streams,
-    step: u64,
-) -> Vec<f64> {
-    let mut want = vec![1e9; w.len()];
-    commons.harvest(w, &agora::regimes::Ctx { slot: 0, step, streams }, &mut want);
-    want
-}
-
-fn quota_plan(agents: usize, commons: &str) -> Scenario {
-    scenario(&format!(
-        "name = \"q\"\nregimes = [\"commons\"]\n[run]\nagents = {agents}\nsteps = 2\nreplicates = 1\nwarmup = 0\n\
-         [population]\nnetwork = {{ kind = \"complete\" }}\n[commons]\n{commons}\n"
-    ))
-}
-
-/// Ostrom's common-pool groups are local (Ostrom 1990, ch. 3): the total quota is divided
-/// among communities by their members, and each community monitors, excludes and votes on its
-/// own. Twelve members in three communities of four. A free rider caught in community 1 is
-/// excluded (after one offence here), and its share goes to its own community's three others
-/// (`Q/12 x 4/3` each), not to everyone (a population-wide split would give all eleven
-/// `Q/11`). And where the stock is low, two communities of contributors vote their quota
-/// down (x0.9) while the third, three free riders to one contributor, votes it up (held at
-/// the full quota): a population-wide vote (nine to three) would have cut everyone's.
-#[test]
-fn each_community_divides_monitors_and_votes_on_its_own_share_of_the_quota() {
-    use agora::world::Strategy::{Cooperator as C, FreeRider as F};
-    let p = quota_plan(
-        12,
-        "harvest = \"ostrom\"\ncommunity_size = 4\nmonitor = 1.0\nsanctions = [0.0]\nexclude_after = 1\nexclude_for = 10\nvote = false",
-    );
-    let (w, mut commons, streams) = hand_world(&p, &[C, C, C, C, F, C, C, C, C, C, C, C]);
-    let q = w.resource.msy();
-    let first = caps(&w, &mut commons, streams, 1);
-    assert!(first.iter().all(|&c| (c - q / 12.0).abs() < 1e-12 * q), "an equal split at first: {first:?}");
-    let second = caps(&w, &mut commons, streams, 2);
-    assert_eq!(second[4], 0.0, "the excluded member may not harvest");
-    for i in [5, 6, 7] {
-        assert!((second[i] - q / 9.0).abs() < 1e-12 * q, "member {i} of the excluding community: {}", second[i]);
-    }
-    for i in [0, 1, 2, 3, 8, 9, 10, 11] {
-        assert!((second[i] - q / 12.0).abs() < 1e-12 * q, "member {i} of another community: {}", second[i]);
-    }
-    assert!((second.iter().sum::<f64>() - q).abs() < 1e-9 * q, "the whole quota is allotted");
-
-    let p = quota_plan(
-        12,
-        "harvest = \"ostrom\"\ncommunity_size = 4\nmonitor = 0.0\nexclude_after = 0\nvote = true\nvote_every = 1",
-    );
-    let (mut w, mut commons, streams) = hand_world(&p, &[C, C, C, C, C, C, C, C, F, F, F, C]);
-    w.resource.stock = 0.3 * w.resource.capacity;
-    let q = w.resource.msy();
-    caps(&w, &mut commons, streams, 1);
-    let voted = caps(&w, &mut commons, streams, 2);
-    for v in &voted[..8] {
-        assert!((v - 0.9 * q / 12.0).abs() < 1e-12 * q, "contributors' communities cut: {v}");
-    }
-    assert!((voted[11] - q / 12.0).abs() < 1e-12 * q, "the free riders' community kept its quota: {}", voted[11]);
-    assert!(voted[8..11].iter().all(|&c| c == 1e9), "unseen free riders take what they want");
-}
-
-/// Under a bare quota (no exclusion, no vote) dividing the quota by communities is exactly
-/// the population-wide split: every member's cap is `Q / members`, bit for bit, whatever the
-/// size of the communities (including a last one of 2 of 30 at size 7), free riders or not.
-#[test]
-fn under_a_bare_quota_per_community_shares_are_exactly_the_population_wide_split() {
-    use agora::world::Strategy::{Cooperator as C, FreeRider as F, Reciprocator as R};
-    let strategies: Vec<_> = (0..30).map(|i| [C, R, F][i % 3]).collect();
-    for size in [0, 4, 7, 30] {
-        let p = quota_plan(30, &format!("harvest = \"quota\"\ncommunity_size = {size}"));
-        let (w, mut commons, streams) = hand_world(&p, &strategies);
-        let q = w.resource.msy();
-        let capped = caps(&w, &mut commons, streams, 1);
-        for (i, c) in capped.iter().enumerate() {
-            let expected = if strategies[i] == F { 1e9 } else { q / 30.0 };
-            assert_eq!(c.to_bits(), expected.to_bits(), "size {size}, member {i}: {c} against {expected}");
-        }
-    }
 }
 
 /// In coexist mode the commons' communities count its own members: the k-th community is the

@@ -181,7 +181,7 @@ fn every_scenario_key_is_documented_in_odd() {
              network = {{ kind = \"scale_free\", degree = 8 }}\n\
              [market]\ninitial_money = {{ dist = \"pareto\", scale = 1.0, shape = 2.0 }}\n\
              [mutual_credit]\nlimit = {{ kind = \"turnover\", factor = 2.0, window = 3, floor = 0.5 }}\n\
-             [commons]\nquota = {{ kind = \"share_of_regrowth\", share = 0.5 }}\n"
+             [resource]\nquota = {{ kind = \"share_of_regrowth\", share = 0.5 }}\n"
         ),
         format!("name = \"k\"\n{all}[population]\nskill = {{ dist = \"exponential\", mean = 1.0 }}\nnetwork = {{ kind = \"ring\", degree = 4 }}\n"),
         format!("name = \"k\"\n{all}[population]\nskill = {{ dist = \"constant\", value = 1.0 }}\nnetwork = {{ kind = \"complete\" }}\n"),

@@ -10,6 +10,7 @@ mod compare;
 mod defects;
 mod generated;
 mod gift;
+mod governance;
 mod library;
 mod market;
 mod mechanisms;

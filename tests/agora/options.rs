@@ -95,7 +95,7 @@ fn candidates(key: &str, v: &toml::Value) -> Vec<toml::Value> {
         V::String(_) => ["__none__"].iter().map(|s| V::String(s.to_string())).collect(),
         V::Array(a) => match key {
             "regimes" | "population.goods" => vec![],
-            "commons.sanctions" => vec![V::Array(vec![V::Float(0.0), V::Float(1.0)])],
+            "resource.sanctions" => vec![V::Array(vec![V::Float(0.0), V::Float(1.0)])],
             "output.snapshots" => vec![V::Array(vec![]), V::Array(vec![V::Integer(6)])],
             "output.plots" => vec![V::Array(vec![V::String("png".into())]), V::Array(vec![])],
             "policy.shocks" => vec![V::Array(vec![tagged("step = 5\nkind = \"resource_crash\"\nsize = 0.5")])],

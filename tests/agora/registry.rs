@@ -61,10 +61,17 @@ fn scenario(name: &str, mode: &str, entries: &[(String, String)], layer: Layer) 
         let mut shares = shares;
         shares[0] = format!("\"{}\" = {first}", entries[0].0);
         let _ = write!(s, "[coexist]\nshares = {{ {} }}\nmigrate = 0.05\ncross_trade = true\n", shares.join(", "));
+        // One world: the examples' world rules (governance, property) are set for all of it.
+        s.push_str(
+            "[resource]\ngovernance = \"ostrom\"\ncommunity_size = 7\nexclude_after = 2\nexclude_for = 3\n\
+             [knowledge]\nproperty = \"proprietary\"\n",
+        );
     }
+    let world_key = |line: &&str| line.starts_with("resource.") || line.starts_with("knowledge.");
     for (entry, table) in entries {
         let label = entry.split_once(':').map_or("", |(_, l)| l);
-        let _ = write!(s, "[variant.{label}]\n{table}\n");
+        let table: Vec<&str> = table.lines().filter(|l| mode == "compare" || !world_key(l)).collect();
+        let _ = write!(s, "[variant.{label}]\n{}\n", table.join("\n"));
     }
     s
 }

@@ -249,19 +249,22 @@ fn serve_answers_refuses_bad_settings_streams_and_reproduces_with_agora_run() {
     assert_eq!(config["scenario"], "showcase");
     let labels: Vec<&str> =
         config["entries"].as_array().unwrap().iter().map(|e| e["label"].as_str().unwrap()).collect();
-    assert_eq!(labels, ["autarky", "market", "gift", "mutual_credit", "commons", "commons:planner"]);
+    assert_eq!(
+        labels,
+        ["autarky", "market", "gift", "mutual_credit", "commons", "commons:planner", "commons:ostrom", "market:quota"]
+    );
     let metrics: Vec<&str> =
         config["metrics"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
     assert!(metrics.contains(&"needs_met_p10") && metrics.contains(&"resource_stock"), "{metrics:?}");
     let keys: Vec<&str> = config["controls"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
-    assert!(keys.contains(&"population.strategies.free_rider") && keys.contains(&"commons.harvest"), "{keys:?}");
+    assert!(keys.contains(&"population.strategies.free_rider") && keys.contains(&"resource.governance"), "{keys:?}");
     assert_eq!(config["limits"]["max_agents"], 5000);
 
     // Bad settings: 400 with the validator's message naming the key; the server lives on.
     let key = "population.strategies.free_rider";
     for (settings, bad_key) in [
         (json!({ key: 1.5 }), key),
-        (json!({"commons.harvest": "whoever"}), "commons.harvest"),
+        (json!({"resource.governance": "whoever"}), "resource.governance"),
         (json!({"run.agents": 1_000_000}), "run.agents"),
         (json!({"run.steps": 0}), "run.steps"),
         (json!({"population.network.kind": "torus"}), "population.network.kind"),
@@ -283,7 +286,7 @@ fn serve_answers_refuses_bad_settings_streams_and_reproduces_with_agora_run() {
     assert_eq!(get(addr, "/api/config").status, 200, "the server survived the bad requests");
 
     // A good run: paused at first, step 0 as soon as the stream opens, then steps on request.
-    let settings = json!({key: 0.3, "run.agents": 300, "run.steps": 40, "commons.harvest": "quota"});
+    let settings = json!({key: 0.3, "run.agents": 300, "run.steps": 40, "resource.governance": "quota"});
     let r = post(addr, "/api/runs", &json!({"settings": settings, "seed": 7}));
     assert_eq!(r.status, 200, "{}", r.text());
     let created = r.json();
@@ -320,7 +323,7 @@ fn serve_answers_refuses_bad_settings_streams_and_reproduces_with_agora_run() {
     let csv = get(addr, &format!("/api/runs/{id}/csv"));
     assert_eq!((csv.status, csv.header("content-type")), (200, Some("text/csv; charset=utf-8")));
     let csv_text = csv.text();
-    assert_eq!(csv_text.lines().count(), 1 + 6 * 4, "header and steps 0-3 of six entries:\n{csv_text}");
+    assert_eq!(csv_text.lines().count(), 1 + 8 * 4, "header and steps 0-3 of eight entries:\n{csv_text}");
     for (step, raw) in seen.iter().enumerate() {
         for label in &labels {
             for m in &metrics {

@@ -2,7 +2,7 @@
 
 use super::Gift;
 use crate::error::InputError;
-use crate::regimes::{BuildEnv, PropertyKind, Regime, Table, Traits};
+use crate::regimes::{BuildEnv, Regime, Table, Traits};
 use crate::scenario::validate::{at_least, count, positive, share};
 use serde::{Deserialize, Serialize};
 
@@ -66,8 +66,6 @@ pub struct GiftConfig {
     pub benefit: f64,
     /// Donation game: encounters per agent per step (as donor, and as recipient).
     pub encounters: u64,
-    /// Who may use members' knowledge: `open` (the default) or `proprietary`.
-    pub property: PropertyKind,
 }
 
 impl Default for GiftConfig {
@@ -87,7 +85,6 @@ impl Default for GiftConfig {
             cost: 1.0,
             benefit: 3.0,
             encounters: 4,
-            property: PropertyKind::Open,
         }
     }
 }
@@ -112,13 +109,7 @@ impl Table for GiftConfig {
 
     fn traits(&self) -> Traits {
         let game = self.model == GiftModel::Donation;
-        Traits {
-            material: !game,
-            money: crate::money::MoneyKind::None,
-            property: self.property.property(),
-            payoff_wellbeing: game,
-            network: !game,
-        }
+        Traits { material: !game, money: crate::money::MoneyKind::None, payoff_wellbeing: game, network: !game }
     }
 
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
@@ -131,7 +122,7 @@ impl Table for GiftConfig {
                 out.push(("memory", "acts only with reciprocity above 0 (past donors are weighted up)"));
             }
         } else {
-            for k in ["keep", "strangers", "reciprocity", "memory", "rounds", "property"] {
+            for k in ["keep", "strangers", "reciprocity", "memory", "rounds"] {
                 out.push((k, "acts only with goods (model = \"network\")"));
             }
         }

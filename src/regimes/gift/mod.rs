@@ -53,7 +53,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
     metrics: &[GIFTS, GIFT_VOLUME, REPUTATION_MEAN, COOPERATION_RATE],
     examples: &[
         ("network", ""),
-        ("strangers", "gift.strangers = 0.2\ngift.reciprocity = 1.0\ngift.property = \"proprietary\""),
+        ("strangers", "gift.strangers = 0.2\ngift.reciprocity = 1.0\nknowledge.property = \"proprietary\""),
         ("donation", "gift.model = \"donation\""),
     ],
     controls: &[],

@@ -4,7 +4,7 @@ use super::MutualCredit;
 use crate::error::InputError;
 use crate::money::MoneyKind;
 use crate::regimes::exchange::{self, ExchangeSettings};
-use crate::regimes::{BuildEnv, PropertyKind, Regime, Table, Traits};
+use crate::regimes::{BuildEnv, Regime, Table, Traits};
 use crate::scenario::validate::{at_least, count, range, share};
 use crate::world::WorldSpec;
 use serde::{Deserialize, Serialize};
@@ -83,8 +83,6 @@ pub struct MutualCreditConfig {
     pub cycles: bool,
     /// Steps of trades the cycle statistic covers; it is recorded every `cycle_window` steps.
     pub cycle_window: u64,
-    /// Who may use members' knowledge: `open` (the default) or `proprietary`.
-    pub property: PropertyKind,
 }
 
 impl Default for MutualCreditConfig {
@@ -98,7 +96,6 @@ impl Default for MutualCreditConfig {
             default_loss: DefaultLoss::Creditors,
             cycles: false,
             cycle_window: 10,
-            property: PropertyKind::Open,
         }
     }
 }
@@ -121,13 +118,7 @@ impl Table for MutualCreditConfig {
     }
 
     fn traits(&self) -> Traits {
-        Traits {
-            material: true,
-            money: MoneyKind::Balance,
-            property: self.property.property(),
-            payoff_wellbeing: false,
-            network: false,
-        }
+        Traits { material: true, money: MoneyKind::Balance, payoff_wellbeing: false, network: false }
     }
 
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {

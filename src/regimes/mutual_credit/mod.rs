@@ -55,7 +55,7 @@ pub const INFO: RegimeInfo = RegimeInfo {
         ("fixed", ""),
         ("turnover", "mutual_credit.limit = { kind = \"turnover\", factor = 2.0, window = 3, floor = 0.5 }\nmutual_credit.cycles = true\nmutual_credit.cycle_window = 3"),
         ("hours", "mutual_credit.pricing = \"hours\"\nmutual_credit.demurrage = 0.02"),
-        ("fund", "mutual_credit.demurrage = 0.02\nmutual_credit.demurrage_to = \"fund\"\nmutual_credit.default_loss = \"everyone\"\nmutual_credit.property = \"proprietary\""),
+        ("fund", "mutual_credit.demurrage = 0.02\nmutual_credit.demurrage_to = \"fund\"\nmutual_credit.default_loss = \"everyone\"\nknowledge.property = \"proprietary\""),
     ],
     controls: &[ControlDef {
         key: "limit.amount",
