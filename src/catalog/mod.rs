@@ -1,10 +1,12 @@
 //! The catalogue of everything a run can record: every metric, declared once beside the code
 //! that computes it (the common ones in `metrics/`, a regime's in its own file, the policy
 //! metrics in `policy.rs`), gathered here with the lookups the rest of agora derives its lists
-//! from (better directions, the glossary), and the documents generated from them.
+//! from (better directions, the glossary), and the documents generated from them: the metric
+//! glossary, and the equal-footing table that gathers every regime's declared differences.
 //! It sits above the regimes and the policy phase, which it reads, and below everything that
 //! presents results.
 
+pub mod footing;
 pub mod glossary;
 
 use crate::metrics::{Better, Layout, MetricDef, COMMON};

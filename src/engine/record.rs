@@ -43,6 +43,9 @@ impl Sim<'_> {
                 row[layout.common(Common::QuotaFactor)] = if m > 0.0 { g.quota_factor / m } else { f64::NAN };
                 row[layout.common(Common::Monitoring)] = g.monitoring;
             }
+            if self.step > 0 {
+                row[layout.common(Common::TransferLoss)] = self.world.transfer_lost[k];
+            }
             let s = &mut self.slots[k];
             if let Some(captured) = s.captured.take() {
                 row[layout.common(Common::PlatformCapture)] = captured;

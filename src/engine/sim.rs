@@ -284,6 +284,7 @@ impl<'a> Sim<'a> {
 
     /// One step: the phases of MODEL.md in order (recording is left to the caller).
     fn phases(&mut self, step: u64) {
+        self.world.transfer_lost.fill(0.0);
         self.produce(step);
         // Taxes and transfers: on the step's output as produced, before any regime allocates,
         // so that every regime's tax has the same base at the same point (ODD section 4.1).

@@ -163,6 +163,7 @@ pub enum Common {
     ExcludedShare,
     QuotaFactor,
     Monitoring,
+    TransferLoss,
 }
 
 /// Metrics every world records for every regime, from the agents' columns and the shared
@@ -270,6 +271,13 @@ pub static COMMON: &[MetricDef] = &[
     .plain("How far the communities' votes have moved the harvest quota: 1 is the base quota, below 1 a cut."),
     MetricDef::new("monitoring", "units", "goods used up by monitoring and enforcing the resource's quota this step")
         .lower(),
+    MetricDef::new(
+        "transfer_loss",
+        "units",
+        "goods lost passing from one agent to another this step (bought, swapped, given or pooled)",
+    )
+    .lower()
+    .plain("How much was lost moving goods from one person to another: the cost of exchanging and sharing."),
 ];
 
 /// The columns of a run: metric definitions in column order, then `price_<good>` per good.
@@ -385,5 +393,6 @@ mod tests {
         assert_eq!(COMMON[Common::PlatformCapture as usize].name, "platform_capture");
         assert_eq!(COMMON[Common::FreeRiderShare as usize].name, "free_rider_share");
         assert_eq!(COMMON[Common::Monitoring as usize].name, "monitoring");
+        assert_eq!(COMMON[Common::TransferLoss as usize].name, "transfer_loss");
     }
 }

@@ -152,6 +152,18 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
             }
         }
     }
+    // Goods change hands in some entry (autarky declares that nothing does).
+    let moves_goods = |e: &EntryPlan| {
+        use crate::regimes::footing::Mechanism;
+        e.traits.material
+            && !e.config.footing().iter().any(|f| f.mechanism == Mechanism::TransferCost && f.institution.is_some())
+    };
+    if !any(&moves_goods) && file.population.transfer_cost != d.population.transfer_cost {
+        warn(
+            "population.transfer_cost".into(),
+            "is lost when goods change hands, and no listed regime moves any".into(),
+        );
+    }
     if !imitation && !any(&|e| e.traits.network) && file.population.network != d.population.network {
         warn("population.network".into(), "is read by imitation, migration and network regimes, and none is on".into());
     }

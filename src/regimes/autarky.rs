@@ -32,6 +32,17 @@ impl Table for Autarky {
     fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
         Box::new(Autarky {})
     }
+    fn footing(&self) -> Vec<super::footing::Footing> {
+        use super::footing::{Footing, Mechanism};
+        let why = "the floor of every comparison: no exchange at all";
+        let mut out = vec![Footing::institution(Mechanism::TransferCost, "none: nothing changes hands", why)];
+        for m in [Mechanism::Reach, Mechanism::CoordinationCost, Mechanism::Prices, Mechanism::Keep] {
+            out.push(Footing::institution(m, "none: it lives on its own output", why));
+        }
+        out.push(Footing::institution(Mechanism::Satiation, "perishes", why));
+        out.push(Footing::institution(Mechanism::Opportunism, "nothing beyond the world's rules", why));
+        out
+    }
 }
 
 impl Regime for Autarky {

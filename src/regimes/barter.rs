@@ -105,6 +105,38 @@ impl Table for BarterConfig {
     fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
         Box::new(Barter { cfg: self.clone(), pairing: Pairing::default(), ..Barter::default() })
     }
+
+    fn footing(&self) -> Vec<super::footing::Footing> {
+        use super::footing::{Footing, Mechanism::*};
+        let whom = match self.partners {
+            Partners::Random => "random members",
+            Partners::Network => "network neighbours",
+        };
+        vec![
+            Footing::institution(
+                Reach,
+                format!("`rounds` [{}] partners a step, {whom}, pair by pair", self.rounds),
+                "without money, a trade needs a double coincidence of wants, sought one partner at a time (Jevons 1875)",
+            ),
+            Footing::shared(CoordinationCost, "none"),
+            Footing::institution(
+                Prices,
+                "one for one in units of need",
+                "barter differs from the market in the medium of exchange only, not in a price it could get wrong",
+            ),
+            Footing::shared(Keep, format!("`keep` [{}] x need of each good", self.keep)),
+            Footing::institution(
+                Satiation,
+                format!("swapped for other goods up to `stock_target` [{}] x need", self.stock_target),
+                "without money, surplus can only be swapped for goods",
+            ),
+            Footing::institution(
+                Opportunism,
+                "nothing beyond the world's rules",
+                "quid pro quo: each side gives only what it gets back at once, so there is nothing to take",
+            ),
+        ]
+    }
 }
 
 /// The barter regime's state.
@@ -165,8 +197,9 @@ impl Barter {
 
     /// One round: gather the pairs' holdings, swap and scatter back, each in parallel (pairs
     /// are disjoint).
-    fn round(&mut self, world: &mut World, need: &[f64]) {
+    fn round(&mut self, world: &mut World, need: &[f64], slot: u8) {
         let goods = world.goods;
+        let keep_share = world.transfer_keep;
         let stock = &mut world.agents.stock;
         let pairs = &self.pairs;
         self.holdings.resize(pairs.len() * goods, 0.0);
@@ -174,27 +207,33 @@ impl Barter {
             h.copy_from_slice(&stock[i as usize * goods..(i as usize + 1) * goods]);
         });
         let (keep, target) = (self.cfg.keep, self.cfg.stock_target);
-        let (swaps, meetings, coincidences) = self
+        let parts: Vec<(u64, u64, u64, f64)> = self
             .holdings
             .par_chunks_mut(2 * goods * CHUNK)
             .map(|chunk| {
-                let mut counts = (0u64, 0u64, 0u64);
+                let mut counts = (0u64, 0u64, 0u64, 0.0);
                 for pair in chunk.chunks_exact_mut(2 * goods) {
                     let (a, b) = pair.split_at_mut(goods);
-                    let made = swap_all(a, b, need, keep, target);
+                    let (made, lost) = swap_all(a, b, need, keep, target, keep_share);
                     counts.0 += made;
                     counts.1 += 1;
                     counts.2 += (made > 0) as u64;
+                    counts.3 += lost;
                 }
                 counts
             })
-            .reduce(|| (0, 0, 0), |x, y| (x.0 + y.0, x.1 + y.1, x.2 + y.2));
+            .collect();
+        let (mut swaps, mut meetings, mut coincidences, mut lost) = (0, 0, 0, 0.0);
+        for p in &parts {
+            (swaps, meetings, coincidences, lost) = (swaps + p.0, meetings + p.1, coincidences + p.2, lost + p.3);
+        }
         let stock = Disjoint::new(stock);
         self.holdings.par_chunks(goods).zip(pairs.par_iter()).for_each(|(h, &i)| {
             // SAFETY: a matching names each agent once (`match_pairs`), so each row is written
             // by one task.
             unsafe { stock.slice(i as usize * goods, goods) }.copy_from_slice(h);
         });
+        world.count_lost(slot, lost);
         self.swaps += swaps;
         self.meetings += meetings;
         self.coincidences += coincidences;
@@ -204,10 +243,12 @@ impl Barter {
 /// Every swap between `a` and `b` (holdings per good) that both gain from: `a` gives a good it
 /// holds above `keep` times need and `b` lacks, `b` gives back, one for one in units of need,
 /// a good `a` lacks and `b` holds above `keep`. First toward needs, then toward `target` times
-/// need. Returns the number of swaps.
-fn swap_all(a: &mut [f64], b: &mut [f64], need: &[f64], keep: f64, target: f64) -> u64 {
+/// need. Each side receives `arrives` of what the other gives (the rest is lost on the way, as
+/// in every regime). Returns the number of swaps and the units lost.
+fn swap_all(a: &mut [f64], b: &mut [f64], need: &[f64], keep: f64, target: f64, arrives: f64) -> (u64, f64) {
     let goods = need.len();
     let mut swaps = 0;
+    let mut lost = 0.0;
     for level in [1.0, target] {
         for g in 0..goods {
             for h in 0..goods {
@@ -217,18 +258,20 @@ fn swap_all(a: &mut [f64], b: &mut [f64], need: &[f64], keep: f64, target: f64) 
                 // In units of need: a's spare g, b's want of g, b's spare h, a's want of h.
                 let spare = |x: &[f64], k: usize| (x[k] - keep * need[k]).max(0.0) / need[k];
                 let want = |x: &[f64], k: usize| (level * need[k] - x[k]).max(0.0) / need[k];
-                let q = spare(a, g).min(want(b, g)).min(spare(b, h)).min(want(a, h));
+                // Each side gives enough that what arrives closes the other's want.
+                let q = (spare(a, g).min(want(b, g) / arrives)).min(spare(b, h).min(want(a, h) / arrives));
                 if q > 1e-12 {
                     a[g] -= q * need[g];
-                    b[g] += q * need[g];
+                    b[g] += q * need[g] * arrives;
                     b[h] -= q * need[h];
-                    a[h] += q * need[h];
+                    a[h] += q * need[h] * arrives;
+                    lost += q * (need[g] + need[h]) * (1.0 - arrives);
                     swaps += 1;
                 }
             }
         }
     }
-    swaps
+    (swaps, lost)
 }
 
 impl Regime for Barter {
@@ -237,7 +280,7 @@ impl Regime for Barter {
         (self.swaps, self.meetings, self.coincidences) = (0, 0, 0);
         for round in 0..self.cfg.rounds {
             self.match_pairs(world, ctx, round);
-            self.round(world, &need);
+            self.round(world, &need, ctx.slot);
         }
         self.measured = true;
     }
@@ -260,17 +303,24 @@ mod tests {
         let need = [1.0, 1.0, 1.0];
         // a makes food, b makes energy: each lacks the other's good.
         let (mut a, mut b) = ([3.0, 0.0, 0.0], [0.0, 3.0, 0.0]);
-        assert!(swap_all(&mut a, &mut b, &need, 1.0, 1.0) > 0);
+        assert!(swap_all(&mut a, &mut b, &need, 1.0, 1.0, 1.0).0 > 0);
         assert_eq!((a, b), ([2.0, 1.0, 0.0], [1.0, 2.0, 0.0]));
         // c makes food too: a and c have nothing the other lacks.
         let (mut a, mut c) = ([3.0, 0.0, 0.0], [3.0, 0.0, 0.0]);
-        assert_eq!(swap_all(&mut a, &mut c, &need, 1.0, 2.0), 0);
+        assert_eq!(swap_all(&mut a, &mut c, &need, 1.0, 2.0, 1.0), (0, 0.0));
         // Totals per good never change.
         let (mut x, mut y) = ([5.0, 0.2, 1.7], [0.1, 4.0, 0.0]);
         let before: Vec<f64> = (0..3).map(|g| x[g] + y[g]).collect();
-        swap_all(&mut x, &mut y, &need, 1.0, 2.0);
+        swap_all(&mut x, &mut y, &need, 1.0, 2.0, 1.0);
         for g in 0..3 {
             assert!((x[g] + y[g] - before[g]).abs() < 1e-12);
         }
+        // With a tenth lost on the way, each side gives enough that a need is closed, and what
+        // was given is what arrived plus what was lost.
+        let (mut a, mut b) = ([3.0, 0.0, 0.0], [0.0, 3.0, 0.0]);
+        let (made, lost) = swap_all(&mut a, &mut b, &need, 1.0, 1.0, 0.9);
+        assert!(made > 0);
+        assert!((b[0] - 0.9 * (3.0 - a[0])).abs() < 1e-12 && (a[1] - 0.9 * (3.0 - b[1])).abs() < 1e-12);
+        assert!((6.0 - a.iter().sum::<f64>() - b.iter().sum::<f64>() - lost).abs() < 1e-12);
     }
 }

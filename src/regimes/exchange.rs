@@ -39,8 +39,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// One chunk's part of a clearing: money paid and sellers' weights per good, purchases,
-/// units consumed beyond needs per good, and members of the slot.
-type ChunkTrades = (Vec<i64>, Vec<f64>, u64, Vec<f64>, u64);
+/// units consumed beyond needs per good, members of the slot, and units lost in transfer.
+type ChunkTrades = (Vec<i64>, Vec<f64>, u64, Vec<f64>, u64, f64);
 
 /// Which integer column pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -422,6 +422,8 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         Account::Money => &mut a.money,
         Account::Balance => &mut a.balance,
     };
+    // What a buyer receives of what it bought (the rest is lost on the way, in every regime).
+    let keep = world.transfer_keep;
     let partials: Vec<ChunkTrades> = (
         a.stock.par_chunks_mut(CHUNK * goods),
         orders.offer.par_chunks_mut(CHUNK * goods),
@@ -438,6 +440,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
             let mut purchases = 0u64;
             let mut consumed = vec![0.0; goods];
             let mut members = 0u64;
+            let mut lost = 0.0;
             for k in 0..member.len() {
                 if !terms.takes_part(member[k]) {
                     continue;
@@ -458,8 +461,9 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                         demand[idx] = pay as f64;
                         // What was bought beyond needs is consumed at once.
                         let beyond = luxury[idx] * buy_ratio[g];
-                        stock[idx] += bought - beyond;
-                        consumed[g] += beyond;
+                        stock[idx] += (bought - beyond) * keep;
+                        consumed[g] += beyond * keep;
+                        lost += bought * (1.0 - keep);
                         purchases += 1;
                     }
                     let sold = offer[idx] * sell_ratio[g];
@@ -469,11 +473,13 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                     weight[g] += w;
                 }
             }
-            (paid, weight, purchases, consumed, members)
+            (paid, weight, purchases, consumed, members, lost)
         })
         .collect();
     let mut weight_total = vec![0.0; goods];
-    for (p, w, k, l, m) in &partials {
+    let mut lost = 0.0;
+    for (p, w, k, l, m, x) in &partials {
+        lost += x;
         for g in 0..goods {
             out.paid[g] += p[g];
             weight_total[g] += w[g];
@@ -484,6 +490,8 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
     }
     // What was bought beyond needs was consumed: the world's ledger counts it here, once.
     world.ledger.consumed += out.luxury.iter().sum::<f64>();
+    world.ledger.decayed += lost;
+    world.transfer_lost[terms.slot as usize] += lost;
     out.weights.clone_from(&weight_total);
     if terms.log_trades {
         orders.paid.clear();

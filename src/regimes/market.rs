@@ -108,6 +108,14 @@ impl Table for MarketConfig {
         }
     }
 
+    fn footing(&self) -> Vec<super::footing::Footing> {
+        if self.model != MarketModel::Goods {
+            return super::footing::no_goods();
+        }
+        let prices = format!("one per good, moved by excess demand (`price_adjust` [{}])", self.exchange.price_adjust);
+        self.exchange.footing(prices, "money")
+    }
+
     fn other_models(&self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
         if self.model != MarketModel::Goods {

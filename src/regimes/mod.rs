@@ -11,6 +11,7 @@ pub mod autarky;
 pub mod barter;
 pub mod commons;
 pub mod exchange;
+pub mod footing;
 pub mod gift;
 pub mod market;
 pub mod mutual_credit;
@@ -187,6 +188,8 @@ pub trait RegimeConfig: std::fmt::Debug + Send + Sync {
     fn default_value(&self) -> toml::Value;
     /// Money or credit each member may hold, per key that sets it: see [`Table::money_per_agent`].
     fn money_per_agent(&self) -> Vec<(&'static str, f64)>;
+    /// Its value for each mechanism of equal footing: see [`Table::footing`].
+    fn footing(&self) -> Vec<footing::Footing>;
 }
 
 impl Clone for Box<dyn RegimeConfig> {
@@ -231,6 +234,10 @@ pub trait Table: Serialize + DeserializeOwned + Default + Clone + std::fmt::Debu
     fn money_per_agent(&self) -> Vec<(&'static str, f64)> {
         Vec::new()
     }
+    /// Its value for each mechanism of equal footing ([`footing::Mechanism`]) with these
+    /// settings; the world's own rows (governance, property, transfer cost) may be left out,
+    /// and then read as the world's rule, unchanged.
+    fn footing(&self) -> Vec<footing::Footing>;
 }
 
 impl<T: Table> RegimeConfig for T {
@@ -261,6 +268,9 @@ impl<T: Table> RegimeConfig for T {
     }
     fn money_per_agent(&self) -> Vec<(&'static str, f64)> {
         Table::money_per_agent(self)
+    }
+    fn footing(&self) -> Vec<footing::Footing> {
+        Table::footing(self)
     }
     fn default_value(&self) -> toml::Value {
         toml::Value::try_from(T::default()).unwrap_or_else(|_| toml::Value::Table(toml::Table::new()))

@@ -58,6 +58,10 @@ pub struct PopulationConfig {
     pub destitute_penalty: f64,
     /// Destitute steps in a row after which an agent leaves the world (0 = never).
     pub exit_after: u64,
+    /// Share of every unit of a good lost when it passes from one agent to another (bought,
+    /// swapped, given or pooled), in every regime alike: Samuelson's iceberg cost of moving
+    /// goods.
+    pub transfer_cost: f64,
 }
 
 impl Default for PopulationConfig {
@@ -75,6 +79,7 @@ impl Default for PopulationConfig {
             destitute_after: 5,
             destitute_penalty: 0.5,
             exit_after: 0,
+            transfer_cost: 0.05,
         }
     }
 }

@@ -212,6 +212,7 @@ pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
     share("population.decay", p.decay)?;
     share("population.destitute_threshold", p.destitute_threshold)?;
     share("population.destitute_penalty", p.destitute_penalty)?;
+    range("population.transfer_cost", p.transfer_cost, 0.0, 0.99)?;
     count("population.destitute_after", p.destitute_after, 0, 60_000, None)?;
 
     let res = &f.resource;

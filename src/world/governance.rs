@@ -338,8 +338,8 @@ impl Governance {
             // Every member in good standing gets an equal part (a fined member still in good
             // standing gets its part back, as in a commons' pool).
             let eligible = self.tally[c as usize].1 as f64;
-            for g in 0..goods {
-                agents.stock[i * goods + g] += pot[g] / eligible;
+            for (x, p) in agents.stock[i * goods..(i + 1) * goods].iter_mut().zip(pot) {
+                *x += p / eligible;
             }
         }
     }

@@ -236,7 +236,7 @@ pub struct Ledger {
     pub produced: f64,
     /// Units consumed.
     pub consumed: f64,
-    /// Units perished.
+    /// Units perished (in stock, and in transfers between agents).
     pub decayed: f64,
     /// Units carried out of the world by agents who left.
     pub departed: f64,
@@ -277,6 +277,30 @@ pub struct World {
     pub initial_agents: usize,
     /// Goods accounting since the start.
     pub ledger: Ledger,
+    /// Share of a unit that arrives when it passes from one agent to another
+    /// (`1 - transfer_cost`).
+    pub transfer_keep: f64,
+    /// Units lost in transfers this step, per regime slot.
+    pub transfer_lost: Vec<f64>,
+}
+
+impl World {
+    /// What arrives of `units` passed from one agent to another; what is lost goes to the
+    /// ledger (as perished) and to the slot's count for this step.
+    #[inline]
+    pub fn transferred(&mut self, slot: u8, units: f64) -> f64 {
+        let lost = units * (1.0 - self.transfer_keep);
+        self.ledger.decayed += lost;
+        self.transfer_lost[slot as usize] += lost;
+        units - lost
+    }
+
+    /// Counts `lost` units lost in transfers by the regime in `slot` (for phases that scale
+    /// transfers by [`World::transfer_keep`] in parallel and add up the loss afterwards).
+    pub fn count_lost(&mut self, slot: u8, lost: f64) {
+        self.ledger.decayed += lost;
+        self.transfer_lost[slot as usize] += lost;
+    }
 }
 
 impl World {
@@ -366,6 +390,8 @@ impl World {
             shock_factor: 1.0,
             initial_agents: n,
             ledger: Ledger::default(),
+            transfer_keep: 1.0 - pop.transfer_cost,
+            transfer_lost: vec![0.0; 256],
         }
     }
 

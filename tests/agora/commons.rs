@@ -248,7 +248,7 @@ fn coexist_communities_count_members_of_the_slot() {
     // of `a` (2 above its keep) reaches agent 2, its community's other member, and no one else.
     let p = scenario(
         "name = \"c\"\nregimes = [\"commons\"]\n[run]\nagents = 8\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
-         [population]\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
+         [population]\ntransfer_cost = 0.0\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
          [commons]\nallocation = \"need\"\nkeep = 1.0\nadmin_cost = 0.0\ncommunity_size = 2\n",
     );
     let (mut w, mut commons, streams) = hand_world(&p, &[agora::world::Strategy::Cooperator; 8]);

@@ -28,3 +28,22 @@ fn metric_glossary_is_up_to_date() {
     }
     ensure_file_contents(agora::catalog::glossary::PATH, &text);
 }
+
+/// The equal-footing table of docs/ODD.md is every regime's footing as declared in the
+/// registry, at the defaults.
+#[test]
+fn equal_footing_table_is_up_to_date() {
+    let path = agora::catalog::footing::PATH;
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    assert!(doc.contains(agora::catalog::footing::BEGIN), "{path} has no generated equal-footing table");
+    ensure_file_contents(path, &agora::catalog::footing::splice(&doc));
+}
+
+/// Regimes differ only in the institution: every mechanism of equal footing has the same value
+/// in every regime's defaults, unless the regime declares the difference as its institution,
+/// with its reason.
+#[test]
+fn equal_footing_is_declared() {
+    let undeclared = agora::catalog::footing::undeclared();
+    assert!(undeclared.is_empty(), "differences no regime declared:\n  {}", undeclared.join("\n  "));
+}

@@ -45,7 +45,7 @@ fn close(a: f64, b: f64) -> bool {
 fn market_rations_pro_rata_and_moves_prices_with_excess_demand() {
     let p = plan(
         "name = \"m\"\nregimes = [\"market\"]\n[run]\nagents = 5\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
-         [population]\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
+         [population]\ntransfer_cost = 0.0\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
          [market]\ninitial_money = 10\ninitial_price = 1.0\nprice_adjust = 0.1\nkeep = 1.0\nstock_target = 2.0\nspend = 0.0\n",
     );
     let c = Strategy::Cooperator;
@@ -68,6 +68,32 @@ fn market_rations_pro_rata_and_moves_prices_with_excess_demand() {
     assert!(close(prices[1], 1.1), "price of b {}", prices[1]);
 }
 
+/// The same clearing with a transfer cost of 0.1 (Samuelson's iceberg): buyers pay for the
+/// 4/3 units they bought and receive 0.9 of them; the sellers still sell 2 each; the 0.4 units
+/// lost are counted as perished and as this step's `transfer_loss` of the market's slot.
+#[test]
+fn a_transfer_cost_takes_its_share_of_every_unit_bought() {
+    let p = plan(
+        "name = \"m\"\nregimes = [\"market\"]\n[run]\nagents = 5\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
+         [population]\ntransfer_cost = 0.1\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
+         [market]\ninitial_money = 10\ninitial_price = 1.0\nprice_adjust = 0.1\nkeep = 1.0\nstock_target = 2.0\nspend = 0.0\n",
+    );
+    let c = Strategy::Cooperator;
+    let (mut w, mut market, ctx) = world(&p, &[[3.0, 1.0], [3.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]], &[c; 5]);
+    w.agents.money[..2].fill(0);
+    let goods0: f64 = w.agents.stock.iter().sum();
+    market.allocate(&mut w, &ctx);
+    let a = |i: usize| w.agents.stock[2 * i];
+    for buyer in 2..5 {
+        assert!(close(a(buyer), 0.9 * 4.0 / 3.0), "buyer {buyer} received {} of a", a(buyer));
+        assert_eq!(w.agents.money[buyer], 10_000_000 - 1_333_333, "pays for all it bought");
+    }
+    assert!(close(a(0), 1.0) && close(a(1), 1.0), "sellers sold all they offered");
+    assert!(close(w.transfer_lost[0], 0.4), "lost {}", w.transfer_lost[0]);
+    assert!(close(w.ledger.decayed, 0.4), "counted as perished: {}", w.ledger.decayed);
+    assert!(close(goods0 - w.agents.stock.iter().sum::<f64>(), 0.4));
+}
+
 /// Buffer-stock spending: three satiated buyers with 10 each keep a reserve of `reserve` = 2
 /// steps' needs (2 goods at price 1: 4) and spend half of the other 6 on the two goods they do
 /// not offer, 1.5 on each; `a` is offered 4 and asked for 4.5, so each gets 4/4.5 of its ask
@@ -76,7 +102,7 @@ fn market_rations_pro_rata_and_moves_prices_with_excess_demand() {
 fn satiated_buyers_spend_half_their_money_above_the_reserve_and_consume_it() {
     let p = plan(
         "name = \"m\"\nregimes = [\"market\"]\n[run]\nagents = 5\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
-         [population]\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
+         [population]\ntransfer_cost = 0.0\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\n\
          [market]\ninitial_money = 10\ninitial_price = 1.0\nkeep = 1.0\nstock_target = 1.0\nreserve = 2.0\nspend = 0.5\n",
     );
     let c = Strategy::Cooperator;
@@ -105,7 +131,7 @@ fn satiated_buyers_spend_half_their_money_above_the_reserve_and_consume_it() {
 fn a_seller_facing_a_price_below_its_reservation_keeps_the_good() {
     let p = plan(
         "name = \"m\"\nregimes = [\"market\"]\n[run]\nagents = 5\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
-         [population]\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\ndecay = 0.1\n\
+         [population]\ntransfer_cost = 0.0\ngoods = [\"a\", \"b\"]\nnetwork = { kind = \"complete\" }\ndecay = 0.1\n\
          [market]\ninitial_money = 10\ninitial_price = 1.0\nkeep = 1.0\nstock_target = 2.0\nspend = 0.0\n",
     );
     let c = Strategy::Cooperator;
@@ -157,7 +183,7 @@ fn a_seller_facing_a_price_below_its_reservation_keeps_the_good() {
 fn gift_plan(observe: f64) -> Plan {
     plan(&format!(
         "name = \"g\"\nregimes = [\"gift\"]\n[run]\nagents = 3\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
-         [population]\ngoods = [\"a\", \"b\"]\nnetwork = {{ kind = \"ring\", degree = 2 }}\n\
+         [population]\ntransfer_cost = 0.0\ngoods = [\"a\", \"b\"]\nnetwork = {{ kind = \"ring\", degree = 2 }}\n\
          [gift]\nkeep = 1.5\nobserve = {observe}\n"
     ))
 }
@@ -194,7 +220,7 @@ fn reciprocators_give_only_to_those_in_good_standing() {
 fn commons(allocation: &str) -> Vec<[f64; 2]> {
     let p = plan(&format!(
         "name = \"c\"\nregimes = [\"commons\"]\n[run]\nagents = 4\nsteps = 1\nreplicates = 1\nwarmup = 0\n\
-         [population]\ngoods = [\"a\", \"b\"]\nnetwork = {{ kind = \"complete\" }}\n\
+         [population]\ntransfer_cost = 0.0\ngoods = [\"a\", \"b\"]\nnetwork = {{ kind = \"complete\" }}\n\
          [commons]\nallocation = \"{allocation}\"\nkeep = 1.0\nadmin_cost = 0.0\n"
     ));
     let c = Strategy::Cooperator;

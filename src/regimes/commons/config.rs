@@ -110,6 +110,42 @@ impl Table for CommonsConfig {
         Traits { material: !game, money: MoneyKind::None, payoff_wellbeing: game, network: false }
     }
 
+    fn footing(&self) -> Vec<crate::regimes::footing::Footing> {
+        use crate::regimes::footing::{no_goods, Footing, Mechanism::*};
+        if self.model == CommonsModel::PublicGoods {
+            return no_goods();
+        }
+        vec![
+            Footing::institution(
+                Governance,
+                "the world's rule, and a producer excluded from the resource gets no share of the pool",
+                "Ostrom's first design principle: the commons has a boundary, and who is shut out of the resource is shut out of what it yields (Ostrom 1990, ch. 3)",
+            ),
+            Footing::institution(
+                Reach,
+                format!("the pool of its community of `community_size` [{}] members", self.community_size),
+                "common-pool groups are local, from a few dozen to a few thousand members (Ostrom 1990, ch. 3)",
+            ),
+            Footing::institution(
+                CoordinationCost,
+                format!("administration uses up `admin_cost` [{}] x ln(members) of each pool", self.admin_cost),
+                "pooling needs administrators, costlier the larger the group (Olson 1965; Agrawal and Goyal 2001)",
+            ),
+            Footing::institution(Prices, "none", "the pool is shared by a rule, not sold"),
+            Footing::shared(Keep, format!("`keep` [{}] x need of each good", self.keep)),
+            Footing::institution(
+                Satiation,
+                "pooled and shared by `allocation` within the community",
+                "surplus has no other use in a commons: it goes to the pool",
+            ),
+            Footing::institution(
+                Opportunism,
+                "draws its share of the pool and puts nothing in",
+                "sharing by need invites drawing without contributing: the free-rider problem of collective action (Olson 1965)",
+            ),
+        ]
+    }
+
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
         if self.model == CommonsModel::PublicGoods {

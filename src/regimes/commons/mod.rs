@@ -135,6 +135,9 @@ impl Regime for Commons {
         communities(&world.agents.member, slot, self.cfg.community_size, &mut self.community, &mut self.bounds);
         // Ostrom's boundary rule: who is excluded from the resource is excluded from the pool.
         let governance = &world.governance;
+        // What reaches the pool of what a member puts in (the rest is lost on the way, as in
+        // every regime).
+        let arrives = world.transfer_keep;
         let a = &mut world.agents;
         let (member, strategy) = (&a.member, &a.strategy);
         let mut ranges = Vec::with_capacity(self.bounds.len() - 1);
@@ -149,12 +152,13 @@ impl Regime for Commons {
         debug_assert_eq!(n, self.bounds[self.bounds.len() - 1]);
         // Each community pools, pays its administration and shares out on its own, in index
         // order within the community: the result does not depend on the thread count.
-        let parts: Vec<(f64, usize, usize)> = ranges
+        let parts: Vec<(f64, f64)> = ranges
             .into_par_iter()
             .map(|(first, stock, contributed)| {
                 let len = contributed.len();
                 let mut pool = vec![0.0; goods];
-                let (mut eligible, mut excluded) = (0usize, 0usize);
+                let mut eligible = 0usize;
+                let mut lost = 0.0;
                 // Contributors' surplus goes into the community's pool.
                 for k in 0..len {
                     let i = first + k;
@@ -162,7 +166,6 @@ impl Regime for Commons {
                         continue;
                     }
                     if governance.excluded(i) {
-                        excluded += 1;
                         continue;
                     }
                     let x = &mut stock[k * goods..(k + 1) * goods];
@@ -172,14 +175,15 @@ impl Regime for Commons {
                         for g in 0..goods {
                             let surplus = (x[g] - keep * need[g]).max(0.0);
                             x[g] -= surplus;
-                            pool[g] += surplus;
+                            pool[g] += surplus * arrives;
+                            lost += surplus * (1.0 - arrives);
                             given += surplus;
                         }
                     }
                     contributed[k] = 0.8 * contributed[k] + 0.2 * given;
                 }
                 if eligible == 0 {
-                    return (0.0, eligible, excluded);
+                    return (0.0, lost);
                 }
                 // Administration consumes a share of the pool that rises with the community's
                 // size.
@@ -222,12 +226,13 @@ impl Regime for Commons {
                         *x += get;
                     }
                 }
-                (spent, eligible, excluded)
+                (spent, lost)
             })
             .collect();
         let spent: f64 = parts.iter().map(|p| p.0).sum();
         // What administration used up is consumed (by the administrators), not lost.
         world.ledger.consumed += spent;
+        world.count_lost(slot, parts.iter().map(|p| p.1).sum());
         self.measured = Some(spent);
     }
 

@@ -98,3 +98,39 @@ impl ExchangeSettings {
         }
     }
 }
+
+/// What the reasons for a clearing at prices say (the market's and mutual credit's alike).
+pub const CLEARING: &str = "a price system pools every offer and demand of the regime in one clearing each step, at no cost beyond the transfer cost: Walras's auctioneer, the case most favourable to exchange at prices, so that a regime that beats it does so against its best form";
+
+/// Prices that move with excess demand.
+pub const PRICES: &str = "money and credit allocate through prices and budgets: an agent without money or credit room is priced out (Walras 1874; for mutual credit, Greco 2009)";
+
+/// What a free rider can do where every unit is paid for.
+pub const QUID_PRO_QUO: &str = "quid pro quo: a buyer pays before it gets, so there is nothing to take without giving; the opportunism credit invites (running a balance to its limit and leaving) is not modelled yet";
+
+/// Money above a reserve buys goods beyond needs.
+pub const LUXURY: &str = "with money, surplus can be exchanged for goods beyond needs instead of given: the use of money the regime exists for";
+
+impl ExchangeSettings {
+    /// The equal-footing values these settings give a regime that exchanges at prices, with
+    /// `prices` describing its price rule and `account` its money ("money" or "a positive
+    /// balance").
+    pub fn footing(&self, prices: String, account: &str) -> Vec<crate::regimes::footing::Footing> {
+        use crate::regimes::footing::{Footing, Mechanism::*};
+        vec![
+            Footing::institution(Reach, "every member, through one clearing each step", CLEARING),
+            Footing::shared(CoordinationCost, "none"),
+            Footing::institution(Prices, prices, PRICES),
+            Footing::shared(Keep, format!("`keep` [{}] x need of each good", self.keep)),
+            Footing::institution(
+                Satiation,
+                format!(
+                    "{account} above a reserve of `reserve` [{}] steps' needs buys goods beyond needs (`spend` [{}] of it a step), eaten at once",
+                    self.reserve, self.spend
+                ),
+                LUXURY,
+            ),
+            Footing::institution(Opportunism, "nothing beyond the world's rules", QUID_PRO_QUO),
+        ]
+    }
+}

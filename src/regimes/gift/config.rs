@@ -72,7 +72,7 @@ impl Default for GiftConfig {
     fn default() -> Self {
         GiftConfig {
             model: GiftModel::Network,
-            keep: 1.5,
+            keep: 1.0,
             strangers: 0.0,
             observe: 0.5,
             witness: 1.0,
@@ -110,6 +110,33 @@ impl Table for GiftConfig {
     fn traits(&self) -> Traits {
         let game = self.model == GiftModel::Donation;
         Traits { material: !game, money: crate::money::MoneyKind::None, payoff_wellbeing: game, network: !game }
+    }
+
+    fn footing(&self) -> Vec<crate::regimes::footing::Footing> {
+        use crate::regimes::footing::{no_goods, Footing, Mechanism::*};
+        if self.model == GiftModel::Donation {
+            return no_goods();
+        }
+        vec![
+            Footing::institution(
+                Reach,
+                format!("its network neighbours (and strangers with probability `strangers` [{}]), in up to `rounds` [{}] rounds", self.strangers, self.rounds),
+                "gifts pass between people who know each other: the gift economy is a network of relationships (Mauss 1925; Benkler 2006)",
+            ),
+            Footing::shared(CoordinationCost, "none"),
+            Footing::institution(Prices, "none", "a gift asks nothing back in return for it"),
+            Footing::shared(Keep, format!("`keep` [{}] x need of each good", self.keep)),
+            Footing::institution(
+                Satiation,
+                "given away to neighbours short of their needs",
+                "surplus has no other use in a gift economy: it is given where it is needed",
+            ),
+            Footing::institution(
+                Opportunism,
+                "takes gifts and never gives",
+                "giving without a return invites taking without giving: the dilemma of indirect reciprocity (Nowak and Sigmund 1998)",
+            ),
+        ]
     }
 
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {

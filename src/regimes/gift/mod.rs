@@ -369,14 +369,17 @@ impl Gift {
             .collect();
         let remember = self.cfg.memory > 0;
         let memory = (self.cfg.memory as usize).max(1);
-        (
+        // What a recipient receives of a gift (the rest is lost on the way, in every regime).
+        let keep = world.transfer_keep;
+        let mut lost: f64 = (
             a.stock.par_chunks_mut(CHUNK * goods),
             self.donors.par_chunks_mut(CHUNK * memory),
             self.donor_cursor.par_chunks_mut(CHUNK),
         )
             .into_par_iter()
             .enumerate()
-            .for_each(|(c, (stock, donors, cursor))| {
+            .map(|(c, (stock, donors, cursor))| {
+                let mut lost = 0.0;
                 for k in 0..stock.len() / goods {
                     let j = c * CHUNK + k;
                     if accept[j] <= 0.0 {
@@ -392,9 +395,14 @@ impl Gift {
                             }
                         }
                     }
-                    stock[k * goods + g] += inflow;
+                    stock[k * goods + g] += inflow * keep;
+                    lost += inflow * (1.0 - keep);
                 }
-            });
+                lost
+            })
+            .collect::<Vec<f64>>()
+            .iter()
+            .sum();
         self.offers = lists;
         let (mut gifts, mut volume) = given.iter().fold((0u64, 0.0), |acc, x| (acc.0 + x.0, acc.1 + x.1));
         // Strangers' gifts, in a fixed order.
@@ -403,7 +411,8 @@ impl Gift {
             let v = s.amount as f64 * accept[j];
             if v > 0.0 {
                 a.stock[i * goods + g] -= v;
-                a.stock[j * goods + g] += v;
+                a.stock[j * goods + g] += v * keep;
+                lost += v * (1.0 - keep);
                 gifts += 1;
                 volume += v;
                 if remember {
@@ -413,6 +422,7 @@ impl Gift {
                 }
             }
         }
+        world.count_lost(ctx.slot, lost);
         (gifts, volume)
     }
 

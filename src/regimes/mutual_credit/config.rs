@@ -121,6 +121,16 @@ impl Table for MutualCreditConfig {
         Traits { material: true, money: MoneyKind::Balance, payoff_wellbeing: false, network: false }
     }
 
+    fn footing(&self) -> Vec<crate::regimes::footing::Footing> {
+        let prices = match self.pricing {
+            Pricing::Market => {
+                format!("one per good, moved by excess demand (`price_adjust` [{}])", self.exchange.price_adjust)
+            }
+            Pricing::Hours => "a unit costs its producer's labour time (`pricing = \"hours\"`)".to_string(),
+        };
+        self.exchange.footing(prices, "a positive balance")
+    }
+
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
         if self.pricing == Pricing::Hours {
