@@ -247,7 +247,13 @@ impl Sweep {
                     config::SeedMode::Independent => independent_seed(base_seed, id),
                 };
                 let mut point_doc = doc.clone();
-                let mut values = setting.clone();
+                // A parameter of linked keys sets each of them to its value.
+                let mut values: Vec<(String, toml::Value)> = setting
+                    .iter()
+                    .flat_map(|(k, v)| {
+                        crate::scenario::sweep::linked_keys(k).into_iter().map(move |one| (one.to_string(), v.clone()))
+                    })
+                    .collect();
                 values.push(("run.seed".into(), toml::Value::Integer(seed as i64)));
                 let ov = Overrides { seed: None, out: Some(out.join("runs").join(id)), ..overrides.clone() };
                 let planned = settings::apply(&mut point_doc, &values)

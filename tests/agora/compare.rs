@@ -206,3 +206,26 @@ fn tax_collects_the_same_share_of_output_in_every_regime() {
     }
     eprintln!("tax as a share of output: {shares:?}");
 }
+
+/// The basic-income showcase is the showcase plus a policy, and nothing else: every section
+/// but `[policy]` (and the name and words) resolves to the same values, so `agora compare` of
+/// the two measures the basic income alone (it once ran mutual credit on time-bank prices).
+#[test]
+fn the_basic_income_showcase_differs_from_the_showcase_in_its_policy_alone() {
+    use agora::plan::parse;
+    use agora::scenario::Overrides;
+    let resolved = |name: &str| -> toml::Table {
+        let text = std::fs::read_to_string(root().join(format!("scenarios/{name}.toml"))).unwrap();
+        let plan = parse(&text, None, &Overrides::default()).unwrap();
+        let mut t: toml::Table = plan.resolved_toml.parse().unwrap();
+        for k in ["name", "description", "question", "policy", "output"] {
+            t.remove(k);
+        }
+        t
+    };
+    let (plain, with) = (resolved("showcase"), resolved("showcase_basic_income"));
+    for (k, v) in &plain {
+        assert_eq!(Some(v), with.get(k), "`{k}` differs between the showcase and its basic-income twin");
+    }
+    assert_eq!(plain.len(), with.len());
+}

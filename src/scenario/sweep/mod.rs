@@ -560,6 +560,16 @@ fn is_range_de(t: &DeTable) -> bool {
 
 /// Checks that a dotted key may be swept; `key` names it in errors.
 pub fn check_key(key: &str) -> Result<(), InputError> {
+    let linked = linked_keys(key);
+    if linked.len() > 1 {
+        for k in &linked {
+            if linked.iter().filter(|j| *j == k).count() > 1 {
+                return Err(InputError::at(format!("sweep.{key}"), format!("links `{k}` to itself")));
+            }
+            check_key(k).map_err(|e| InputError { key: Some(format!("sweep.{key}")), ..e })?;
+        }
+        return Ok(());
+    }
     let parts: Vec<&str> = key.split('.').collect();
     if parts.len() < 2 || parts.iter().any(|p| p.is_empty() || p.contains(char::is_whitespace)) {
         return Err(InputError::at(
@@ -573,6 +583,13 @@ pub fn check_key(key: &str) -> Result<(), InputError> {
         }
     }
     Ok(())
+}
+
+/// The keys a parameter sets: one, or several linked with ` & ` (`"market.stock_target &
+/// mutual_credit.stock_target"`), which take the same value at every point (twin settings of
+/// two regimes kept equal, so that a sweep does not compare them at different values).
+pub fn linked_keys(key: &str) -> Vec<&str> {
+    key.split('&').map(str::trim).collect()
 }
 
 /// An error at `[sweep]` key `key`, at its line.

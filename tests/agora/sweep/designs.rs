@@ -292,3 +292,38 @@ fn pairwise_win_shares_count_paired_replicates_and_go_on_the_page() {
     let page = std::fs::read_to_string(out.join("sweep.html")).unwrap();
     assert!(page.contains("id=\"pairwise-table\""), "the page shows the win shares");
 }
+
+/// Linked keys (`"a & b"`) take the same value at every point: twin settings of two regimes
+/// swept together, so a sweep never compares them at different values. Swept alone, `gift.keep`
+/// leaves the market's results the same at both points; linked with `market.keep`, it moves
+/// both regimes. A key linked to itself is refused.
+#[test]
+fn linked_keys_take_the_same_value_at_every_point() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each regime's needs met at the two points.
+    let run = |key: &str| {
+        let file = write(dir.path(), "l.toml", &format!("{BASE}[sweep]\n\"{key}\" = [1.0, 2.0]\n"));
+        let out = dir.path().join(key.replace(['&', ' ', '.'], "_"));
+        sweep(&file, &out, &["-q"]);
+        let (h, rows) = read_csv(&out.join("sweep.csv"));
+        let at = |name: &str| h.iter().position(|c| c == name).unwrap();
+        let pick = |regime: &str| -> Vec<String> {
+            rows.iter()
+                .filter(|r| r[at("regime")] == regime && r[at("metric")] == "needs_met_mean")
+                .map(|r| r[at("mean")].clone())
+                .collect()
+        };
+        (pick("market"), pick("gift"))
+    };
+    let (market, gift) = run("gift.keep");
+    assert_eq!(market.len(), 2);
+    assert_eq!(market[0], market[1], "gift.keep alone leaves the market alone");
+    assert_ne!(gift[0], gift[1]);
+    let (market, gift) = run("market.keep & gift.keep");
+    assert_ne!(market[0], market[1], "linked, market.keep moves too: {market:?}");
+    assert_ne!(gift[0], gift[1]);
+    let bad = write(dir.path(), "b.toml", &format!("{BASE}[sweep]\n\"gift.keep & gift.keep\" = [1.0, 1.5]\n"));
+    let o = agora().arg("sweep").arg(&bad).arg("--dry-run").assert().code(2);
+    let stderr = String::from_utf8_lossy(&o.get_output().stderr).to_string();
+    assert!(stderr.contains("links `gift.keep` to itself"), "{stderr}");
+}
