@@ -11,6 +11,7 @@ mod defects;
 mod generated;
 mod gift;
 mod library;
+mod limits;
 mod market;
 mod mechanisms;
 mod mutual_credit;
