@@ -121,7 +121,7 @@ pub fn with_note(help: &str, bound: &Bound) -> String {
     if bound.binding.soft {
         out.push_str("; --max-memory sets the limit");
     } else {
-        out.push_str("; --max-memory cannot raise this limit, which the kernel enforces");
+        out.push_str("; --max-memory cannot raise this limit, which is enforced outside agora");
     }
     if let Some(n) = bound.note() {
         out.push_str(&format!("\n  note: {n}"));
