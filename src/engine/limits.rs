@@ -11,7 +11,6 @@
 //! address space or data segment). Only `MemAvailable` is soft: `--max-memory` replaces it,
 //! never a hard limit, which the kernel enforces whatever agora is told.
 
-use super::memory::bytes;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -176,6 +175,22 @@ fn mount_of(mountinfo: &str, v2: bool) -> Option<(PathBuf, PathBuf)> {
         let fields: Vec<&str> = left.split_whitespace().collect();
         Some((PathBuf::from(fields.get(3)?), PathBuf::from(fields.get(4)?)))
     })
+}
+
+/// Bytes in a short human form (`1.5 GB`).
+pub fn bytes(n: u64) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
+    let mut x = n as f64;
+    let mut u = 0;
+    while x >= 1024.0 && u + 1 < units.len() {
+        x /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{x:.1} {}", units[u])
+    }
 }
 
 #[cfg(test)]

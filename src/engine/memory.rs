@@ -8,6 +8,7 @@
 //! every metric per world and replicate until the end, and again as CSV text. The estimate
 //! adds a quarter on top.
 
+pub use super::limits::bytes;
 use super::limits::MemoryLimit;
 use super::LARGE_WORLD;
 use crate::error::InputError;
@@ -127,22 +128,6 @@ pub fn with_note(help: &str, bound: &Bound) -> String {
         out.push_str(&format!("\n  note: {n}"));
     }
     out
-}
-
-/// Bytes in a short human form (`1.5 GB`).
-pub fn bytes(n: u64) -> String {
-    let units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
-    let mut x = n as f64;
-    let mut u = 0;
-    while x >= 1024.0 && u + 1 < units.len() {
-        x /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{x:.1} {}", units[u])
-    }
 }
 
 /// Reads a size such as `512M`, `4G`, `4GB` or `1000000` (bytes).
