@@ -2,7 +2,7 @@
 //! everything else to exit code 1.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Any failure of the library.
 #[derive(Debug, thiserror::Error)]
@@ -55,8 +55,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// A problem with user input, pointing at where it is: file, line and column, key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InputError {
-    /// The scenario file, if the problem is in one.
-    pub file: Option<PathBuf>,
+    /// The scenario file, if the problem is in one (boxed, like `more`, to keep the error
+    /// under clippy's bound for an error type).
+    pub file: Option<Box<Path>>,
     /// 1-based line and column in that file, if known.
     pub position: Option<(usize, usize)>,
     /// Dotted key path, such as `run.agents` or `policy.shocks[0].step`.
@@ -65,7 +66,13 @@ pub struct InputError {
     pub message: String,
     /// What is allowed, or a suggestion ("did you mean ...?").
     pub help: Option<String>,
+    /// Further problems found in the same pass, in the order of the file (see
+    /// [`InputError::all`]); empty for a single problem. Boxed to keep the error small.
+    pub more: Box<Vec<InputError>>,
 }
+
+/// The most problems of one file reported at once; the rest are counted, not shown.
+pub const MAX_PROBLEMS: usize = 20;
 
 impl InputError {
     /// A problem with a message only.
@@ -86,8 +93,36 @@ impl InputError {
 
     /// Names the file the problem is in.
     pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
-        self.file = Some(file.into());
+        self.file = Some(file.into().into_boxed_path());
         self
+    }
+
+    /// Every problem in `problems` as one error, in the order of the file (by line and
+    /// column; problems with no position last), the first carrying the others in
+    /// [`InputError::more`]. `None` if there are none.
+    pub fn all(problems: Vec<InputError>) -> Option<InputError> {
+        let mut flat: Vec<InputError> = Vec::new();
+        for mut p in problems {
+            let more = std::mem::take(&mut p.more);
+            flat.push(p);
+            flat.extend(*more);
+        }
+        let mut unique: Vec<InputError> = Vec::new();
+        for p in flat {
+            if !unique.contains(&p) {
+                unique.push(p);
+            }
+        }
+        unique.sort_by_key(|p| p.position.map_or((usize::MAX, usize::MAX), |x| x));
+        let mut it = unique.into_iter();
+        let mut first = it.next()?;
+        first.more = Box::new(it.collect());
+        Some(first)
+    }
+
+    /// How many problems this error holds.
+    pub fn count(&self) -> usize {
+        1 + self.more.len()
     }
 }
 
@@ -116,6 +151,16 @@ impl fmt::Display for InputError {
         write!(f, "{}", self.message)?;
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
+        }
+        let shown = self.more.len().min(MAX_PROBLEMS.saturating_sub(1));
+        for other in &self.more[..shown] {
+            write!(f, "\nerror: {other}")?;
+        }
+        if !self.more.is_empty() {
+            let n = self.count();
+            let hidden =
+                if shown < self.more.len() { format!(" (the first {MAX_PROBLEMS} shown)") } else { String::new() };
+            write!(f, "\nerror: {n} problems{hidden}; each is reported above, in the order of the file")?;
         }
         Ok(())
     }

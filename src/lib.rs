@@ -49,7 +49,9 @@ pub struct RunOptions {
     /// The command line, recorded in `run.json`.
     pub command_line: Vec<String>,
     /// The most memory the run may need (`--max-memory`); `None` takes the memory available
-    /// (`MemAvailable` of `/proc/meminfo`). A run estimated above it is refused before it starts.
+    /// (`MemAvailable` of `/proc/meminfo`). Either way the hard limits of the process (cgroup,
+    /// Slurm's `--mem`, rlimits) still hold. A run estimated above the tightest is refused
+    /// before it starts.
     pub max_memory: Option<u64>,
     /// The most disk the agents' snapshots may take (`--max-disk`); `None` takes the space
     /// left where the output goes. A run estimated above it is refused before it starts.
@@ -105,11 +107,13 @@ impl Observer for RunObserver<'_, '_> {
     }
 }
 
-/// Refuses a run whose memory estimate passes `--max-memory` or the memory available.
+/// Refuses a run whose memory estimate passes the tightest limit on the process: its cgroup,
+/// a Slurm job's `--mem`, `RLIMIT_AS`, `RLIMIT_DATA`, and `--max-memory` or else the memory
+/// available ([`engine::limits`]).
 pub fn guard_memory(scenario: &Plan, options: &RunOptions) -> Result<()> {
     let threads = thread_count(scenario, options);
-    let Some((limit, source)) = engine::memory::limit(options.max_memory) else { return Ok(()) };
-    engine::memory::check(scenario, threads, limit, source)?;
+    let Some(bound) = engine::memory::limit(options.max_memory) else { return Ok(()) };
+    engine::memory::check(scenario, threads, &bound)?;
     Ok(())
 }
 

@@ -8,6 +8,8 @@
 //! every metric per world and replicate until the end, and again as CSV text. The estimate
 //! adds a quarter on top.
 
+pub use super::limits::bytes;
+use super::limits::MemoryLimit;
 use super::LARGE_WORLD;
 use crate::error::InputError;
 use crate::plan::Plan;
@@ -80,51 +82,52 @@ pub fn estimate(plan: &Plan, threads: usize) -> MemoryEstimate {
     MemoryEstimate { agents: agents_bytes, network, records, worlds_in_flight: in_flight, total }
 }
 
-/// Refuses `plan` if its estimate passes `limit` bytes; `source` says where the limit came
-/// from (`--max-memory`, or the memory available).
-pub fn check(plan: &Plan, threads: usize, limit: u64, source: &str) -> Result<MemoryEstimate, InputError> {
+/// Refuses `plan` if its estimate passes the bound, naming the limit that binds and listing
+/// the others.
+pub fn check(plan: &Plan, threads: usize, bound: &Bound) -> Result<MemoryEstimate, InputError> {
     let e = estimate(plan, threads);
-    if e.total <= limit {
+    if e.total <= bound.bytes {
         return Ok(e);
     }
     let key = e.key();
     let mut err = InputError::at(
         key,
         format!(
-            "the run needs about {} of memory ({} for agents, {} for networks, {} worlds at once; {} for records), more than {source} ({})",
+            "the run needs about {} of memory ({} for agents, {} for networks, {} worlds at once; {} for records), more than {}",
             bytes(e.total),
             bytes(e.agents),
             bytes(e.network),
             e.worlds_in_flight,
             bytes(e.records),
-            bytes(limit)
+            bound.describe()
         ),
     )
-    .help(match key {
-        "run.steps" => "fewer steps or replicates (every step of every replicate is recorded)",
-        "population.network.degree" => "a smaller degree, or kind = \"complete\", which stores no links",
-        _ => "fewer agents (or fewer threads, which run fewer worlds at once); --max-memory sets the limit",
-    });
+    .help(with_note(
+        match key {
+            "run.steps" => "fewer steps or replicates (every step of every replicate is recorded)",
+            "population.network.degree" => "a smaller degree, or kind = \"complete\", which stores no links",
+            _ => "fewer agents (or fewer threads, which run fewer worlds at once)",
+        },
+        bound,
+    ));
     if let Some(path) = &plan.path {
         err = crate::scenario::source::at_key_in(err, path);
     }
     Err(err)
 }
 
-/// Bytes in a short human form (`1.5 GB`).
-pub fn bytes(n: u64) -> String {
-    let units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
-    let mut x = n as f64;
-    let mut u = 0;
-    while x >= 1024.0 && u + 1 < units.len() {
-        x /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
+/// `help`, then the bound's note on a line of its own.
+pub fn with_note(help: &str, bound: &Bound) -> String {
+    let mut out = help.to_string();
+    if bound.binding.soft {
+        out.push_str("; --max-memory sets the limit");
     } else {
-        format!("{x:.1} {}", units[u])
+        out.push_str("; --max-memory cannot raise this limit, which is enforced outside agora");
     }
+    if let Some(n) = bound.note() {
+        out.push_str(&format!("\n  note: {n}"));
+    }
+    out
 }
 
 /// Reads a size such as `512M`, `4G`, `4GB` or `1000000` (bytes).
@@ -146,21 +149,50 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok(v as u64)
 }
 
-/// The memory available to a new run: `MemAvailable` of `/proc/meminfo`, if it can be read.
-pub fn available() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb.saturating_mul(1024))
+/// The limit a run or sweep is held to: the tightest of every limit the process lives under
+/// ([`super::limits::process`]), with `--max-memory` (`max`) in place of the memory
+/// available; `None` if none is known.
+pub fn limit(max: Option<u64>) -> Option<Bound> {
+    bound(super::limits::process(), max)
 }
 
-/// The memory limit a run or sweep is held to, and where it came from: `max` (`--max-memory`)
-/// if given, else the memory available; `None` if neither is known.
-pub fn limit(max: Option<u64>) -> Option<(u64, &'static str)> {
-    match (max, available()) {
-        (Some(m), _) => Some((m, "--max-memory")),
-        (None, Some(a)) => Some((a, "the memory available (MemAvailable in /proc/meminfo)")),
-        (None, None) => None,
+/// The bound that binds among `limits`, `max` replacing the soft ones.
+pub fn bound(limits: &[MemoryLimit], max: Option<u64>) -> Option<Bound> {
+    let mut all: Vec<MemoryLimit> = limits.iter().filter(|l| !(l.soft && max.is_some())).cloned().collect();
+    if let Some(m) = max {
+        all.push(MemoryLimit { room: m, name: "--max-memory".into(), detail: bytes(m), soft: true });
+    }
+    let binding = all.iter().min_by_key(|l| l.room)?.clone();
+    Some(Bound { bytes: binding.room, binding, all })
+}
+
+/// The limit that binds a run, and every limit the process lives under, for the refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    /// The bytes the run may use.
+    pub bytes: u64,
+    /// The limit that leaves the fewest.
+    pub binding: MemoryLimit,
+    /// Every limit, in the order they were read.
+    pub all: Vec<MemoryLimit>,
+}
+
+impl Bound {
+    /// `the 1.0 GB left under RLIMIT_AS (ulimit -v: 1.0 GB of which 20.0 MB mapped already)`.
+    pub fn describe(&self) -> String {
+        let b = &self.binding;
+        if b.name == "--max-memory" {
+            return format!("--max-memory ({})", bytes(b.room));
+        }
+        format!("the {} left under {}: {}", bytes(b.room), b.name, b.detail)
+    }
+
+    /// A note listing every limit and the room each leaves, when there is more than one.
+    pub fn note(&self) -> Option<String> {
+        (self.all.len() > 1).then(|| {
+            let each: Vec<String> = self.all.iter().map(|l| format!("{} {} left", l.name, bytes(l.room))).collect();
+            format!("limits on this process, the smallest binding: {}", each.join("; "))
+        })
     }
 }
 

@@ -5,6 +5,7 @@
 //! chunks of [`crate::rng::CHUNK`] agents; chunks decide in parallel and their partial sums are
 //! added in chunk order, so results never depend on the number of threads.
 
+pub mod limits;
 pub mod memory;
 mod phases;
 mod record;

@@ -118,7 +118,19 @@ impl Plan {
 /// Reads, parses, checks and plans a scenario file.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Plan, Error> {
     let src = scenario::read(path)?;
-    plan(&src, overrides).map_err(Error::from)
+    let mut plan = plan(&src, overrides).map_err(Error::from)?;
+    // `--out` takes the place of the file's own folder, which then does nothing.
+    let written = src.text.parse::<toml::Table>().ok().and_then(|t| t.get("output")?.get("dir").cloned());
+    if let (Some(out), Some(dir)) = (&overrides.out, written) {
+        let dir = dir.as_str().map_or_else(|| dir.to_string(), str::to_string);
+        plan.warnings.push(
+            src.locate(
+                InputError::at("output.dir", format!("`{dir}` is not used: --out {} takes its place", out.display()))
+                    .help("drop --out to write into the file's folder, or remove `dir` from `[output]`"),
+            ),
+        );
+    }
+    Ok(plan)
 }
 
 /// Parses, checks and plans scenario text.
@@ -128,8 +140,8 @@ pub fn parse(text: &str, path: Option<&Path>, overrides: &Overrides) -> Result<P
 
 /// Plans a scenario from its source.
 pub fn plan(src: &Source, overrides: &Overrides) -> Result<Plan, InputError> {
-    let file = scenario::parse(src, overrides)?;
-    resolve(file, src, overrides).map_err(|e| src.locate(e))
+    let (file, problems) = scenario::parse_all(src, overrides)?;
+    resolve(file, src, overrides, problems).map_err(|e| src.locate(e))
 }
 
 fn world_of(f: &ScenarioFile) -> WorldSpec {
@@ -159,7 +171,14 @@ fn config_error(src: &str, prefix: &str, e: ConfigError) -> InputError {
     }
 }
 
-fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Plan, InputError> {
+/// Resolves the file against the registry. `problems` are those the file's own checks found;
+/// the regimes' tables and entries are checked too, and every problem is reported at once.
+fn resolve(
+    file: ScenarioFile,
+    src: &Source,
+    overrides: &Overrides,
+    mut problems: Vec<InputError>,
+) -> Result<Plan, InputError> {
     let text = &src.text;
     // Every top-level table is a shared section or a regime's.
     for name in file.tables.keys() {
@@ -168,10 +187,10 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
                 scenario::SECTIONS.iter().copied().chain(regimes::REGIMES.iter().filter_map(|r| r.table)).collect();
             let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
             let err = InputError::at(name.as_str(), format!("unknown table `{name}`"));
-            return Err(match source::did_you_mean(name, known.iter().copied()) {
+            problems.push(src.locate(match source::did_you_mean(name, known.iter().copied()) {
                 Some(best) => err.help(format!("did you mean `{best}`? allowed keys: {list}")),
                 None => err.help(format!("allowed keys: {list}")),
-            });
+            }));
         }
     }
     // The regimes listed, in registry order; their tables as written, read and checked. A
@@ -196,8 +215,12 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
     let mut base: BTreeMap<&'static str, Box<dyn RegimeConfig>> = BTreeMap::new();
     for info in &listed {
         if let Some(table) = info.table {
-            let cfg = (info.configure)(file.tables.get(table)).map_err(|e| config_error(text, table, e))?;
-            base.insert(table, cfg);
+            match (info.configure)(file.tables.get(table)) {
+                Ok(cfg) => {
+                    base.insert(table, cfg);
+                }
+                Err(e) => problems.push(src.locate(config_error(text, table, e))),
+            }
         }
     }
     // The file as a table, regime tables resolved, for laying variants over it.
@@ -213,66 +236,82 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
     for (i, listed) in file.regimes.iter().enumerate() {
         let key = format!("regimes[{i}]");
         let kind = kind_of(listed);
-        let info = regimes::find(kind).ok_or_else(|| {
+        let Some(info) = regimes::find(kind) else {
             let names: Vec<&str> = regimes::REGIMES.iter().map(|r| r.name).collect();
             let err = InputError::at(&key, format!("unknown regime `{kind}`"));
-            match source::did_you_mean(kind, names.iter().copied()) {
+            problems.push(src.locate(match source::did_you_mean(kind, names.iter().copied()) {
                 Some(best) => err.help(format!("did you mean `{best}`? known regimes: {}", names.join(", "))),
                 None => err.help(format!("known regimes: {}", names.join(", "))),
-            }
-        })?;
-        let (cfg, config) = match listed.split_once(':') {
-            None => {
-                let config = match info.table {
-                    Some(t) => base
-                        .get(t)
-                        .cloned()
-                        .ok_or_else(|| InputError::new("internal: a listed regime without its table"))?,
-                    None => (info.configure)(None).map_err(|e| config_error(text, "", e))?,
-                };
-                (file.clone(), config)
-            }
-            Some((_, label)) => {
-                let overlay = file.variant.get(label).ok_or_else(|| {
-                    let known: Vec<&str> = file.variant.keys().map(String::as_str).collect();
-                    InputError::at(&key, format!("no `[variant.{label}]` table for `{listed}`")).help(
-                        if known.is_empty() {
-                            format!(
+            }));
+            continue;
+        };
+        // A regime whose table was refused above has its problem reported already.
+        if info.table.is_some_and(|t| !base.contains_key(t)) {
+            continue;
+        }
+        let resolved: Result<(ScenarioFile, Box<dyn RegimeConfig>), InputError> = (|| {
+            Ok(match listed.split_once(':') {
+                None => {
+                    let config = match info.table {
+                        Some(t) => base
+                            .get(t)
+                            .cloned()
+                            .ok_or_else(|| InputError::new("internal: a listed regime without its table"))?,
+                        None => (info.configure)(None).map_err(|e| config_error(text, "", e))?,
+                    };
+                    (file.clone(), config)
+                }
+                Some((_, label)) => {
+                    let overlay = file.variant.get(label).ok_or_else(|| {
+                        let known: Vec<&str> = file.variant.keys().map(String::as_str).collect();
+                        InputError::at(&key, format!("no `[variant.{label}]` table for `{listed}`")).help(
+                            match source::did_you_mean(label, known.iter().copied()) {
+                                _ if known.is_empty() => format!(
                                 "add a `[variant.{label}]` table with the keys this entry changes (it may be empty)"
-                            )
-                        } else {
-                            format!("variants in this file: {}", known.join(", "))
-                        },
-                    )
-                })?;
-                let merged = scenario::overlay(base_table()?, label, overlay, text)?;
-                let prefix = format!("variant.{label}");
-                let config = match info.table {
-                    Some(t) => (info.configure)(merged.tables.get(t)).map_err(|e| match e {
-                        ConfigError::Toml(..) => config_error(text, &format!("{prefix}.{t}"), e),
-                        ConfigError::Other(ref path, ..) => {
-                            // The variant's key if the variant wrote it, else the base table's.
-                            let table = if scenario::has_path(overlay, &format!("{t}.{path}")) {
-                                prefix.clone() + "." + t
-                            } else {
-                                t.to_string()
-                            };
-                            config_error(text, &table, e)
-                        }
-                        ConfigError::Check(mut e) => {
-                            // Point at the variant's key if the variant set it, else at the base key.
-                            if let Some(k) = e.key.clone() {
-                                let in_variant = format!("{prefix}.{k}");
-                                if source::locate(text, &in_variant).is_some() && scenario::has_path(overlay, &k) {
-                                    e.key = Some(in_variant);
+                            ),
+                                Some(best) => {
+                                    format!("did you mean `{kind}:{best}`? variants in this file: {}", known.join(", "))
                                 }
+                                None => format!("variants in this file: {}", known.join(", ")),
+                            },
+                        )
+                    })?;
+                    let merged = scenario::overlay(base_table()?, label, overlay, text)?;
+                    let prefix = format!("variant.{label}");
+                    let config = match info.table {
+                        Some(t) => (info.configure)(merged.tables.get(t)).map_err(|e| match e {
+                            ConfigError::Toml(..) => config_error(text, &format!("{prefix}.{t}"), e),
+                            ConfigError::Other(ref path, ..) => {
+                                // The variant's key if the variant wrote it, else the base table's.
+                                let table = if scenario::has_path(overlay, &format!("{t}.{path}")) {
+                                    prefix.clone() + "." + t
+                                } else {
+                                    t.to_string()
+                                };
+                                config_error(text, &table, e)
                             }
-                            e
-                        }
-                    })?,
-                    None => (info.configure)(None).map_err(|e| config_error(text, "", e))?,
-                };
-                (merged, config)
+                            ConfigError::Check(mut e) => {
+                                // Point at the variant's key if the variant set it, else at the base key.
+                                if let Some(k) = e.key.clone() {
+                                    let in_variant = format!("{prefix}.{k}");
+                                    if source::locate(text, &in_variant).is_some() && scenario::has_path(overlay, &k) {
+                                        e.key = Some(in_variant);
+                                    }
+                                }
+                                e
+                            }
+                        })?,
+                        None => (info.configure)(None).map_err(|e| config_error(text, "", e))?,
+                    };
+                    (merged, config)
+                }
+            })
+        })();
+        let (cfg, config) = match resolved {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(src.locate(e));
+                continue;
             }
         };
         let traits = config.traits();
@@ -287,6 +326,27 @@ fn resolve(file: ScenarioFile, src: &Source, overrides: &Overrides) -> Result<Pl
             columns: Vec::new(),
         });
         entry_files.push(cfg);
+    }
+    // `baseline = "market"` beside `regimes = ["markt"]` is the typo in the list, not in the
+    // baseline: its "not listed" goes.
+    let near = |e: &str| source::did_you_mean(kind_of(e), regimes::REGIMES.iter().map(|r| r.name));
+    if regimes::find(kind_of(&file.baseline)).is_some()
+        && file.regimes.iter().any(|e| regimes::find(kind_of(e)).is_none() && near(e) == Some(kind_of(&file.baseline)))
+    {
+        problems.retain(|p| p.key.as_deref() != Some("baseline"));
+    }
+    // `gift:slow` beside `[variant.slwo]` is one typo, reported at the entry: the variant's
+    // "not used" goes.
+    for label in file.regimes.iter().filter_map(|e| e.split_once(':').map(|x| x.1)) {
+        if !file.variant.contains_key(label) {
+            if let Some(near) = source::did_you_mean(label, file.variant.keys().map(String::as_str)) {
+                let key = format!("variant.{near}");
+                problems.retain(|p| p.key.as_deref() != Some(key.as_str()));
+            }
+        }
+    }
+    if let Some(all) = InputError::all(problems) {
+        return Err(all);
     }
     let coexist = money_and_coexist(&file, &entries, &entry_files)?;
     warnings.extend(file.notes.iter().cloned());

@@ -28,7 +28,7 @@ pub use sections::{
 pub use values::{Amount, Distribution, NeedSpec};
 pub use variants::{has_path, overlay, FIXED_IN_VARIANTS};
 
-use crate::error::{Error, InputError};
+use crate::error::{Error, InputError, MAX_PROBLEMS};
 use std::path::{Path, PathBuf};
 
 /// Values given on the command line that take precedence over the file.
@@ -93,27 +93,137 @@ pub fn read(path: &Path) -> Result<Source, Error> {
 }
 
 /// Parses scenario text and checks its shared sections, with the overrides applied and the
-/// defaults that depend on other keys filled in.
+/// defaults that depend on other keys filled in. Every problem found is in the error.
 pub fn parse(src: &Source, overrides: &Overrides) -> Result<ScenarioFile, InputError> {
-    let mut file = deserialize_file(&src.text, "").map_err(|e| src.in_file(e))?;
+    let (file, problems) = parse_all(src, overrides)?;
+    match InputError::all(problems) {
+        Some(e) => Err(e),
+        None => Ok(file),
+    }
+}
+
+/// [`parse`], going on past the problems it can: the file as far as it reads (a key that
+/// cannot be read left at its default) and every problem found, each located. `Err` when
+/// nothing can be read (a TOML syntax error, a missing `name` or `regimes`).
+pub fn parse_all(src: &Source, overrides: &Overrides) -> Result<(ScenarioFile, Vec<InputError>), InputError> {
+    let (mut file, mut problems) = deserialize_all(&src.text).map_err(|e| src.in_file(e))?;
     let (file_steps, file_warmup) = (file.run.steps, file.run.warmup);
     apply_overrides(&mut file, overrides);
     fit_warmup(&mut file, src, overrides, file_steps, file_warmup);
     validate::resolve_defaults(&mut file);
-    validate::check(&file, overrides).map_err(|e| src.locate(e))?;
+    problems.extend(validate::check_all(&file, overrides));
     if let Some(t) = &file.sweep {
-        sweep::SweepConfig::parse(t, &src.text).map_err(|e| src.in_file(e))?;
+        problems.extend(sweep::SweepConfig::parse(t, &src.text).err());
     }
-    Ok(file)
+    let problems = problems.into_iter().map(|e| src.locate(e)).collect();
+    Ok((file, problems))
 }
 
 /// Deserialises a whole file; `prefix` is prepended to key paths in errors (for variants).
 fn deserialize_file(src: &str, prefix: &str) -> Result<ScenarioFile, InputError> {
-    let de = toml::Deserializer::parse(src).map_err(|e| toml_error(src, "", &e))?;
+    let de = toml::Deserializer::parse(src).map_err(|e| syntax_error(src, &e))?;
     serde_path_to_error::deserialize::<_, ScenarioFile>(de).map_err(|e| {
         let path = e.path().to_string();
         toml_error(src, &join(prefix, &path), e.inner())
     })
+}
+
+/// Deserialises a whole file, collecting up to [`MAX_PROBLEMS`] problems as rustc does: after
+/// each, the key it concerns is taken out of the document (so its default stands) and the
+/// rest read again. Positions are found in the original text.
+fn deserialize_all(src: &str) -> Result<(ScenarioFile, Vec<InputError>), InputError> {
+    let mut problems: Vec<InputError> = Vec::new();
+    let mut taken: Vec<String> = Vec::new();
+    let mut doc: Option<toml::Table> = None;
+    let mut text = src.to_string();
+    loop {
+        let e = match deserialize_file(&text, "") {
+            Ok(f) => return Ok((f, problems)),
+            Err(e) if problems.is_empty() => e,
+            Err(e) => InputError { position: e.key.as_deref().and_then(|k| source::locate(src, k)), ..e },
+        };
+        let doc = match &mut doc {
+            Some(d) => d,
+            None => doc.insert(src.parse::<toml::Table>().map_err(|_| e.clone())?),
+        };
+        // A table that misses only the key taken out for an earlier problem (a network's
+        // `kind` of an unknown value) is that problem again: the table goes, unreported.
+        let missing = e.message.strip_prefix("missing key `").and_then(|m| m.split('`').next());
+        let key = e.key.clone().unwrap_or_default();
+        if missing.is_some_and(|m| taken.contains(&join(&key, m))) && remove_key(doc, &key, "") {
+            text = toml::to_string(&*doc).map_err(|_| e.clone())?;
+            continue;
+        }
+        let removed = remove_key(doc, &key, &e.message);
+        taken.push(key);
+        problems.push(e);
+        if !removed || problems.len() >= MAX_PROBLEMS {
+            return Err(InputError::all(problems).unwrap_or_default());
+        }
+        text = toml::to_string(&*doc).map_err(|_| InputError::all(problems.clone()).unwrap_or_default())?;
+    }
+}
+
+/// Takes the value at dotted `key` (as far as its first array index) out of `doc`; for an
+/// unknown key, `key.word`. Whether anything was taken out.
+fn remove_key(doc: &mut toml::Table, key: &str, message: &str) -> bool {
+    let mut path: Vec<String> = Vec::new();
+    for seg in source::parse_path(key) {
+        match seg {
+            source::Segment::Key(k) => path.push(k),
+            source::Segment::Index(_) => break,
+        }
+    }
+    if let Some((word, _)) = source::parse_unknown(message) {
+        if path.last() != Some(&word) && message.starts_with("unknown key") {
+            path.push(word);
+        }
+    }
+    let Some((last, parents)) = path.split_last() else { return false };
+    let mut t = doc;
+    for p in parents {
+        match t.get_mut(p).and_then(|v| v.as_table_mut()) {
+            Some(inner) => t = inner,
+            None => return false,
+        }
+    }
+    // `name` and `regimes` must stay: the file would stop reading.
+    if parents.is_empty() && (last == "name" || last == "regimes") {
+        return false;
+    }
+    t.remove(last).is_some()
+}
+
+/// A TOML syntax error, naming the key whose value was being read when it is on a line
+/// `key = value` (`regrowth = 0.1.5` in `[resource]` is `resource.regrowth`).
+fn syntax_error(src: &str, e: &toml::de::Error) -> InputError {
+    let mut err = toml_error(src, "", e);
+    let Some(span) = e.span() else { return err };
+    let start = span.start.min(src.len());
+    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+    let line = &src[line_start..line_end];
+    let Some((k, v)) = line.split_once('=') else { return err };
+    let k = k.trim().trim_matches('"');
+    if k.is_empty() || k.starts_with('[') || k.starts_with('#') || line_start + k.len() > start {
+        return err;
+    }
+    // The table the line is in: the last header above it.
+    let table = src[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|h| h.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_string())
+        .unwrap_or_default();
+    let value = v.split(" #").next().unwrap_or(v).trim();
+    err.key = Some(join(&table, k));
+    err.message = format!("cannot read the value `{value}`: {} (a TOML syntax error)", err.message);
+    err.help = Some(
+        "a value is a number (0.15, 2e-3), a string in quotes, true or false, a list [a, b] or a table { k = v }"
+            .into(),
+    );
+    err
 }
 
 /// `prefix.path`, or either alone when the other is empty.

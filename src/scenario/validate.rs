@@ -112,176 +112,201 @@ fn identifier(key: &str, s: &str) -> Check {
     }
 }
 
-/// Every check that does not belong to one regime.
-pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
-    identifier("name", &f.name)?;
+/// Every check that does not belong to one regime: every problem found, in the order of the
+/// sections (each check reports its first).
+pub fn check_all(f: &ScenarioFile, o: &Overrides) -> Vec<InputError> {
+    let mut found: Vec<InputError> = Vec::new();
+    let mut add = |c: Check| found.extend(c.err());
+    add(identifier("name", &f.name));
     if f.regimes.is_empty() {
-        return Err(
-            InputError::at("regimes", "lists no regime").help("for example regimes = [\"autarky\", \"market\"]")
-        );
+        add(Err(InputError::at("regimes", "lists no regime").help("for example regimes = [\"autarky\", \"market\"]")));
     }
     for (i, r) in f.regimes.iter().enumerate() {
         if let Some((_, label)) = r.split_once(':') {
-            identifier(&format!("regimes[{i}]"), label)?;
+            add(identifier(&format!("regimes[{i}]"), label));
         }
     }
     for (i, listed) in f.regimes.iter().enumerate() {
         if f.regimes[..i].contains(listed) {
-            return Err(InputError::at(format!("regimes[{i}]"), format!("`{listed}` is listed twice"))
-                .help("list a regime twice under two labels, such as `market` and `market:copy` with a `[variant.copy]` table"));
+            add(Err(InputError::at(format!("regimes[{i}]"), format!("`{listed}` is listed twice"))
+                .help("list a regime twice under two labels, such as `market` and `market:copy` with a `[variant.copy]` table")));
         }
     }
     for label in f.variant.keys() {
         if !f.regimes.iter().any(|r| r.split_once(':').map(|(_, l)| l) == Some(label.as_str())) {
-            return Err(InputError::at(
+            add(Err(InputError::at(
                 format!("variant.{label}"),
                 format!("variant `{label}` is not used by any entry of `regimes`"),
             )
-            .help(format!("list it as `<regime>:{label}` in `regimes`, or remove the table")));
+            .help(
+                match super::source::did_you_mean(
+                    label,
+                    f.regimes.iter().filter_map(|r| r.split_once(':').map(|x| x.1)),
+                ) {
+                    Some(near) => format!("`regimes` lists the label `{near}`: is one of the two a typo?"),
+                    None => format!("list it as `<regime>:{label}` in `regimes`, or remove the table"),
+                },
+            )));
         }
     }
     if !f.regimes.contains(&f.baseline) {
-        return Err(InputError::at("baseline", format!("`{}` is not one of the listed regimes", f.baseline))
-            .help(format!("one of: {}", f.regimes.join(", "))));
+        add(Err(InputError::at("baseline", format!("`{}` is not one of the listed regimes", f.baseline)).help(
+            match super::source::did_you_mean(&f.baseline, f.regimes.iter().map(String::as_str)) {
+                Some(best) => format!("did you mean `{best}`? one of: {}", f.regimes.join(", ")),
+                None => format!("one of: {}", f.regimes.join(", ")),
+            },
+        )));
     }
 
     let r = &f.run;
-    count("run.agents", r.agents, 2, u32::MAX as u64 - 1, o.agents.map(|_| "--agents"))?;
-    count("run.steps", r.steps, 1, 100_000_000, o.steps.map(|_| "--steps"))?;
-    count("run.replicates", r.replicates, 1, 1_000_000, o.replicates.map(|_| "--replicates"))?;
-    count("run.threads", r.threads, 0, 4096, None)?;
+    add(count("run.agents", r.agents, 2, u32::MAX as u64 - 1, o.agents.map(|_| "--agents")));
+    add(count("run.steps", r.steps, 1, 100_000_000, o.steps.map(|_| "--steps")));
+    add(count("run.replicates", r.replicates, 1, 1_000_000, o.replicates.map(|_| "--replicates")));
+    add(count("run.threads", r.threads, 0, 4096, None));
     // TOML integers are signed 64-bit: a larger seed could not be written back.
-    count("run.seed", r.seed, 0, i64::MAX as u64, o.seed.map(|_| "--seed"))?;
+    add(count("run.seed", r.seed, 0, i64::MAX as u64, o.seed.map(|_| "--seed")));
     if r.warmup >= r.steps {
         let key = if o.warmup.is_some() { "--warmup" } else { "run.warmup" };
-        return Err(InputError::at(key, format!("must be below `steps` ({}), got {}", r.steps, r.warmup))
-            .help("warm-up steps are left out of the summaries; some steps must remain (set it with --warmup)"));
+        add(Err(InputError::at(key, format!("must be below `steps` ({}), got {}", r.steps, r.warmup))
+            .help("warm-up steps are left out of the summaries; some steps must remain (set it with --warmup)")));
     }
     // Agent-steps are counted in 64 bits.
     let agent_steps =
         [r.steps, r.replicates, f.regimes.len().max(1) as u64].iter().try_fold(r.agents, |acc, &x| acc.checked_mul(x));
     if agent_steps.is_none_or(|n| n > i64::MAX as u64) {
         let key = o.steps.map_or("run.steps", |_| "--steps");
-        return Err(InputError::at(key, "agents x steps x replicates x regimes passes 2^63 agent-steps")
-            .help("a run of that size cannot be counted, let alone finished; use fewer steps, agents or replicates"));
+        add(Err(InputError::at(key, "agents x steps x replicates x regimes passes 2^63 agent-steps")
+            .help("a run of that size cannot be counted, let alone finished; use fewer steps, agents or replicates")));
     }
 
     let p = &f.population;
     if p.goods.is_empty() || p.goods.len() > 64 {
-        return Err(InputError::at("population.goods", format!("must list 1 to 64 goods (got {})", p.goods.len())));
+        add(Err(InputError::at("population.goods", format!("must list 1 to 64 goods (got {})", p.goods.len()))));
     }
     for (i, g) in p.goods.iter().enumerate() {
-        identifier(&format!("population.goods[{i}]"), g)?;
+        add(identifier(&format!("population.goods[{i}]"), g));
         if p.goods[..i].contains(g) {
-            return Err(InputError::at(format!("population.goods[{i}]"), format!("`{g}` is listed twice")));
+            add(Err(InputError::at(format!("population.goods[{i}]"), format!("`{g}` is listed twice"))));
         }
     }
     match &p.need {
-        NeedSpec::All(x) => at_least("population.need", *x, 0.0)?,
+        NeedSpec::All(x) => add(at_least("population.need", *x, 0.0)),
         NeedSpec::PerGood(map) => {
             for (g, x) in map {
                 let key = format!("population.need.{g}");
                 if !p.goods.contains(g) {
                     let err = InputError::at(&key, format!("`{g}` is not one of the goods"));
-                    return Err(match super::source::did_you_mean(g, p.goods.iter().map(String::as_str)) {
+                    add(Err(match super::source::did_you_mean(g, p.goods.iter().map(String::as_str)) {
                         Some(best) => err.help(format!("did you mean `{best}`? goods: {}", p.goods.join(", "))),
                         None => err.help(format!("goods: {}", p.goods.join(", "))),
-                    });
+                    }));
                 }
-                at_least(&key, *x, 0.0)?;
+                add(at_least(&key, *x, 0.0));
             }
-            if let Some(missing) = p.goods.iter().find(|g| !map.contains_key(*g)) {
-                return Err(InputError::at("population.need", format!("gives no need for `{missing}`"))
-                    .help("give every good a need, or one number for all"));
+            // A good missing because its name was mistyped is the typo's problem, reported above.
+            let typo = map.keys().any(|g| !p.goods.contains(g));
+            if let Some(missing) = p.goods.iter().find(|g| !map.contains_key(*g)).filter(|_| !typo) {
+                add(Err(InputError::at("population.need", format!("gives no need for `{missing}`"))
+                    .help("give every good a need, or one number for all")));
             }
         }
     }
-    positive("population.base_output", p.base_output)?;
-    distribution("population.skill", &p.skill)?;
+    add(positive("population.base_output", p.base_output));
+    add(distribution("population.skill", &p.skill));
     let s = &p.strategies;
-    share("population.strategies.cooperator", s.cooperator)?;
-    share("population.strategies.reciprocator", s.reciprocator)?;
-    share("population.strategies.free_rider", s.free_rider)?;
+    add(share("population.strategies.cooperator", s.cooperator));
+    add(share("population.strategies.reciprocator", s.reciprocator));
+    add(share("population.strategies.free_rider", s.free_rider));
     let sum = s.cooperator + s.reciprocator + s.free_rider;
     if (sum - 1.0).abs() > 1e-9 {
-        return Err(InputError::at("population.strategies", format!("shares sum to {sum}, not 1"))
-            .help("cooperator + reciprocator + free_rider must equal 1"));
+        add(Err(InputError::at("population.strategies", format!("shares sum to {sum}, not 1"))
+            .help("cooperator + reciprocator + free_rider must equal 1")));
     }
-    network(&p.network, r.agents, o)?;
-    at_least("population.initial_stock", p.initial_stock, 0.0)?;
-    share("population.decay", p.decay)?;
-    share("population.destitute_threshold", p.destitute_threshold)?;
-    share("population.destitute_penalty", p.destitute_penalty)?;
-    range("population.transfer_cost", p.transfer_cost, 0.0, 0.99)?;
-    count("population.destitute_after", p.destitute_after, 0, 60_000, None)?;
+    // Against a refused number of agents the degree would be refused too: one problem, not two.
+    if count("run.agents", r.agents, 2, u32::MAX as u64 - 1, None).is_ok() {
+        add(network(&p.network, r.agents, o));
+    }
+    add(at_least("population.initial_stock", p.initial_stock, 0.0));
+    add(share("population.decay", p.decay));
+    add(share("population.destitute_threshold", p.destitute_threshold));
+    add(share("population.destitute_penalty", p.destitute_penalty));
+    add(range("population.transfer_cost", p.transfer_cost, 0.0, 0.99));
+    add(count("population.destitute_after", p.destitute_after, 0, 60_000, None));
 
     let res = &f.resource;
-    positive("resource.capacity", res.capacity)?;
-    share("resource.regrowth", res.regrowth)?;
-    share("resource.initial", res.initial)?;
-    at_least("resource.intensity", res.intensity, 0.0)?;
-    governance(res)?;
+    add(positive("resource.capacity", res.capacity));
+    add(share("resource.regrowth", res.regrowth));
+    add(share("resource.initial", res.initial));
+    add(at_least("resource.intensity", res.intensity, 0.0));
+    add(governance(res));
 
     let k = &f.knowledge;
-    range("knowledge.contribution", k.contribution, 0.0, 0.99)?;
-    at_least("knowledge.tech_gain", k.tech_gain, 0.0)?;
-    at_least("knowledge.initial", k.initial, 0.0)?;
-    share("knowledge.obsolescence", k.obsolescence)?;
-    share("knowledge.critical_mass", k.critical_mass)?;
-    at_least("knowledge.patent_life", k.patent_life, 0.0)?;
-    share("knowledge.capture", k.capture)?;
+    add(range("knowledge.contribution", k.contribution, 0.0, 0.99));
+    add(at_least("knowledge.tech_gain", k.tech_gain, 0.0));
+    add(at_least("knowledge.initial", k.initial, 0.0));
+    add(share("knowledge.obsolescence", k.obsolescence));
+    add(share("knowledge.critical_mass", k.critical_mass));
+    add(at_least("knowledge.patent_life", k.patent_life, 0.0));
+    add(share("knowledge.capture", k.capture));
     if k.critical_mass > 0.0 && k.obsolescence <= 0.0 {
-        return Err(InputError::at("knowledge.critical_mass", "needs `obsolescence` above 0")
-            .help("the threshold is where contributions just outrun obsolescence; with none there is no threshold"));
+        add(Err(InputError::at("knowledge.critical_mass", "needs `obsolescence` above 0")
+            .help("the threshold is where contributions just outrun obsolescence; with none there is no threshold")));
     }
 
     let a = &f.adapt;
-    share("adapt.imitate", a.imitate)?;
-    at_least("adapt.temperature", a.temperature, 0.0)?;
-    range("adapt.smoothing", a.smoothing, 1e-6, 1.0)?;
-    share("adapt.explore", a.explore)?;
+    add(share("adapt.imitate", a.imitate));
+    add(at_least("adapt.temperature", a.temperature, 0.0));
+    add(range("adapt.smoothing", a.smoothing, 1e-6, 1.0));
+    add(share("adapt.explore", a.explore));
 
     let pol = &f.policy;
-    at_least("policy.basic_income.amount", pol.basic_income.amount, 0.0)?;
-    share("policy.tax.rate", pol.tax.rate)?;
-    share("policy.demurrage", pol.demurrage)?;
+    add(at_least("policy.basic_income.amount", pol.basic_income.amount, 0.0));
+    add(share("policy.tax.rate", pol.tax.rate));
+    add(share("policy.demurrage", pol.demurrage));
     for (i, s) in pol.shocks.iter().enumerate() {
         let key = format!("policy.shocks[{i}]");
         if s.step() == 0 || s.step() > r.steps {
-            return Err(InputError::at(
+            add(Err(InputError::at(
                 format!("{key}.step"),
                 format!("step {} is not between 1 and the last step ({})", s.step(), r.steps),
-            ));
+            )));
         }
         match *s {
             super::Shock::ResourceCrash { size, .. }
             | super::Shock::Productivity { size, .. }
-            | super::Shock::MoneyLoss { size, .. } => share(&format!("{key}.size"), size)?,
-            super::Shock::Exodus { share: x, .. } => share(&format!("{key}.share"), x)?,
+            | super::Shock::MoneyLoss { size, .. } => add(share(&format!("{key}.size"), size)),
+            super::Shock::Exodus { share: x, .. } => add(share(&format!("{key}.share"), x)),
         }
     }
     let co = &f.coexist;
-    share("coexist.migrate", co.migrate)?;
+    add(share("coexist.migrate", co.migrate));
     for (label, x) in &co.shares {
-        share(&format!("coexist.shares.{label}"), *x)?;
+        add(share(&format!("coexist.shares.{label}"), *x));
     }
 
     let out = &f.output;
     if out.record_every == 0 {
-        return Err(InputError::at("output.record_every", "must be at least 1 (1 records every step)"));
+        add(Err(InputError::at("output.record_every", "must be at least 1 (1 records every step)")));
     }
-    if o.out.is_none() {
-        output_dir(&out.dir)?;
+    // A bad name makes a bad default folder: that is the name's problem, reported once.
+    let default_dir = out.dir == format!("output/{}", f.name);
+    if o.out.is_none() && !(default_dir && identifier("name", &f.name).is_err()) {
+        add(output_dir(&out.dir));
     }
     for (i, &t) in out.snapshots.iter().flatten().enumerate() {
         if t > r.steps {
-            return Err(InputError::at(
+            add(Err(InputError::at(
                 format!("output.snapshots[{i}]"),
                 format!("step {t} is past the last step ({})", r.steps),
-            ));
+            )));
         }
     }
-    Ok(())
+    found
+}
+
+/// The first problem [`check_all`] finds, if any.
+pub fn check(f: &ScenarioFile, o: &Overrides) -> Check {
+    check_all(f, o).into_iter().next().map_or(Ok(()), Err)
 }
 
 /// The governance rules of `[resource]`.

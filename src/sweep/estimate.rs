@@ -1,27 +1,43 @@
 //! What a run or a sweep will cost, before it starts (`--dry-run`): runs, agent-steps, peak
-//! memory, output size, and a wall time measured on a short calibration run.
+//! memory, output size, and a wall time measured on short calibration runs.
 //!
 //! The calibration runs the heaviest point (most agents times worlds, then steps) the way the
 //! real work runs it: as many replicates side by side as there will be workers, for a few
-//! steps, doubling the steps fourfold until it takes a quarter of a second or reaches the real
-//! length. The last two lengths give the cost of setting a world up and of one step; other
-//! points scale with their agents, worlds and steps. Memory is the growth of the process's
-//! peak resident set during the calibration (Linux; elsewhere 300 bytes per agent), scaled the
-//! same way, plus each run's records. Nothing is written.
+//! steps, quadrupling the steps until a run takes a quarter of a second or reaches the real
+//! length. The last two lengths give the cost of setting a world up and of one step. A world
+//! of more than [`SAMPLE_MAX`] agents is not built at all: the calibration runs two samples of
+//! [`SAMPLE_MIN`] and [`SAMPLE_MAX`] agents (both large worlds, run as the real one will be:
+//! one at a time, phases in parallel), fits the growth law `cost ~ agents^b` to each of the two
+//! costs, and extrapolates; so a dry run answers in seconds at any size (a 2x10^7-agent
+//! complete network took 130 s when it was calibrated on itself). Other points scale with
+//! their agents (by the same law), worlds and steps. Memory is the growth of the process's
+//! peak resident set during the calibration (Linux; elsewhere 300 bytes per agent), scaled
+//! linearly in agents, plus each run's records. Nothing is written.
 
 use super::store;
 use super::Sweep;
 use crate::engine::{self, RunOutput};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
-use crate::scenario::PlotFormat;
+use crate::scenario::{Overrides, PlotFormat};
 use std::time::Instant;
+
+/// Agents above which the calibration runs samples instead of the world itself.
+pub const SAMPLE_MAX: u64 = 262_144;
+/// The smaller sample: the smallest world run as a large one ([`engine::LARGE_WORLD`]).
+pub const SAMPLE_MIN: u64 = engine::LARGE_WORLD as u64;
 
 /// The measured calibration run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
-    /// Agents of the calibrated point.
+    /// Agents of the calibration run the costs below were measured on (the larger sample, or
+    /// the calibrated point itself).
     pub agents: u64,
+    /// The agents of the point the calibration stands for.
+    pub target_agents: u64,
+    /// When the point was too big to build: the smaller sample's agents and the exponents of
+    /// the growth laws fitted between the two samples, for a step and for setting up.
+    pub growth: Option<Growth>,
     /// Its worlds per replicate.
     pub worlds: u64,
     /// Steps of the last calibration run.
@@ -34,6 +50,17 @@ pub struct Calibration {
     pub setup_seconds: f64,
     /// Seconds per step of the side-by-side worlds.
     pub step_seconds: f64,
+}
+
+/// The growth laws `cost ~ agents^b` measured between two samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Growth {
+    /// Agents of the smaller sample.
+    pub small_agents: u64,
+    /// Exponent of the cost of a step.
+    pub step: f64,
+    /// Exponent of the cost of setting up.
+    pub setup: f64,
 }
 
 /// What a run or sweep will cost.
@@ -77,21 +104,14 @@ fn memory() -> Option<(u64, u64)> {
     Some((field("VmHWM:")?, field("VmRSS:")?))
 }
 
-/// Runs `plan` cut to a few steps with `parallel` replicates on `threads` threads, and fits
-/// setup and step costs. Returns the calibration, the bytes of memory one replicate needed,
-/// and the last calibration output.
-fn calibrate(plan: &Plan, parallel: u64, threads: usize) -> Result<(Calibration, f64, RunOutput)> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Run(format!("cannot start {threads} threads: {e}")))?;
+/// The setup and step costs of `plan` cut to a few steps, `parallel` replicates side by side,
+/// on `pool`: (steps of the last run, setup seconds, seconds per step, the last output).
+fn measure(pool: &rayon::ThreadPool, plan: &Plan, parallel: u64) -> Result<(u64, f64, f64, RunOutput)> {
     let full = plan.run.steps.max(1);
     let mut p = plan.clone();
     p.run.replicates = parallel.max(1);
     p.run.warmup = 0;
     p.output.snapshots = Some(Vec::new());
-    let before = memory();
-    let started = Instant::now();
     let mut steps = full.min(2);
     let mut measured: Vec<(u64, f64)> = Vec::new();
     let out = loop {
@@ -114,19 +134,69 @@ fn calibrate(plan: &Plan, parallel: u64, threads: usize) -> Result<(Calibration,
             (per, (t - s as f64 * per).max(0.0))
         }
     };
+    Ok((s, setup_seconds, step_seconds, out))
+}
+
+/// `plan` with `agents` agents, planned again from its resolved scenario, so that the sample
+/// meets the same validator as the real run.
+fn sample(plan: &Plan, agents: u64) -> Result<Plan> {
+    let overrides = Overrides { agents: Some(agents), out: Some(plan.output_dir.clone()), ..Default::default() };
+    Ok(crate::plan::parse(&plan.resolved_toml, None, &overrides)?)
+}
+
+/// The exponent `b` of `cost ~ agents^b` between two measurements, bounded to [1, 2]: every
+/// agent is visited each step, and a complete network's pairs are the most a step can touch.
+/// Costs too small to time (under a millisecond) grow linearly.
+fn exponent(small: f64, large: f64, ratio: f64) -> f64 {
+    if small < 1e-3 || large <= 0.0 {
+        return 1.0;
+    }
+    ((large / small).ln() / ratio.ln()).clamp(1.0, 2.0)
+}
+
+/// Runs `plan` cut to a few steps with `parallel` replicates on `threads` threads (or, for a
+/// world above [`SAMPLE_MAX`] agents, two samples of it), and fits setup and step costs.
+/// Returns the calibration, the bytes of memory one replicate needed, and the last
+/// calibration output.
+fn calibrate(plan: &Plan, parallel: u64, threads: usize) -> Result<(Calibration, f64, RunOutput)> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Run(format!("cannot start {threads} threads: {e}")))?;
+    let before = memory();
+    let started = Instant::now();
+    let agents = plan.run.agents;
+    let (cal_agents, steps, setup_seconds, step_seconds, growth, out) = if agents <= SAMPLE_MAX {
+        let (steps, setup, step, out) = measure(&pool, plan, parallel)?;
+        (agents, steps, setup, step, None, out)
+    } else {
+        let (small, large) = (sample(plan, SAMPLE_MIN)?, sample(plan, SAMPLE_MAX)?);
+        let (_, setup0, step0, _) = measure(&pool, &small, parallel)?;
+        let (steps, setup1, step1, out) = measure(&pool, &large, parallel)?;
+        let ratio = SAMPLE_MAX as f64 / SAMPLE_MIN as f64;
+        let growth = Growth {
+            small_agents: SAMPLE_MIN,
+            step: exponent(step0, step1, ratio),
+            setup: exponent(setup0, setup1, ratio),
+        };
+        (SAMPLE_MAX, steps, setup1, step1, Some(growth), out)
+    };
     let worlds = plan.worlds();
-    let floor = 300.0 * (plan.run.agents * worlds) as f64;
+    let floor = 300.0 * (cal_agents * worlds) as f64;
+    let parallel = parallel.max(1);
     let per_replicate = match (before, memory()) {
-        (Some((hwm0, _)), Some((hwm1, _))) if hwm1 > hwm0 => {
-            ((hwm1 - hwm0) as f64 / p.run.replicates as f64).max(floor * 0.5)
-        }
+        (Some((hwm0, _)), Some((hwm1, _))) if hwm1 > hwm0 => ((hwm1 - hwm0) as f64 / parallel as f64).max(floor * 0.5),
         _ => floor,
     };
+    // Memory grows linearly with the agents (a complete network stores no links).
+    let per_replicate = per_replicate * agents as f64 / cal_agents as f64;
     let cal = Calibration {
-        agents: plan.run.agents,
+        agents: cal_agents,
+        target_agents: agents,
+        growth,
         worlds,
-        steps: s,
-        parallel: p.run.replicates,
+        steps,
+        parallel,
         seconds: started.elapsed().as_secs_f64(),
         setup_seconds,
         step_seconds,
@@ -137,8 +207,10 @@ fn calibrate(plan: &Plan, parallel: u64, threads: usize) -> Result<(Calibration,
 /// Seconds of one run of a plan of `agents`, `worlds`, `steps`, from a calibration of
 /// `parallel` runs side by side (so `parallel` runs take this long together).
 fn run_seconds(cal: &Calibration, agents: u64, worlds: u64, steps: u64) -> f64 {
-    let scale = (agents * worlds) as f64 / (cal.agents * cal.worlds).max(1) as f64;
-    (cal.setup_seconds + steps as f64 * cal.step_seconds) * scale
+    let per_agent = agents as f64 / cal.agents.max(1) as f64;
+    let (b_setup, b_step) = cal.growth.map_or((1.0, 1.0), |g| (g.setup, g.step));
+    let scale = worlds as f64 / cal.worlds.max(1) as f64;
+    (cal.setup_seconds * per_agent.powf(b_setup) + steps as f64 * cal.step_seconds * per_agent.powf(b_step)) * scale
 }
 
 /// Bytes of one `timeseries.csv` row, measured on the calibration output.
@@ -227,10 +299,9 @@ pub fn sweep(sweep: &Sweep, threads: usize, shard: Option<(u64, u64)>) -> Result
     }
     // Memory: the side-by-side runs of the heaviest point, on top of what the planned points
     // already take.
-    let scale = (cal_plan.run.agents * cal_plan.worlds()) as f64 / (cal.agents * cal.worlds).max(1) as f64;
     let series = (cal_plan.worlds() * (cal_plan.run.steps + 1) * cal_plan.layout.width() as u64 * 8) as f64;
     let rss = memory().map_or(20_000_000, |m| m.1);
-    let peak = rss as f64 + workers as f64 * (per_replicate * scale + series);
+    let peak = rss as f64 + workers as f64 * (per_replicate + series);
     // Output: the journal, the tables, the charts and page, the run folders.
     let record = super::task::record_of(&sweep.points[heaviest.min(sweep.points.len() - 1)], 0, &out.series, 1.0, "s");
     let record_bytes = serde_json::to_vec(&record).map(|v| v.len() as u64 + 1).unwrap_or(2000);

@@ -67,7 +67,7 @@ pub fn guard_resources(sweep: &Sweep, options: &SweepOptions, threads: usize) ->
 /// Refuses a sweep whose heaviest point, times the runs side by side, needs more memory than
 /// `--max-memory` or the memory available, naming the key that makes it heavy.
 fn guard_memory(sweep: &Sweep, options: &SweepOptions, workers: usize) -> Result<()> {
-    let Some((limit, source)) = engine::memory::limit(options.max_memory) else { return Ok(()) };
+    let Some(bound) = engine::memory::limit(options.max_memory) else { return Ok(()) };
     // One run holds one replicate (all of a point's replicates when their folders are kept).
     let heaviest = sweep
         .points
@@ -82,23 +82,23 @@ fn guard_memory(sweep: &Sweep, options: &SweepOptions, workers: usize) -> Result
         .max_by_key(|(e, _)| e.total);
     let Some((e, point)) = heaviest else { return Ok(()) };
     let total = e.total.saturating_mul(workers as u64);
-    if total <= limit {
+    if total <= bound.bytes {
         return Ok(());
     }
     let bytes = engine::memory::bytes;
     Err(InputError::at(
         e.key(),
         format!(
-            "the sweep needs about {} of memory ({} runs side by side of point {}, {} each), more than {source} ({})",
+            "the sweep needs about {} of memory ({} runs side by side of point {}, {} each), more than {}",
             bytes(total),
             workers,
             point.id,
             bytes(e.total),
-            bytes(limit)
+            bound.describe()
         ),
     )
     .in_file(&sweep.path)
-    .help("fewer agents, steps or network degree at that point, or fewer threads (--threads), which run fewer points at once")
+    .help(engine::memory::with_note("fewer agents, steps or network degree at that point, or fewer threads (--threads), which run fewer points at once", &bound))
     .into())
 }
 

@@ -264,7 +264,7 @@ impl Sweep {
                     })
                     .map_err(|e| {
                         let mut e = locate_point_error(e, text, &keys);
-                        e.file = src.path.clone();
+                        e.file = src.path.clone().map(PathBuf::into_boxed_path);
                         e.message = format!(
                             "at sweep point {} of {total} ({}; id {id}): {}",
                             i + 1,
@@ -277,7 +277,10 @@ impl Sweep {
                 // Warnings point at the key in the file, like errors.
                 plan.warnings = std::mem::take(&mut plan.warnings)
                     .into_iter()
-                    .map(|w| InputError { file: src.path.clone(), ..locate_point_error(w, text, &keys) })
+                    .map(|w| InputError {
+                        file: src.path.clone().map(PathBuf::into_boxed_path),
+                        ..locate_point_error(w, text, &keys)
+                    })
                     .collect();
                 if !cfg.keep_runs {
                     // A point's own files are not written: no snapshots to copy.

@@ -30,11 +30,13 @@ use crate::world::Strategy;
 use rand::Rng;
 use rayon::prelude::*;
 
-/// Multipliers of the base quota a community's vote can reach: from a twentieth of it back up
-/// to the base quota itself (no vote takes the harvest above the maximum sustainable yield:
-/// with demand above it, a quota voted higher while the stock is high cannot be cut back in
-/// time once the stock falls below the level of that yield).
-pub const VOTE_RANGE: (f64, f64) = (0.05, 1.0);
+/// Multipliers of the base quota a community's vote can reach: from a twentieth of it up to a
+/// quarter above it. Above the stock of maximum sustainable yield a harvest above that yield
+/// draws the stock down toward it, which is why contributors vote for one; allowed up to twice
+/// the yield, a quota voted up while the stock was high could not be cut back in time once it
+/// fell (the tragedy scenario's Ostrom-governed commons lost its resource), and capped at the
+/// yield itself the vote never acted where the quota kept the stock high.
+pub const VOTE_RANGE: (f64, f64) = (0.05, 1.25);
 
 /// The community of an agent that is not governed (not a member of a goods regime, or gone).
 const NONE: u32 = u32::MAX;

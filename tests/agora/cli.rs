@@ -38,7 +38,10 @@ fn good_scenarios_run_and_write_every_file() {
         let file = entry.path();
         let work = tempfile::tempdir().unwrap();
         let out = work.path().join("out");
-        agora().arg("validate").arg(&file).assert().success().stdout(predicate::str::contains("[run]"));
+        agora().arg("validate").arg(&file).arg("--print").assert().success().stdout(predicate::str::contains("[run]"));
+        // Without --print a valid file says so in one line, and prints no TOML.
+        let a = agora().arg("validate").arg(&file).assert().success().stdout("");
+        assert_eq!(String::from_utf8_lossy(&a.get_output().stderr).lines().count(), 1);
         agora().arg("run").arg(&file).arg("--out").arg(&out).arg("--quiet").assert().success().stdout("");
         for name in ["timeseries.csv", "summary.csv", "scenario.resolved.toml", "run.json"] {
             assert!(out.join(name).is_file(), "{}: no {name}", file.display());
@@ -162,7 +165,9 @@ fn list_names_bundled_scenarios_and_regimes() {
 fn list_and_validate_end_quietly_when_the_reader_goes_away() {
     let bin = env!("CARGO_BIN_EXE_agora");
     let showcase = root().join("scenarios/showcase.toml");
-    for cmd in [format!("'{bin}' list | head -1"), format!("'{bin}' validate '{}' | head -1", showcase.display())] {
+    for cmd in
+        [format!("'{bin}' list | head -1"), format!("'{bin}' validate --print '{}' | head -1", showcase.display())]
+    {
         let out = std::process::Command::new("sh").arg("-c").arg(&cmd).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{cmd}: {err}");
@@ -208,7 +213,13 @@ fn quiet_is_one_flag_before_or_after_the_command() {
     agora().arg("-q").arg("run").arg(&file).arg("--out").arg(&before).assert().success().stdout("").stderr("");
     agora().arg("run").arg(&file).arg("--out").arg(&after).arg("--quiet").assert().success().stdout("").stderr("");
     assert!(before.join("summary.csv").is_file() && after.join("summary.csv").is_file());
-    agora().args(["validate", "-q"]).arg(&file).assert().success().stderr("").stdout(predicate::str::contains("[run]"));
+    agora()
+        .args(["validate", "-q", "--print"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("[run]"));
 }
 
 /// A bad flag value is clap's to refuse: exit 2, naming the flag and what it allows, before
@@ -285,4 +296,56 @@ fn tables_show_the_headline_metrics_of_the_files() {
     assert!(table.len() >= 4, "{text}");
     assert_eq!(table[1].split_whitespace().collect::<Vec<_>>(), ["policy.tax.rate", "market", "gift"]);
     assert!(table[2].starts_with("0 ") && table[3].starts_with("0.2 "), "{text}");
+}
+
+/// A file with five mistakes gets all five in one pass, each at its key and line, in the order
+/// of the file, with "did you mean" for the names, and every door says the same.
+#[test]
+fn five_mistakes_are_reported_in_one_pass_by_every_door() {
+    let file = root().join("tests/data/many/five_mistakes.toml");
+    let work = tempfile::tempdir().unwrap();
+    let stderr_of = |args: &[&str]| {
+        let a = agora().current_dir(work.path()).args(args).arg(&file).assert().code(2);
+        String::from_utf8_lossy(&a.get_output().stderr).into_owned()
+    };
+    let err = stderr_of(&["validate"]);
+    let expected = [
+        (":4:12: key `regimes[0]`: unknown regime `markt`", "did you mean `market`?"),
+        (":4:29: key `regimes[2]`: no `[variant.slow]` table", "did you mean `gift:slwo`?"),
+        (":8:10: key `run.agnets`: unknown key `agnets`", "did you mean `agents`?"),
+        (":12:12: key `resource.regrowth`: must be between 0 and 1", ""),
+        (":15:8: key `population.network.kind`: unknown value `rnig`", "did you mean `ring`?"),
+    ];
+    let mut at = 0;
+    for (place, help) in expected {
+        let i = err[at..].find(place).unwrap_or_else(|| panic!("`{place}` missing or out of order in:\n{err}"));
+        at += i;
+        assert!(err[at..].contains(help), "`{help}` missing after `{place}`:\n{err}");
+    }
+    assert!(err.contains("error: 5 problems"), "{err}");
+    // The baseline names the right regime (the typo is in the list), so it is not blamed.
+    assert!(!err.contains("key `baseline`") && !err.contains("panicked"), "{err}");
+    for door in [&["run"][..], &["run", "--dry-run"], &["sweep"]] {
+        assert_eq!(stderr_of(door), err, "`agora {}` differs from `agora validate`", door.join(" "));
+    }
+}
+
+/// `--out` in place of a file's own `output.dir` is warned about by name.
+#[test]
+fn out_over_a_files_output_dir_is_warned_about() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("own_dir.toml");
+    std::fs::write(
+        &file,
+        "name = \"own_dir\"\nregimes = [\"gift\"]\n[run]\nagents = 50\nsteps = 10\nwarmup = 2\nreplicates = 1\n[output]\ndir = \"output/elsewhere\"\nplots = []\nreport = false\n",
+    )
+    .unwrap();
+    let out = work.path().join("out");
+    let a = agora().current_dir(work.path()).arg("run").arg(&file).arg("--out").arg(&out).assert().success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("own_dir.toml:9:7: key `output.dir`: `output/elsewhere` is not used: --out"), "{err}");
+    assert!(out.join("summary.csv").exists() && !work.path().join("output").exists());
+    // Without --out, nothing to warn about.
+    let a = agora().current_dir(work.path()).arg("validate").arg(&file).assert().success();
+    assert!(!String::from_utf8_lossy(&a.get_output().stderr).contains("warning"));
 }

@@ -12,6 +12,7 @@ mod generated;
 mod gift;
 mod governance;
 mod library;
+mod limits;
 mod market;
 mod mechanisms;
 mod mutual_credit;

@@ -128,7 +128,7 @@ fn a_default_warmup_too_long_for_the_steps_adapts_and_says_so() {
         "name = \"short\"\nregimes = [\"autarky\"]\n[run]\nagents = 50\nsteps = 10\nreplicates = 1\n",
     )
     .unwrap();
-    let a = agora().arg("validate").arg(&file).assert().success();
+    let a = agora().arg("validate").arg("--print").arg(&file).assert().success();
     let err = stderr_of(&a);
     assert!(err.contains("warning") && err.contains("run.warmup") && err.contains("using a warm-up of 2"), "{err}");
     assert!(String::from_utf8_lossy(&a.get_output().stdout).contains("warmup = 2"));

@@ -3,7 +3,8 @@
 # from Debian, installed if missing; tests/slurm/cluster.sh), runs a small sweep on this
 # machine, submits the same sweep with `agora slurm --submit` (three shards in two job arrays,
 # then a dependent merge job), waits for the jobs with a bounded timeout, and checks that the
-# cluster's sweep.csv is byte for byte the single-machine one. It stops only the daemons it
+# cluster's sweep.csv is byte for byte the single-machine one, and that a job given `--mem`
+# refuses a run too big for it, naming the job's limit. It stops only the daemons it
 # started. It also checks that `agora slurm` reads MaxArraySize from `scontrol show config`.
 # If the daemons cannot start it says why and fails: it never passes without running.
 #
@@ -50,6 +51,18 @@ fi
 T_UP=$SECONDS
 eval "$(tests/slurm/cluster.sh env "$W")"
 SCEN=$ROOT/tests/slurm/sweep.toml
+
+log "a job given --mem: a run too big for it is refused, naming the job's limit"
+printf 'name = "big"\nregimes = ["gift"]\n[run]\nagents = 20000000\nsteps = 100\n[population.network]\nkind = "complete"\n' >"$W/big.toml"
+# A batch job (as `agora slurm` submits) sees its --mem as SLURM_MEM_PER_NODE; this cluster has
+# no cgroup plugin, so without the guard the run would start and outgrow the job.
+RC=0
+sbatch --wait --mem=200 -t 2 -o "$W/mem.txt" --wrap "'$BIN' run '$W/big.toml' --out '$W/big'" >/dev/null || RC=$?
+cat "$W/mem.txt" >&2
+((RC == 2)) || fail "a run too big for --mem=200 ended with exit $RC, not 2"
+grep -q "left under the Slurm job's --mem (SLURM_MEM_PER_NODE): 200.0 MB" "$W/mem.txt" ||
+    fail "the refusal does not name the job's --mem"
+[[ ! -e $W/big ]] || fail "the refused run wrote $W/big"
 
 log "the sweep on this machine"
 "$BIN" sweep "$SCEN" --out "$W/single" --threads 2 --quiet

@@ -151,6 +151,10 @@ pub struct SlurmArgs {
 pub struct ValidateArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
+    /// Print the scenario resolved (every default filled in) on stdout; without it a valid
+    /// scenario prints one line on stderr.
+    #[arg(long)]
+    pub print: bool,
     /// Settings laid over the scenario's.
     #[command(flatten)]
     pub overrides: OverrideArgs,

@@ -264,7 +264,7 @@ pub fn print_estimate(e: &estimate::Estimate) {
         "  (calibration: {} side-by-side run{} of {} agents x {} world{} for {} steps in {:.2} s: {:.3} s to set up, {:.2} ms per step)",
         c.parallel,
         plural(c.parallel),
-        c.agents,
+        count(c.agents),
         c.worlds,
         plural(c.worlds),
         c.steps,
@@ -272,6 +272,17 @@ pub fn print_estimate(e: &estimate::Estimate) {
         c.setup_seconds,
         c.step_seconds * 1e3
     );
+    if let Some(g) = &c.growth {
+        println!(
+            "  (the world of {} agents was not built: from samples of {} and {} agents, a step's cost grows as agents^{:.2} and setting up as agents^{:.2}, extrapolated to {} agents)",
+            count(c.target_agents),
+            count(g.small_agents),
+            count(c.agents),
+            g.step,
+            g.setup,
+            count(c.target_agents)
+        );
+    }
 }
 
 /// A plan in a line, as `validate` and `run --dry-run` describe it: "2 regime entries", then

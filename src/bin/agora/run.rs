@@ -60,10 +60,18 @@ fn run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
 fn dry_run_scenario(path: &Path, args: &OverrideArgs, quiet: bool) -> Result<()> {
     let plan = plan::load(path, &args.overrides())?;
     warn(&plan, quiet);
-    let threads = agora::thread_count(&plan, &RunOptions { threads: args.threads, ..Default::default() });
+    let options = RunOptions {
+        threads: args.threads,
+        max_memory: args.max_memory,
+        max_disk: args.max_disk,
+        ..Default::default()
+    };
+    let threads = agora::thread_count(&plan, &options);
     let e = estimate::run(&plan, threads)?;
     println!("dry run of {}: {}", plan.name, plan_line(&plan, " x "));
     print_estimate(&e);
+    // What `agora run` would refuse, a dry run refuses too (after saying what it would cost).
+    agora::guard_resources(&plan, &options)?;
     println!("nothing was run or written; drop --dry-run to run it");
     Ok(())
 }

@@ -20,6 +20,8 @@ pub fn serve(args: &ServeArgs, quiet: bool) -> Result<()> {
         agora::serve::Options { scenario: scenario.clone(), host, port, limits: agora::serve::Limits::default() };
     let server = agora::serve::Server::bind(&options)?;
     let plan = server.plan();
+    // The served file's warnings, as `agora run` and `agora validate` give them.
+    crate::print::warn(plan, quiet);
     if !quiet {
         if plan.output.record_every != 1 {
             eprintln!(

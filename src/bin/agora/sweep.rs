@@ -31,6 +31,14 @@ pub fn sweep(a: &SweepArgs, quiet: bool) -> Result<()> {
             s.out.display()
         );
         print_estimate(&e);
+        // What the sweep would refuse, its dry run refuses too (after saying what it would cost).
+        let options = SweepOptions {
+            threads: args.threads,
+            max_memory: args.max_memory,
+            max_disk: args.max_disk,
+            ..Default::default()
+        };
+        agora::sweep::guard_resources(&s, &options, threads)?;
         println!("nothing was run or written; drop --dry-run to run it");
         return Ok(());
     }

@@ -1,4 +1,5 @@
-//! `agora validate`: a scenario (or a sweep, every point of it) checked and printed resolved.
+//! `agora validate`: a scenario (or a sweep, every point of it) checked, and with `--print`
+//! printed resolved.
 
 use crate::args::ValidateArgs;
 use crate::print::{plan_line, plural, warn, warn_sweep};
@@ -7,7 +8,8 @@ use agora::plan;
 use agora::sweep::{Sweep, SweepOptions};
 
 /// Checks the scenario (each point of its sweep, if it has one) and the resources it would
-/// need; prints it resolved on stdout and, unless `quiet`, a line on what it is on stderr.
+/// need; with `--print` prints it resolved on stdout; unless `quiet`, a line on what it is on
+/// stderr.
 pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<()> {
     let (scenario, overrides) = (&args.scenario, &args.overrides);
     if agora::sweep::has_sweep(scenario) {
@@ -22,7 +24,9 @@ pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<()> {
             ..Default::default()
         };
         agora::sweep::guard_resources(&s, &options, threads)?;
-        print!("{}", s.resolved_toml);
+        if args.print {
+            print!("{}", s.resolved_toml);
+        }
         if quiet {
             return Ok(());
         }
@@ -42,7 +46,9 @@ pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<()> {
     let s = plan::load(scenario, &overrides.overrides())?;
     warn(&s, quiet);
     agora::guard_resources(&s, &overrides.options())?;
-    print!("{}", s.resolved_toml);
+    if args.print {
+        print!("{}", s.resolved_toml);
+    }
     if quiet {
         return Ok(());
     }

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
 
 pub use options::parse_duration;
+pub use values::{check_key, linked_keys};
 
 /// The option keys of `[sweep]` (keys without a dot).
 pub const OPTIONS: &[&str] = &[
@@ -556,40 +557,6 @@ fn walk(t: &DeTable, prefix: &str, f: &mut dyn FnMut(&str, usize)) {
 
 fn is_range_de(t: &DeTable) -> bool {
     t.iter().any(|(k, _)| ["from", "to", "steps"].contains(&k.get_ref().as_ref()))
-}
-
-/// Checks that a dotted key may be swept; `key` names it in errors.
-pub fn check_key(key: &str) -> Result<(), InputError> {
-    let linked = linked_keys(key);
-    if linked.len() > 1 {
-        for k in &linked {
-            if linked.iter().filter(|j| *j == k).count() > 1 {
-                return Err(InputError::at(format!("sweep.{key}"), format!("links `{k}` to itself")));
-            }
-            check_key(k).map_err(|e| InputError { key: Some(format!("sweep.{key}")), ..e })?;
-        }
-        return Ok(());
-    }
-    let parts: Vec<&str> = key.split('.').collect();
-    if parts.len() < 2 || parts.iter().any(|p| p.is_empty() || p.contains(char::is_whitespace)) {
-        return Err(InputError::at(
-            format!("sweep.{key}"),
-            format!("`{key}` is not a dotted key such as `policy.tax.rate`"),
-        ));
-    }
-    for (prefix, why) in NOT_SWEPT {
-        if key == *prefix || key.starts_with(&format!("{prefix}.")) {
-            return Err(InputError::at(format!("sweep.{key}"), format!("`{key}` cannot be swept")).help(*why));
-        }
-    }
-    Ok(())
-}
-
-/// The keys a parameter sets: one, or several linked with ` & ` (`"market.stock_target &
-/// mutual_credit.stock_target"`), which take the same value at every point (twin settings of
-/// two regimes kept equal, so that a sweep does not compare them at different values).
-pub fn linked_keys(key: &str) -> Vec<&str> {
-    key.split('&').map(str::trim).collect()
 }
 
 /// An error at `[sweep]` key `key`, at its line.

@@ -2,7 +2,7 @@
 //! or range checked for its design.
 
 use super::options::{self, Problem};
-use super::{as_f64, check_key, err, position, walk, DesignKind, Parameter, Values, OPTIONS};
+use super::{as_f64, err, position, walk, DesignKind, Parameter, Values, NOT_SWEPT, OPTIONS};
 use crate::error::InputError;
 use crate::scenario::source;
 use serde::Deserialize;
@@ -156,4 +156,38 @@ fn values(key: &str, v: toml::Value, design: DesignKind, text: &str) -> Result<V
         }
     }
     Ok(Values::Range { from, to, steps })
+}
+
+/// Checks that a dotted key may be swept; `key` names it in errors.
+pub fn check_key(key: &str) -> Result<(), InputError> {
+    let linked = linked_keys(key);
+    if linked.len() > 1 {
+        for k in &linked {
+            if linked.iter().filter(|j| *j == k).count() > 1 {
+                return Err(InputError::at(format!("sweep.{key}"), format!("links `{k}` to itself")));
+            }
+            check_key(k).map_err(|e| InputError { key: Some(format!("sweep.{key}")), ..e })?;
+        }
+        return Ok(());
+    }
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.len() < 2 || parts.iter().any(|p| p.is_empty() || p.contains(char::is_whitespace)) {
+        return Err(InputError::at(
+            format!("sweep.{key}"),
+            format!("`{key}` is not a dotted key such as `policy.tax.rate`"),
+        ));
+    }
+    for (prefix, why) in NOT_SWEPT {
+        if key == *prefix || key.starts_with(&format!("{prefix}.")) {
+            return Err(InputError::at(format!("sweep.{key}"), format!("`{key}` cannot be swept")).help(*why));
+        }
+    }
+    Ok(())
+}
+
+/// The keys a parameter sets: one, or several linked with ` & ` (`"market.stock_target &
+/// mutual_credit.stock_target"`), which take the same value at every point (twin settings of
+/// two regimes kept equal, so that a sweep does not compare them at different values).
+pub fn linked_keys(key: &str) -> Vec<&str> {
+    key.split('&').map(str::trim).collect()
 }

@@ -82,6 +82,7 @@ fn validate_checks_every_point_and_prints_the_resolved_sweep() {
     );
     agora()
         .arg("validate")
+        .arg("--print")
         .arg(&file)
         .assert()
         .success()
