@@ -337,6 +337,11 @@ pub struct EntryInfo {
     pub money: String,
     /// The distribution theory predicts for its money (`exponential`), if any.
     pub reference_law: Option<String>,
+    /// The world rules its variant gives it besides the scenario's (`resource.governance =
+    /// "ostrom"`): an institutional bundle, allocation plus these rules, never the allocation
+    /// alone. Empty for an entry under the scenario's rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bundle: Vec<String>,
 }
 
 /// A metric column, as `run.json` describes it.
@@ -366,6 +371,7 @@ impl RunInfo {
                 material: e.traits.material,
                 money: e.traits.money.name().to_string(),
                 reference_law: e.config.reference_law().map(|l| l.name().to_string()),
+                bundle: e.bundle(&scenario.world),
             })
             .collect();
         let metrics = scenario

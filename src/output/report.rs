@@ -51,6 +51,7 @@ td.text { text-align: left; white-space: normal; min-width: 12rem; }
 .swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.4em; vertical-align: baseline;
   -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .clear { font-weight: 600; }
+.bundle { color: #555; font-size: 0.85em; white-space: normal; }
 figure { margin: 1.5rem 0; }
 figure svg { display: block; width: 100%; max-width: 100%; height: auto; }
 .chart-scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
@@ -98,8 +99,19 @@ pub(crate) fn inline_svg(svg: &str, label: &str, id: &str) -> String {
 }
 
 fn regime_cell(data: &RunData, label: &str) -> String {
+    // A bundle is labelled as one wherever it is named: allocation plus its own world rules.
+    let bundle = match data.entry(label) {
+        Some(e) if !e.bundle.is_empty() => format!(
+            " <span class=\"bundle\" title=\"an institutional bundle: {} with {}, where the other entries live under the scenario's rules\">(bundle: {} + {})</span>",
+            escape(&e.regime),
+            escape(&e.bundle.join(", ")),
+            escape(&e.regime),
+            escape(&e.bundle.join(", "))
+        ),
+        _ => String::new(),
+    };
     format!(
-        "<span class=\"regime\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>",
+        "<span class=\"regime\"><span class=\"swatch\" style=\"background:{}\"></span>{}{bundle}</span>",
         regime_colour_hex(data.colour_index(label)),
         escape(label)
     )

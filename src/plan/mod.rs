@@ -41,6 +41,23 @@ pub struct EntryPlan {
     pub columns: Vec<(&'static str, usize)>,
 }
 
+impl EntryPlan {
+    /// The world's institutions (the resource's governance, knowledge's property rule) that
+    /// this entry's variant sets otherwise than the scenario's `world`, as `key = value`: an
+    /// entry with any is an institutional bundle, allocation plus these rules.
+    pub fn bundle(&self, world: &WorldSpec) -> Vec<String> {
+        let mut out = Vec::new();
+        let (mine, theirs) = (&self.world, world);
+        if mine.resource.governance != theirs.resource.governance {
+            out.push(format!("resource.governance = \"{}\"", mine.resource.governance.name()));
+        }
+        if mine.knowledge.property != theirs.knowledge.property {
+            out.push(format!("knowledge.property = \"{}\"", mine.knowledge.property.name()));
+        }
+        out
+    }
+}
+
 /// Coexist mode: how the one world is shared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoexistPlan {

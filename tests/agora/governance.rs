@@ -183,3 +183,32 @@ fn keys_that_moved_to_the_world_are_refused_with_their_new_place() {
         assert!(text.contains(new), "{table}.{key}: {text}");
     }
 }
+
+/// An entry whose variant gives it its own governance is an institutional bundle: `run.json`
+/// says which rules it adds, and the report names it as allocation plus those rules, never as
+/// the allocation alone; an entry under the scenario's rules is not labelled.
+#[test]
+fn a_bundle_is_labelled_as_one_in_run_json_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.toml");
+    std::fs::write(
+        &file,
+        "name = \"b\"\nregimes = [\"market\", \"commons\", \"commons:ostrom\"]\n[run]\nagents = 60\nsteps = 6\nreplicates = 2\nwarmup = 1\n\
+         [variant.ostrom]\nresource.governance = \"ostrom\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    crate::common::agora().arg("run").arg(&file).arg("--out").arg(&out).arg("-q").assert().success();
+    let info: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    let entries = info["entries"].as_array().unwrap();
+    let bundle = |label: &str| entries.iter().find(|e| e["label"] == label).unwrap().get("bundle").cloned();
+    assert_eq!(bundle("commons:ostrom"), Some(serde_json::json!(["resource.governance = \"ostrom\""])));
+    assert_eq!(bundle("commons"), None);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("(bundle: commons + resource.governance = &quot;ostrom&quot;)"),
+        "the report names the bundle"
+    );
+    assert!(!report.contains(">commons <span class=\"bundle\""), "the commons under the scenario's rules is no bundle");
+    assert!(!report.contains(">market <span class=\"bundle\""));
+}
