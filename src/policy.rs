@@ -16,7 +16,7 @@ use crate::metrics::record::SlotView;
 use crate::metrics::MetricDef;
 use crate::money::{apportion, from_money, to_money, MoneyKind, MONEY_UNIT};
 use crate::rng::{stream, unit_f64, Key, Purpose, Streams, CHUNK};
-use crate::scenario::{PaidIn, PolicyConfig, Shock, TaxBase};
+use crate::scenario::{Funding, PaidIn, PolicyConfig, Shock, TaxBase};
 use crate::world::{World, LEFT};
 use rand::Rng;
 use rayon::prelude::*;
@@ -31,6 +31,11 @@ pub struct Treasury {
     /// Money (or credit) taken out of circulation by `money_loss` shocks, in money units: an
     /// account that keeps the books balanced, never spent.
     pub lost: i64,
+    /// Money (or credit) issued as basic income, in money units (kept negative in the books:
+    /// the issuer's side of the new money).
+    pub issued: i64,
+    /// Money (or credit) destroyed by demurrage on issued money, in money units.
+    pub destroyed: i64,
     shares: Vec<i64>,
     weights: Vec<f64>,
 }
@@ -181,7 +186,13 @@ pub fn tax_and_transfer(
     if !active {
         return None;
     }
-    let charged = if cfg.demurrage > 0.0 && money != MoneyKind::None {
+    let issue = bi.funding == Funding::Issue;
+    let charged = if cfg.demurrage > 0.0 && money != MoneyKind::None && issue {
+        // The counterweight of issued money: demurrage destroys what it takes.
+        let taken = take_share(world, slot, money, cfg.demurrage);
+        treasury.destroyed += taken;
+        from_money(taken)
+    } else if cfg.demurrage > 0.0 && money != MoneyKind::None {
         from_money(demurrage(world, slot, money, cfg.demurrage, treasury, step))
     } else {
         f64::NAN
@@ -199,7 +210,8 @@ pub fn tax_and_transfer(
     let goods = world.goods;
     let a = &mut world.agents;
     let members = a.member.iter().filter(|&&m| m == slot).count();
-    let rate = cfg.tax.rate;
+    // Issued money needs no tax: the tax is idle (the plan warns).
+    let rate = if issue { 0.0 } else { cfg.tax.rate };
     let on = cfg.tax.on;
     if bi.amount <= 0.0 && rate <= 0.0 {
         return Some(PolicyReport {
@@ -312,7 +324,15 @@ pub fn tax_and_transfer(
                 .sum();
             treasury.money += revenue;
             let mut paid = 0i64;
-            if bi.amount > 0.0 && members > 0 {
+            if bi.amount > 0.0 && members > 0 && issue {
+                // New money, `amount` to every member.
+                paid = to_money(bi.amount).saturating_mul(members as i64);
+                treasury.issued += paid;
+                treasury.weights.clear();
+                treasury.weights.extend(a.member.iter().map(|&m| if m == slot { 1.0 } else { 0.0 }));
+                apportion(paid, &treasury.weights, step as usize, &mut treasury.shares);
+                column.par_iter_mut().zip(treasury.shares.par_iter()).for_each(|(h, s)| *h += s);
+            } else if bi.amount > 0.0 && members > 0 {
                 let want = to_money(bi.amount).saturating_mul(members as i64);
                 paid = want.min(treasury.money);
                 treasury.weights.clear();

@@ -39,6 +39,12 @@ pub(super) const CASES: &[Case] = &[
         what: "public-goods game: contributions decay without punishment and hold with it",
         run: public_goods,
     },
+    Case {
+        name: "issued_income",
+        file: "scenarios/validation/issued_income.toml",
+        what: "basic income issued as new money with demurrage: money per member tends to y / d",
+        run: issued_income,
+    },
 ];
 
 const KINETIC: &str = include_str!("../../scenarios/validation/kinetic.toml");
@@ -46,6 +52,7 @@ const YARD_SALE: &str = include_str!("../../scenarios/validation/yard_sale.toml"
 const FISHERY: &str = include_str!("../../scenarios/validation/fishery.toml");
 const DONATION: &str = include_str!("../../scenarios/validation/donation.toml");
 const PUBLIC_GOODS: &str = include_str!("../../scenarios/validation/public_goods.toml");
+const ISSUED_INCOME: &str = include_str!("../../scenarios/validation/issued_income.toml");
 
 const DY2000: &str = "Dragulescu & Yakovenko 2000";
 const PCK2004: &str = "Patriarca, Chakraborti & Kaski 2004";
@@ -53,6 +60,33 @@ const BOGHOSIAN: &str = "Boghosian et al. 2017";
 const SCHAEFER: &str = "Schaefer 1954; Gordon 1954";
 const NS2005: &str = "Nowak & Sigmund 2005";
 const FG2000: &str = "Fehr & Gaechter 2000";
+const CLOSED_FORM: &str = "closed form m* = y / d (Lietaer 2001)";
+
+/// Issued income with demurrage: the money per member, `m <- (1 - d) m + y` whatever trade
+/// does, tends to `y / d`; at the steady state demurrage destroys what is issued.
+fn issued_income(r: &Runner) -> Result<Vec<Outcome>> {
+    let m = r.measure(CASES[5].file, ISSUED_INCOME, &replicates(r, 3, 10))?;
+    let policy = &m.plan.entries[0].policy;
+    let (y, d) = (policy.basic_income.amount, policy.demurrage);
+    let agents = m.plan.run.agents as f64;
+    let steady = y / d;
+    Ok(vec![
+        Outcome::new(
+            "issued income: money per member (y / d)",
+            CLOSED_FORM,
+            steady,
+            m.mean_after_warmup("market", "money_total") / agents,
+            Test::Within(0.01 * steady),
+        ),
+        Outcome::new(
+            "issued income: demurrage destroyed per step = income issued (y N)",
+            CLOSED_FORM,
+            y * agents,
+            m.mean_after_warmup("market", "demurrage"),
+            Test::Within(0.01 * y * agents),
+        ),
+    ])
+}
 
 /// Replicates for the long variant of a case.
 fn replicates(r: &Runner, short: i64, long: i64) -> Vec<(&'static str, Value)> {

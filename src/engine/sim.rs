@@ -397,6 +397,14 @@ impl<'a> Sim<'a> {
         if self.slots[slot].treasury.lost != 0 {
             accounts.push(("lost_to_shock", self.slots[slot].treasury.lost));
         }
+        // Issued and destroyed money keep the books: agents' money plus every account is what
+        // the world started with.
+        if self.slots[slot].treasury.issued != 0 {
+            accounts.push(("issued", -self.slots[slot].treasury.issued));
+        }
+        if self.slots[slot].treasury.destroyed != 0 {
+            accounts.push(("destroyed", self.slots[slot].treasury.destroyed));
+        }
         accounts
     }
 

@@ -97,7 +97,14 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
         if p.tax.rate == 0.0 && p.tax.on != TaxBase::Income {
             warn(key("tax.on"), "sets the base of a tax whose rate is 0".into());
         }
-        if p.basic_income.amount > 0.0 && p.tax.rate == 0.0 {
+        let issued = p.basic_income.funding == scenario::Funding::Issue;
+        if issued && p.tax.rate > 0.0 {
+            warn(
+                key("tax.rate"),
+                "funds a basic income that is issued as new money (basic_income.funding = \"issue\")".into(),
+            );
+        }
+        if p.basic_income.amount > 0.0 && p.tax.rate == 0.0 && !issued {
             // The basic income is paid from the tax alone (demurrage goes back as a dividend).
             warn(
                 key("basic_income.amount"),

@@ -14,6 +14,18 @@ pub enum PaidIn {
     Money,
 }
 
+/// Where the basic income comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Funding {
+    /// Paid from the tax (what it raises, if less).
+    #[default]
+    Tax,
+    /// Issued as new money each step (Lietaer's money issued by the community; SuMSy), with
+    /// demurrage destroying money as its counterweight: money only.
+    Issue,
+}
+
 /// `[policy.basic_income]`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -23,11 +35,13 @@ pub struct BasicIncome {
     /// `goods` or `money`.
     #[serde(rename = "in")]
     pub paid_in: PaidIn,
+    /// `tax` (paid from the tax) or `issue` (created as new money; `in = "money"` only).
+    pub funding: Funding,
 }
 
 impl Default for BasicIncome {
     fn default() -> Self {
-        BasicIncome { amount: 0.0, paid_in: PaidIn::Goods }
+        BasicIncome { amount: 0.0, paid_in: PaidIn::Goods, funding: Funding::Tax }
     }
 }
 

@@ -261,6 +261,13 @@ pub fn check_all(f: &ScenarioFile, o: &Overrides) -> Vec<InputError> {
 
     let pol = &f.policy;
     add(at_least("policy.basic_income.amount", pol.basic_income.amount, 0.0));
+    if pol.basic_income.funding == super::Funding::Issue && pol.basic_income.paid_in != super::PaidIn::Money {
+        add(Err(InputError::at(
+            "policy.basic_income.funding",
+            "`issue` creates money, and this basic income is paid in goods",
+        )
+        .help("set basic_income.in = \"money\", or funding = \"tax\"")));
+    }
     add(share("policy.tax.rate", pol.tax.rate));
     add(share("policy.demurrage", pol.demurrage));
     for (i, s) in pol.shocks.iter().enumerate() {

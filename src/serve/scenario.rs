@@ -192,7 +192,7 @@ impl Served {
         // plan warns about it too, but the page says which of its two sliders to move.
         let unfunded = |e: &plan::EntryPlan| {
             let p = &e.policy;
-            p.basic_income.amount > 0.0 && p.tax.rate == 0.0
+            p.basic_income.amount > 0.0 && p.tax.rate == 0.0 && p.basic_income.funding == scenario::Funding::Tax
         };
         if plan.entries.iter().any(unfunded) && !self.plan.entries.iter().any(unfunded) {
             let scenario_tax = self.plan.entries.iter().map(|e| e.policy.tax.rate).fold(0.0, f64::max);

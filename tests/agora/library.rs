@@ -393,3 +393,33 @@ fn money_loss_takes_money_and_keeps_the_books() {
     .unwrap();
     agora().arg("validate").arg(&p).assert().code(2);
 }
+
+/// A basic income issued as new money, with demurrage destroying money, in a market and in
+/// mutual credit: the books balance every step (agents' money or credit plus the `issued` and
+/// `destroyed` accounts is what the world started with; balances with the issuer's account sum
+/// to zero), and the money members hold tends to the closed form `y / d` per member. Demurrage
+/// charges positive holdings only, so in mutual credit it is the positive balances that tend
+/// to `y / d` (where demurrage destroys what is issued); in the market every holding is positive.
+#[test]
+fn issued_income_keeps_the_books_and_reaches_y_over_d() {
+    use agora::engine::Sim;
+    let src = "name = \"i\"\nregimes = [\"market\", \"mutual_credit\"]\n[run]\nagents = 300\nsteps = 200\nreplicates = 1\nwarmup = 150\n\
+               [policy]\nbasic_income = { amount = 0.5, in = \"money\", funding = \"issue\" }\ndemurrage = 0.1\n";
+    let plan = parse(src, None, &Overrides::default()).unwrap();
+    crate::registry::assert_invariants("issued income", &plan);
+    let unit = agora::money::MONEY_UNIT as f64;
+    for (e, column) in [(0, "market"), (1, "mutual_credit")] {
+        let mut sim = Sim::for_entry(&plan, e, 0);
+        for _ in 0..200 {
+            sim.advance();
+        }
+        let a = &sim.world().agents;
+        let held = if column == "market" { &a.money } else { &a.balance };
+        let positive: i64 = held.iter().map(|&m| m.max(0)).sum();
+        let issued = sim.accounts(0).iter().find(|x| x.0 == "issued").map_or(0, |x| x.1);
+        let destroyed = sim.accounts(0).iter().find(|x| x.0 == "destroyed").map_or(0, |x| x.1);
+        assert!(issued < 0 && destroyed > 0, "{column}: {issued} issued, {destroyed} destroyed");
+        let now = positive as f64 / unit / 300.0;
+        assert!((now - 5.0).abs() < 0.03 * 5.0, "{column}: {now} held per member, expected y / d = 5");
+    }
+}
