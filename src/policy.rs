@@ -324,22 +324,20 @@ pub fn tax_and_transfer(
                 .sum();
             treasury.money += revenue;
             let mut paid = 0i64;
-            if bi.amount > 0.0 && members > 0 && issue {
-                // New money, `amount` to every member.
-                paid = to_money(bi.amount).saturating_mul(members as i64);
-                treasury.issued += paid;
-                treasury.weights.clear();
-                treasury.weights.extend(a.member.iter().map(|&m| if m == slot { 1.0 } else { 0.0 }));
-                apportion(paid, &treasury.weights, step as usize, &mut treasury.shares);
-                column.par_iter_mut().zip(treasury.shares.par_iter()).for_each(|(h, s)| *h += s);
-            } else if bi.amount > 0.0 && members > 0 {
+            if bi.amount > 0.0 && members > 0 {
                 let want = to_money(bi.amount).saturating_mul(members as i64);
-                paid = want.min(treasury.money);
+                if issue {
+                    // New money, `amount` to every member.
+                    paid = want;
+                    treasury.issued += paid;
+                } else {
+                    paid = want.min(treasury.money);
+                    treasury.money -= paid;
+                }
                 treasury.weights.clear();
                 treasury.weights.extend(a.member.iter().map(|&m| if m == slot { 1.0 } else { 0.0 }));
                 apportion(paid, &treasury.weights, step as usize, &mut treasury.shares);
                 column.par_iter_mut().zip(treasury.shares.par_iter()).for_each(|(h, s)| *h += s);
-                treasury.money -= paid;
             }
             Some(PolicyReport {
                 tax_revenue: from_money(revenue),

@@ -490,8 +490,6 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
     }
     // What was bought beyond needs was consumed: the world's ledger counts it here, once.
     world.ledger.consumed += out.luxury.iter().sum::<f64>();
-    world.ledger.decayed += lost;
-    world.transfer_lost[terms.slot as usize] += lost;
     out.weights.clone_from(&weight_total);
     if terms.log_trades {
         orders.paid.clear();
@@ -510,5 +508,6 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
             *m += revenue[i * goods..(i + 1) * goods].iter().sum::<i64>();
         }
     });
+    world.count_lost(terms.slot, lost);
     out
 }

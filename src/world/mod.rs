@@ -285,25 +285,6 @@ pub struct World {
 }
 
 impl World {
-    /// What arrives of `units` passed from one agent to another; what is lost goes to the
-    /// ledger (as perished) and to the slot's count for this step.
-    #[inline]
-    pub fn transferred(&mut self, slot: u8, units: f64) -> f64 {
-        let lost = units * (1.0 - self.transfer_keep);
-        self.ledger.decayed += lost;
-        self.transfer_lost[slot as usize] += lost;
-        units - lost
-    }
-
-    /// Counts `lost` units lost in transfers by the regime in `slot` (for phases that scale
-    /// transfers by [`World::transfer_keep`] in parallel and add up the loss afterwards).
-    pub fn count_lost(&mut self, slot: u8, lost: f64) {
-        self.ledger.decayed += lost;
-        self.transfer_lost[slot as usize] += lost;
-    }
-}
-
-impl World {
     /// Builds the initial world of one replicate from its spec. Every agent starts in slot 0;
     /// the engine assigns other slots.
     pub fn new(cfg: &WorldSpec, streams: &Streams, network: Arc<Network>) -> World {
@@ -393,6 +374,14 @@ impl World {
             transfer_keep: 1.0 - pop.transfer_cost,
             transfer_lost: vec![0.0; 256],
         }
+    }
+
+    /// Counts `lost` units lost in transfers by the regime in `slot`: to the ledger (as
+    /// perished) and to the slot's count for this step. Phases scale what arrives by
+    /// [`World::transfer_keep`] and add up the loss.
+    pub fn count_lost(&mut self, slot: u8, lost: f64) {
+        self.ledger.decayed += lost;
+        self.transfer_lost[slot as usize] += lost;
     }
 
     /// Number of agents, present or departed.
