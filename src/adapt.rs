@@ -92,7 +92,7 @@ const NONE: u32 = u32::MAX;
 /// instead of one number per agent costs a draw per actor, not per agent; the actors are the
 /// same in every regime of a replicate (common random numbers).
 #[inline]
-fn gap(rng: &mut impl Rng, p: f64) -> usize {
+pub(crate) fn gap(rng: &mut impl Rng, p: f64) -> usize {
     if p >= 1.0 {
         return 0;
     }

@@ -15,6 +15,7 @@ pub mod adapt;
 pub mod bench;
 pub mod catalog;
 pub mod check;
+pub mod choice;
 pub mod disjoint;
 pub mod engine;
 pub mod error;

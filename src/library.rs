@@ -103,12 +103,15 @@ threads = 0                   # worker threads, 0 = every core; results never de
 warmup = 50                   # steps left out of the summaries
 
 [population]
-goods = ["food", "energy", "shelter"]   # rival material goods; each agent produces one
+goods = ["food", "energy", "shelter"]   # rival material goods; agents choose which to make
 need = 1.0                    # units of each good needed per step
-base_output = 3.0             # units of its specialty an agent of skill 1 makes per step
+base_output = 3.0             # units a settled specialist of skill 1 makes per step, working fully
 skill = { dist = "lognormal", median = 1.0, sigma = 0.5 }   # productivity multiplier
 strategies = { cooperator = 0.6, reciprocator = 0.3, free_rider = 0.1 }  # shares, sum 1
 network = { kind = "small_world", degree = 8, rewire = 0.1 }              # social network
+specialisation = 0.3          # learning by doing: a specialist makes 1 / (1 - 0.3 + 0.3 / 3) = 1.25x an even splitter
+effort_cost = 0.5             # welfare lost to effort: effort_cost x E^2 / 2
+luxury_weight = 0.5           # welfare of consumption beyond needs: luxury_weight x ln(1 + beyond / need)
 destitute_threshold = 0.5     # share of needs met below which a step counts as destitute
 destitute_after = 5           # destitute steps in a row before productivity falls
 destitute_penalty = 0.5       # share of productivity lost while destitute that long

@@ -94,6 +94,8 @@ pub mod stream {
     pub const MIGRATION: u8 = 1;
     /// `Adapt`: who tries a random strategy.
     pub const EXPLORATION: u8 = 2;
+    /// `Adapt`: who reconsiders what to make and how hard to work, and by how much.
+    pub const RETHINK: u8 = 3;
 }
 
 /// The key of a replicate's streams: seed and replicate number.

@@ -35,6 +35,17 @@ fn world_rows() -> Vec<Footing> {
                 d.population.transfer_cost
             ),
         ),
+        Footing::shared(
+            Mechanism::Work,
+            format!(
+                "the world's: learning by doing (`population.specialisation` [{}]), specialty {} and effort {} (`effort_cost` [{}]), welfare with `luxury_weight` [{}]",
+                d.population.specialisation,
+                d.population.specialty.name(),
+                d.population.effort.name(),
+                d.population.effort_cost,
+                d.population.luxury_weight
+            ),
+        ),
     ]
 }
 
@@ -44,7 +55,14 @@ pub fn regimes() -> Vec<(&'static str, Vec<Footing>)> {
         .iter()
         .map(|r| {
             let mut rows = match (r.configure)(None) {
-                Ok(cfg) => cfg.footing(),
+                Ok(cfg) => {
+                    let mut rows = cfg.footing();
+                    let signal = cfg.traits().signal;
+                    if !rows.iter().any(|f| f.mechanism == Mechanism::Signal) {
+                        rows.push(Footing::institution(Mechanism::Signal, signal.describe(), signal.why()));
+                    }
+                    rows
+                }
                 Err(_) => Vec::new(),
             };
             for w in world_rows() {

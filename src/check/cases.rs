@@ -45,6 +45,12 @@ pub(super) const CASES: &[Case] = &[
         what: "basic income issued as new money with demurrage: money per member tends to y / d",
         run: issued_income,
     },
+    Case {
+        name: "division_of_labour",
+        file: "scenarios/validation/division_of_labour.toml",
+        what: "learning by doing against transfer costs: the threshold t* = spec of the division of labour, by bisection on t",
+        run: division_of_labour,
+    },
 ];
 
 const KINETIC: &str = include_str!("../../scenarios/validation/kinetic.toml");
@@ -53,6 +59,7 @@ const FISHERY: &str = include_str!("../../scenarios/validation/fishery.toml");
 const DONATION: &str = include_str!("../../scenarios/validation/donation.toml");
 const PUBLIC_GOODS: &str = include_str!("../../scenarios/validation/public_goods.toml");
 const ISSUED_INCOME: &str = include_str!("../../scenarios/validation/issued_income.toml");
+const DIVISION: &str = include_str!("../../scenarios/validation/division_of_labour.toml");
 
 const DY2000: &str = "Dragulescu & Yakovenko 2000";
 const PCK2004: &str = "Patriarca, Chakraborti & Kaski 2004";
@@ -61,6 +68,58 @@ const SCHAEFER: &str = "Schaefer 1954; Gordon 1954";
 const NS2005: &str = "Nowak & Sigmund 2005";
 const FG2000: &str = "Fehr & Gaechter 2000";
 const CLOSED_FORM: &str = "closed form m* = y / d (Lietaer 2001)";
+const YB1991: &str = "closed form t* = spec (Yang & Borland 1991)";
+
+/// The division of labour's threshold: the transfer cost at which the market's mean largest
+/// effort share (1 for specialists, 1/3 for even splitters of three goods) crosses the middle,
+/// 2/3, found by bisection on `t` over `[spec - 0.15, spec + 0.15]`; and the specialisation on
+/// either side of it, at `spec -/+ 0.05`.
+fn division_of_labour(r: &Runner) -> Result<Vec<Outcome>> {
+    let doc: toml::Table = toml::from_str(DIVISION).map_err(|e| crate::error::Error::Run(e.to_string()))?;
+    let spec = doc["population"]["specialisation"].as_float().unwrap_or(0.3);
+    let reps = if r.long { 6 } else { 2 };
+    let halvings = if r.long { 7 } else { 5 };
+    let at = |t: f64| -> Result<f64> {
+        let settings = [("population.transfer_cost", Value::Float(t)), ("run.replicates", Value::Integer(reps))];
+        let m = r.measure_doc(CASES[6].file, doc.clone(), &settings)?;
+        Ok(m.mean_after_warmup("market", "specialisation"))
+    };
+    let middle = 2.0 / 3.0;
+    let (below, above) = rayon::join(|| at(spec - 0.05), || at(spec + 0.05));
+    let (below, above) = (below?, above?);
+    let (mut lo, mut hi) = (spec - 0.15, spec + 0.15);
+    for _ in 0..halvings {
+        let mid = 0.5 * (lo + hi);
+        if at(mid)? >= middle {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(vec![
+        Outcome::new(
+            "division of labour: threshold transfer cost t*",
+            YB1991,
+            spec,
+            0.5 * (lo + hi),
+            Test::Within(0.03),
+        ),
+        Outcome::new(
+            format!("division of labour: specialisation at t = spec - 0.05 = {:.2}", spec - 0.05),
+            YB1991,
+            1.0,
+            below,
+            Test::AtLeast(0.9),
+        ),
+        Outcome::new(
+            format!("division of labour: specialisation at t = spec + 0.05 = {:.2}", spec + 0.05),
+            YB1991,
+            1.0 / 3.0,
+            above,
+            Test::AtMost(0.6),
+        ),
+    ])
+}
 
 /// Issued income with demurrage: the money per member, `m <- (1 - d) m + y` whatever trade
 /// does, tends to `y / d`; at the steady state demurrage destroys what is issued.

@@ -15,6 +15,8 @@ pub struct SlotTraits {
     pub material: [bool; 256],
     /// Who may use the slot's knowledge contributions.
     pub property: [Property; 256],
+    /// What the slot's members rate the goods by when they reconsider what to make.
+    pub signal: crate::choice::Signals,
 }
 
 /// Phase 1a: potential output of every member of a goods regime, and the resource it calls
@@ -30,7 +32,10 @@ pub fn potential_output(w: &mut World, slots: &SlotTraits, scale_effect: bool, w
     let (after, factor) = (w.destitute_after, w.destitute_factor);
     let material = &slots.material;
     let property = &slots.property;
+    let (goods, work) = (w.goods, w.work);
     let a = &mut w.agents;
+    // Consumption beyond needs is counted afresh each step (allocation may add to it).
+    a.beyond.par_chunks_mut(CHUNK).for_each(|b| b.fill(0.0));
     (a.output.par_chunks_mut(CHUNK), want.par_chunks_mut(CHUNK)).into_par_iter().enumerate().for_each(
         |(c, (output, want))| {
             let base_i = c * CHUNK;
@@ -49,7 +54,11 @@ pub fn potential_output(w: &mut World, slots: &SlotTraits, scale_effect: bool, w
                     Property::Permissive { capture } => shared_gain * (1.0 - capture),
                 };
                 let penalty = if a.destitute_streak[i] > after { factor } else { 1.0 };
-                let y = base * a.skill[i] * effort * (1.0 + gain) * penalty;
+                // Effort times the yield of its split over the goods (1 for a settled
+                // specialist working fully).
+                let mix: f64 =
+                    (0..goods).map(|g| work.yield_of(a.share[i * goods + g], a.experience[i * goods + g])).sum();
+                let y = base * a.skill[i] * effort * (1.0 + gain) * penalty * (a.effort[i] as f64 * mix);
                 output[k] = y;
                 want[k] = y * intensity;
             }
@@ -63,7 +72,7 @@ pub fn potential_output(w: &mut World, slots: &SlotTraits, scale_effect: bool, w
 /// producer's stock. `shared` is what [`potential_output`] returned. Returns the output a
 /// platform's enclosure kept from producers, per slot.
 pub fn harvest_and_produce(w: &mut World, slots: &SlotTraits, shared: f64, want: &[f64]) -> [f64; MAX_SLOTS] {
-    let goods = w.goods;
+    let (goods, work) = (w.goods, w.work);
     let know = w.knowledge.clone();
     let intensity = w.resource.intensity;
     let material = &slots.material;
@@ -80,12 +89,13 @@ pub fn harvest_and_produce(w: &mut World, slots: &SlotTraits, shared: f64, want:
     let partials: Vec<([f64; MAX_SLOTS], f64)> = (
         a.output.par_chunks_mut(CHUNK),
         a.stock.par_chunks_mut(CHUNK * goods),
-        a.specialty.par_chunks(CHUNK),
+        a.share.par_chunks(CHUNK * goods),
+        a.experience.par_chunks(CHUNK * goods),
         a.member.par_chunks(CHUNK),
     )
         .into_par_iter()
         .enumerate()
-        .map(|(c, (output, stock, specialty, member))| {
+        .map(|(c, (output, stock, share, experience, member))| {
             let mut captured = [0.0; MAX_SLOTS];
             let mut produced = 0.0;
             for k in 0..output.len() {
@@ -96,7 +106,17 @@ pub fn harvest_and_produce(w: &mut World, slots: &SlotTraits, shared: f64, want:
                 let h = want[c * CHUNK + k] * scale;
                 let y = if intensity > 0.0 { output[k].min(h / intensity) } else { output[k] };
                 output[k] = y;
-                stock[k * goods + specialty[k] as usize] += y;
+                // Output is split over the goods as the yields of the agent's effort shares.
+                let (sh, ex) = (&share[k * goods..(k + 1) * goods], &experience[k * goods..(k + 1) * goods]);
+                let mix: f64 = (0..goods).map(|g| work.yield_of(sh[g], ex[g])).sum();
+                if mix > 0.0 {
+                    for g in 0..goods {
+                        let part = work.yield_of(sh[g], ex[g]);
+                        if part > 0.0 {
+                            stock[k * goods + g] += y * (part / mix);
+                        }
+                    }
+                }
                 produced += y;
                 captured[slot] += y * capture_ratio[slot];
             }
@@ -124,48 +144,70 @@ pub fn consume(w: &mut World, slots: &SlotTraits, prices: &[Option<Vec<f64>>], s
     let total_need: f64 = need.iter().sum();
     let keep = 1.0 - w.decay;
     let threshold = w.destitute_threshold;
+    let work = w.work;
+    let eats_beyond = work.eats_beyond();
     let material = &slots.material;
     let a = &mut w.agents;
     let partials: Vec<(f64, f64)> = (
-        a.stock.par_chunks_mut(CHUNK * goods),
-        a.needs_met.par_chunks_mut(CHUNK),
-        a.wellbeing.par_chunks_mut(CHUNK),
+        (a.stock.par_chunks_mut(CHUNK * goods), a.short.par_chunks_mut(CHUNK * goods)),
+        (a.needs_met.par_chunks_mut(CHUNK), a.wellbeing.par_chunks_mut(CHUNK), a.welfare.par_chunks_mut(CHUNK)),
         a.destitute_streak.par_chunks_mut(CHUNK),
-        a.consumed.par_chunks_mut(CHUNK),
+        (a.consumed.par_chunks_mut(CHUNK), a.beyond.par_chunks_mut(CHUNK)),
         a.holdings.par_chunks_mut(CHUNK),
-        a.member.par_chunks(CHUNK),
+        (a.member.par_chunks(CHUNK), a.effort.par_chunks(CHUNK)),
     )
         .into_par_iter()
-        .map(|(stock, needs_met, wellbeing, streak, consumed, holdings, member)| {
-            let (mut eaten_total, mut decayed_total) = (0.0, 0.0);
-            for k in 0..member.len() {
-                if !material[member[k] as usize] {
-                    holdings[k] = 0.0;
-                    continue;
+        .map(
+            |(
+                (stock, short),
+                (needs_met, wellbeing, welfare),
+                streak,
+                (consumed, beyond),
+                holdings,
+                (member, effort),
+            )| {
+                let (mut eaten_total, mut decayed_total) = (0.0, 0.0);
+                for k in 0..member.len() {
+                    if !material[member[k] as usize] {
+                        holdings[k] = 0.0;
+                        continue;
+                    }
+                    let x = &mut stock[k * goods..(k + 1) * goods];
+                    holdings[k] = match &prices[member[k] as usize] {
+                        Some(p) => x.iter().zip(p).map(|(x, p)| x * p).sum(),
+                        None => x.iter().sum(),
+                    };
+                    let mut eaten = 0.0;
+                    // Bought beyond needs and eaten in allocation (the exchange regimes' spending).
+                    let mut extra = beyond[k] as f64;
+                    for g in 0..goods {
+                        let c = x[g].min(need[g]);
+                        x[g] -= c;
+                        eaten += c;
+                        short[k * goods + g] = (need[g] - c) as f32;
+                        // Beyond needs: what is held above a buffer of one step's needs is eaten
+                        // now, when it has value to its holder.
+                        if eats_beyond && x[g] > need[g] {
+                            extra += x[g] - need[g];
+                            x[g] = need[g];
+                        }
+                        let gone = x[g] * (1.0 - keep);
+                        x[g] -= gone;
+                        decayed_total += gone;
+                    }
+                    eaten_total += eaten + (extra - beyond[k] as f64);
+                    let met = if total_need > 0.0 { (eaten / total_need) as f32 } else { 1.0 };
+                    needs_met[k] = met;
+                    beyond[k] = extra as f32;
+                    consumed[k] = (eaten + extra) as f32;
+                    let wf = work.welfare(met as f64, extra, total_need, effort[k]) as f32;
+                    welfare[k] = wf;
+                    wellbeing[k] = (1.0 - smoothing) * wellbeing[k] + smoothing * wf;
+                    streak[k] = if met < threshold { streak[k].saturating_add(1) } else { 0 };
                 }
-                let x = &mut stock[k * goods..(k + 1) * goods];
-                holdings[k] = match &prices[member[k] as usize] {
-                    Some(p) => x.iter().zip(p).map(|(x, p)| x * p).sum(),
-                    None => x.iter().sum(),
-                };
-                let mut eaten = 0.0;
-                for g in 0..goods {
-                    let c = x[g].min(need[g]);
-                    x[g] -= c;
-                    eaten += c;
-                    let gone = x[g] * (1.0 - keep);
-                    x[g] -= gone;
-                    decayed_total += gone;
-                }
-                eaten_total += eaten;
-                let met = if total_need > 0.0 { (eaten / total_need) as f32 } else { 1.0 };
-                needs_met[k] = met;
-                consumed[k] = eaten as f32;
-                wellbeing[k] = (1.0 - smoothing) * wellbeing[k] + smoothing * met;
-                streak[k] = if met < threshold { streak[k].saturating_add(1) } else { 0 };
-            }
-            (eaten_total, decayed_total)
-        })
+                (eaten_total, decayed_total)
+            },
+        )
         .collect();
     for (e, d) in partials {
         w.ledger.consumed += e;

@@ -12,6 +12,7 @@ use crate::policy::{self, PolicyReport, Treasury};
 use crate::regimes::{Ctx, Leaving, Regime, Traits};
 use crate::rng::{stream, Key, Purpose, Streams, CHUNK};
 use crate::scenario::{AdaptConfig, PolicyConfig, Shock};
+use crate::world::work::Signal;
 use crate::world::{self, network::Network, Property, Strategy, World, LEFT};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -66,6 +67,7 @@ pub struct Sim<'a> {
     pub(super) step: u64,
     pub(super) rows: Vec<Vec<f64>>,
     want: Vec<f64>,
+    shortfall: Vec<f64>,
     next_strategy: Vec<Strategy>,
     pub(super) scratch: Scratch,
     pub(super) kinds: SlotTraits,
@@ -98,9 +100,10 @@ impl<'a> Sim<'a> {
             (None, [e]) => plan.entries[*e].world.property(),
             _ => plan.world.property(),
         };
-        let mut kinds = SlotTraits { material: [false; 256], property: [property; 256] };
+        let mut kinds = SlotTraits { material: [false; 256], property: [property; 256], signal: [Signal::None; 256] };
         for (k, s) in slots.iter().enumerate() {
             kinds.material[k] = s.traits.material;
+            kinds.signal[k] = if s.traits.material { s.traits.signal } else { Signal::None };
         }
         // The world's own rules: one entry's in compare mode, the scenario's in coexist mode.
         let (adapt, scale_effect, shocks, migrate) = match (&plan.coexist, entries) {
@@ -127,6 +130,7 @@ impl<'a> Sim<'a> {
             step: 0,
             rows: vec![plan.layout.empty_row(); slots.len()],
             want: vec![0.0; n],
+            shortfall: Vec::new(),
             next_strategy: vec![Strategy::Cooperator; n],
             scratch: Scratch::default(),
             kinds,
@@ -314,7 +318,8 @@ impl<'a> Sim<'a> {
             let ctx = Ctx { slot: k as u8, step, streams: self.streams };
             s.regime.policy(&mut self.world, &ctx);
         }
-        // Phase 7: imitation, and migration between regimes.
+        // Phase 7: what to make and how hard to work, imitation, and migration.
+        crate::choice::choose(&mut self.world, &self.kinds.signal, &prices, &self.streams, step, &mut self.shortfall);
         adapt::imitate(&mut self.world, &self.adapt, &self.streams, step, &mut self.next_strategy);
         if self.slots.len() > 1 && self.migrate > 0.0 {
             let moves = adapt::migrations(&self.world, self.migrate, self.adapt.temperature, &self.streams, step);

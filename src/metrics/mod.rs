@@ -143,7 +143,12 @@ pub enum Common {
     DestituteShare,
     NeedsMetPresent,
     DepartedShare,
+    WelfareMean,
     WellbeingMean,
+    WelfareCooperator,
+    WelfareFreeRider,
+    EffortMean,
+    Specialisation,
     WealthMean,
     GiniWealth,
     TheilWealth,
@@ -207,9 +212,32 @@ pub static COMMON: &[MetricDef] = &[
     MetricDef::new("departed_share", "share", "share of the regime's population that has left the world")
         .lower()
         .plain("Share of people who gave up and left."),
-    MetricDef::new("wellbeing_mean", "share", "mean of the moving average of needs met that agents compare")
+    MetricDef::new(
+        "welfare_mean",
+        "welfare",
+        "mean welfare this step: needs met, plus luxury_weight ln(1 + beyond / need) for consumption beyond needs, less effort_cost E^2 / 2 (members who left count 0)",
+    )
+    .titled("Welfare, mean")
+    .higher()
+    .headline()
+    .plain("How well off people are: needs met, plus a little for anything beyond needs, minus the toil of working."),
+    MetricDef::new("wellbeing_mean", "welfare", "mean of the moving average of welfare that agents compare")
         .higher()
         .plain("How well people have been doing lately, on average."),
+    MetricDef::new("welfare_cooperator", "welfare", "mean welfare this step of the members who are cooperators")
+        .plain("How well off those who give and share are."),
+    MetricDef::new("welfare_free_rider", "welfare", "mean welfare this step of the members who are free riders")
+        .plain("How well off those who take without giving are."),
+    MetricDef::new("effort_mean", "share of full effort", "mean effort E of the members (1 = full working time)")
+        .charted()
+        .plain("How hard people work, on average: 100% = full time."),
+    MetricDef::new(
+        "specialisation",
+        "share",
+        "mean over members of the largest share of effort they put into one good (1 = each makes one good; 1/goods = even split)",
+    )
+    .charted()
+    .plain("How far people specialise: 100% = each makes one thing; lower = each makes a bit of everything."),
     MetricDef::new(
         "wealth_mean",
         "unit of account",

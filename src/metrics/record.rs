@@ -54,6 +54,10 @@ struct Tally {
     needs_met: f64,
     destitute: usize,
     wellbeing: f64,
+    welfare: f64,
+    welfare_by: [f64; 3],
+    effort: f64,
+    specialised: f64,
     wealth: f64,
     output: f64,
     strategies: [usize; 3],
@@ -67,6 +71,12 @@ impl Tally {
         self.needs_met += o.needs_met;
         self.destitute += o.destitute;
         self.wellbeing += o.wellbeing;
+        self.welfare += o.welfare;
+        self.effort += o.effort;
+        self.specialised += o.specialised;
+        for k in 0..3 {
+            self.welfare_by[k] += o.welfare_by[k];
+        }
         self.wealth += o.wealth;
         self.output += o.output;
         for k in 0..3 {
@@ -112,6 +122,11 @@ pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mu
                 t.needs_met += a.needs_met[i] as f64;
                 t.destitute += (a.needs_met[i] < world.destitute_threshold) as usize;
                 t.wellbeing += a.wellbeing[i] as f64;
+                t.welfare += a.welfare[i] as f64;
+                t.welfare_by[a.strategy[i] as usize] += a.welfare[i] as f64;
+                t.effort += a.effort[i] as f64;
+                let g = world.goods;
+                t.specialised += a.share[i * g..(i + 1) * g].iter().fold(0.0f32, |m, &x| m.max(x)) as f64;
                 t.wealth += wealth_of(world, &view, i);
                 t.output += a.output[i];
                 t.strategies[a.strategy[i] as usize] += 1;
@@ -191,5 +206,18 @@ pub fn record_common(world: &World, view: SlotView, present: usize, scratch: &mu
     if view.material {
         out.set(Common::NeedsMetPresent, tally.needs_met / mf);
         out.set(Common::WellbeingMean, tally.wellbeing / mf);
+        // Members who left count as welfare 0 (they meet no needs and do no work).
+        out.set(Common::WelfareMean, tally.welfare / (m + tally.departed) as f64);
+        let by = |k: usize| {
+            if tally.strategies[k] == 0 {
+                f64::NAN
+            } else {
+                tally.welfare_by[k] / tally.strategies[k] as f64
+            }
+        };
+        out.set(Common::WelfareCooperator, by(0));
+        out.set(Common::WelfareFreeRider, by(2));
+        out.set(Common::EffortMean, tally.effort / mf);
+        out.set(Common::Specialisation, tally.specialised / mf);
     }
 }

@@ -171,6 +171,37 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
             "is lost when goods change hands, and no listed regime moves any".into(),
         );
     }
+    // Work choices: keys that act only while agents choose.
+    {
+        use crate::scenario::Choice;
+        let (p, q) = (&file.population, &d.population);
+        let goods_fixed = p.specialty == Choice::Fixed;
+        let both_fixed = goods_fixed && p.effort == Choice::Fixed;
+        if goods_fixed && p.learning != q.learning {
+            warn(
+                "population.learning".into(),
+                "moves experience toward effort shares, and `specialty = \"fixed\"` keeps both as they start".into(),
+            );
+        }
+        for (k, differs) in [("rethink", p.rethink != q.rethink), ("shift", p.shift != q.shift)] {
+            if both_fixed && differs {
+                warn(
+                    format!("population.{k}"),
+                    "acts when agents choose what to make or their effort, and both are \"fixed\"".into(),
+                );
+            }
+        }
+        if p.rethink == 0.0 && !both_fixed {
+            for (k, differs) in [("learning", p.learning != q.learning), ("shift", p.shift != q.shift)] {
+                if differs && (k != "learning" || !goods_fixed) {
+                    warn(
+                        format!("population.{k}"),
+                        "acts when agents reconsider, and `population.rethink` is 0".into(),
+                    );
+                }
+            }
+        }
+    }
     if !imitation && !any(&|e| e.traits.network) && file.population.network != d.population.network {
         warn("population.network".into(), "is read by imitation, migration and network regimes, and none is on".into());
     }
@@ -194,6 +225,14 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
             ("destitute_after", p.destitute_after != q.destitute_after),
             ("destitute_penalty", p.destitute_penalty != q.destitute_penalty),
             ("exit_after", p.exit_after != q.exit_after),
+            ("specialisation", p.specialisation != q.specialisation),
+            ("specialty", p.specialty != q.specialty),
+            ("effort", p.effort != q.effort),
+            ("effort_cost", p.effort_cost != q.effort_cost),
+            ("luxury_weight", p.luxury_weight != q.luxury_weight),
+            ("learning", p.learning != q.learning),
+            ("rethink", p.rethink != q.rethink),
+            ("shift", p.shift != q.shift),
         ] {
             if differs {
                 warn(format!("population.{k}"), why.into());

@@ -1,5 +1,7 @@
-//! Autarky: no exchange at all. Each agent lives on its own output, so with one specialty
-//! and several needs it meets at most one need in `G`: the floor of every comparison.
+//! Autarky: no exchange at all. Each agent lives on its own output: a diversified producer
+//! that splits its effort by its own unmet needs (the `Own` signal), giving up the gains of
+//! specialisation, the floor of every comparison. With `specialty = "fixed"` it keeps one
+//! good and meets at most one need in `G`.
 
 use super::{BuildEnv, Ctx, Regime, RegimeInfo, Table, Traits};
 use crate::error::InputError;
@@ -27,7 +29,7 @@ impl Table for Autarky {
         Ok(())
     }
     fn traits(&self) -> Traits {
-        Traits::default()
+        Traits { signal: crate::world::work::Signal::Own, ..Traits::default() }
     }
     fn build(&self, _env: &BuildEnv) -> Box<dyn Regime> {
         Box::new(Autarky {})
@@ -39,7 +41,11 @@ impl Table for Autarky {
         for m in [Mechanism::Reach, Mechanism::CoordinationCost, Mechanism::Prices, Mechanism::Keep] {
             out.push(Footing::institution(m, "none: it lives on its own output", why));
         }
-        out.push(Footing::institution(Mechanism::Satiation, "perishes", why));
+        out.push(Footing::institution(
+            Mechanism::Satiation,
+            "eaten beyond needs above a buffer of one step's needs (as everywhere; nothing else to do with it)",
+            why,
+        ));
         out.push(Footing::institution(Mechanism::Opportunism, "nothing beyond the world's rules", why));
         out
     }

@@ -20,6 +20,7 @@ use crate::money::MoneyKind;
 use crate::rng::CHUNK;
 use crate::scenario::validate::{at_least, count};
 use crate::world::network::scale_u32;
+use crate::world::work::Signal;
 use crate::world::{World, LEFT};
 use rand::Rng;
 use rayon::prelude::*;
@@ -99,6 +100,11 @@ impl Table for BarterConfig {
             money: MoneyKind::None,
             payoff_wellbeing: false,
             network: self.partners == Partners::Network,
+            // What partners will take: the shortfalls of those it can meet.
+            signal: match self.partners {
+                Partners::Network => Signal::Neighbours,
+                Partners::Random => Signal::Members,
+            },
         }
     }
 

@@ -177,6 +177,9 @@ pub struct Terms<'a> {
     /// Sellers' reservation prices by the competitive-storage rule; `None` = 0, every unit of
     /// surplus is offered.
     pub storage: Option<Storage<'a>>,
+    /// Whether free riders offer nothing for sale (they buy on credit and never sell, so
+    /// their balance runs to its limit: mutual credit's form of opportunism).
+    pub withhold: bool,
 }
 
 /// What sellers know to price the units they might keep (the competitive-storage rule).
@@ -341,12 +344,16 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                 // A seller of a good holds a surplus of it (whatever share it offers): it does
                 // not buy that good.
                 let sells = |g: usize| x[g] > keep * need[g];
+                let withheld = terms.withhold && a.strategy[i] == crate::world::Strategy::FreeRider;
                 for g in 0..goods {
                     let surplus = (x[g] - keep * need[g]).max(0.0);
-                    of[g] = surplus * offered[g];
+                    of[g] = if withheld { 0.0 } else { surplus * offered[g] };
                     de[g] = 0.0;
                     s[g] += of[g];
-                    kept[g] += surplus - of[g];
+                    // What the storage rule kept back (a withholding free rider's is not).
+                    if !withheld {
+                        kept[g] += surplus - of[g];
+                    }
                 }
                 let start = terms.credit.budget(i, holdings[i]) as f64 / unit;
                 let mut budget = start;
@@ -430,11 +437,11 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
         orders.demand.par_chunks_mut(CHUNK * goods),
         orders.luxury.par_chunks(CHUNK * goods),
         column.par_chunks_mut(CHUNK),
-        a.member.par_chunks(CHUNK),
+        (a.member.par_chunks(CHUNK), a.beyond.par_chunks_mut(CHUNK)),
     )
         .into_par_iter()
         .enumerate()
-        .map(|(c, (stock, offer, demand, luxury, account, member))| {
+        .map(|(c, (stock, offer, demand, luxury, account, (member, eaten)))| {
             let mut paid = vec![0i64; goods];
             let mut weight = vec![0.0; goods];
             let mut purchases = 0u64;
@@ -463,6 +470,7 @@ pub fn clear(world: &mut World, terms: &Terms, orders: &mut Orders) -> Cleared {
                         let beyond = luxury[idx] * buy_ratio[g];
                         stock[idx] += (bought - beyond) * keep;
                         consumed[g] += beyond * keep;
+                        eaten[k] += (beyond * keep) as f32;
                         lost += bought * (1.0 - keep);
                         purchases += 1;
                     }

@@ -26,11 +26,15 @@ pub enum Mechanism {
     /// What a free rider does in this regime, beyond the world's rules (it contributes no
     /// knowledge and over-harvests where unwatched, in every regime).
     Opportunism,
+    /// How output depends on what an agent makes, how hard it works, and what it values.
+    Work,
+    /// What tells an agent which good to make.
+    Signal,
 }
 
 impl Mechanism {
     /// Every mechanism, in the order the table lists them.
-    pub const ALL: [Mechanism; 9] = [
+    pub const ALL: [Mechanism; 11] = [
         Mechanism::Governance,
         Mechanism::Property,
         Mechanism::TransferCost,
@@ -40,6 +44,8 @@ impl Mechanism {
         Mechanism::Keep,
         Mechanism::Satiation,
         Mechanism::Opportunism,
+        Mechanism::Work,
+        Mechanism::Signal,
     ];
 
     /// The row's heading in the table.
@@ -54,6 +60,8 @@ impl Mechanism {
             Mechanism::Keep => "what a holder keeps before parting with goods",
             Mechanism::Satiation => "what holdings beyond needs are for",
             Mechanism::Opportunism => "what a free rider does here",
+            Mechanism::Work => "specialisation, effort and welfare",
+            Mechanism::Signal => "what tells an agent which good to make",
         }
     }
 }

@@ -105,6 +105,7 @@ impl Table for MarketConfig {
             money: MoneyKind::Money,
             payoff_wellbeing: false,
             network: false,
+            signal: crate::world::work::Signal::Prices,
         }
     }
 
@@ -113,7 +114,7 @@ impl Table for MarketConfig {
             return super::footing::no_goods();
         }
         let prices = format!("one per good, moved by excess demand (`price_adjust` [{}])", self.exchange.price_adjust);
-        self.exchange.footing(prices, "money")
+        self.exchange.footing(prices, "money", false)
     }
 
     fn other_models(&self) -> Vec<(&'static str, &'static str)> {
@@ -254,6 +255,7 @@ impl Market {
             seller_weight: None,
             rotate: (ctx.step as usize).wrapping_mul(7919),
             log_trades: false,
+            withhold: false,
             storage: (self.cfg.exchange.reservation == Reservation::Storage)
                 .then(|| Storage { expected: self.expect.expected(), spread: self.cfg.exchange.reservation_spread }),
         };

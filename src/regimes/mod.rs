@@ -21,6 +21,7 @@ use crate::error::InputError;
 use crate::metrics::{MetricDef, RegimeOut};
 use crate::money::MoneyKind;
 use crate::rng::{Key, Streams};
+use crate::world::work::Signal;
 use crate::world::{World, WorldSpec};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -129,11 +130,13 @@ pub struct Traits {
     pub payoff_wellbeing: bool,
     /// Whether the regime reads the social network (beyond imitation and migration).
     pub network: bool,
+    /// What its members rate the goods by when they reconsider what to make.
+    pub signal: Signal,
 }
 
 impl Default for Traits {
     fn default() -> Self {
-        Traits { material: true, money: MoneyKind::None, payoff_wellbeing: false, network: false }
+        Traits { material: true, money: MoneyKind::None, payoff_wellbeing: false, network: false, signal: Signal::None }
     }
 }
 

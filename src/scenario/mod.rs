@@ -23,7 +23,7 @@ pub use institutions::{Governance, PropertyRule, Quota};
 pub use output::{OutputConfig, PlotFormat, PlotFormats};
 pub use policy::{BasicIncome, CoexistConfig, Funding, PaidIn, PolicyConfig, Shock, Tax, TaxBase};
 pub use sections::{
-    AdaptConfig, KnowledgeConfig, NetworkSpec, PopulationConfig, ResourceConfig, RunConfig, StrategyShares,
+    AdaptConfig, Choice, KnowledgeConfig, NetworkSpec, PopulationConfig, ResourceConfig, RunConfig, StrategyShares,
 };
 pub use values::{Amount, Distribution, NeedSpec};
 pub use variants::{has_path, overlay, FIXED_IN_VARIANTS};

@@ -62,6 +62,47 @@ pub struct PopulationConfig {
     /// swapped, given or pooled), in every regime alike: Samuelson's iceberg cost of moving
     /// goods.
     pub transfer_cost: f64,
+    /// Specialisation economy `spec` in `[0, 1)`: output of a good is
+    /// `a_g (1 - spec + spec e_g)` of the agent's effort, `a_g` its share of effort in that
+    /// good and `e_g` its experience of it (learning by doing; Rosen 1983).
+    pub specialisation: f64,
+    /// Experience follows effort shares: `e_g += learning (a_g - e_g)` each step (learning by
+    /// doing with forgetting).
+    pub learning: f64,
+    /// `chosen`: agents choose what to make by their regime's signals; `fixed`: each makes
+    /// its specialty for ever (the null models of validation).
+    pub specialty: Choice,
+    /// Probability per step that an agent reconsiders what it makes and how hard it works.
+    pub rethink: f64,
+    /// Share of its effort a reconsidering agent moves toward the good its signal rates best;
+    /// also the widest step of its effort.
+    pub shift: f64,
+    /// `chosen`: agents choose their effort in `[0, 1]`; `fixed`: everyone works fully.
+    pub effort: Choice,
+    /// Disutility of effort `effort_cost E^2 / 2`, in welfare units (needs met).
+    pub effort_cost: f64,
+    /// Weight of consumption beyond needs in welfare, `luxury_weight ln(1 + beyond / need)`.
+    pub luxury_weight: f64,
+}
+
+/// Whether agents choose something or keep it fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    /// Chosen by the agents, by their regime's signals.
+    Chosen,
+    /// Fixed as it starts.
+    Fixed,
+}
+
+impl Choice {
+    /// The name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Choice::Chosen => "chosen",
+            Choice::Fixed => "fixed",
+        }
+    }
 }
 
 impl Default for PopulationConfig {
@@ -80,6 +121,14 @@ impl Default for PopulationConfig {
             destitute_penalty: 0.5,
             exit_after: 0,
             transfer_cost: 0.05,
+            specialisation: 0.3,
+            learning: 0.1,
+            specialty: Choice::Chosen,
+            rethink: 0.1,
+            shift: 0.2,
+            effort: Choice::Chosen,
+            effort_cost: 0.5,
+            luxury_weight: 0.5,
         }
     }
 }

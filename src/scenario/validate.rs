@@ -231,6 +231,12 @@ pub fn check_all(f: &ScenarioFile, o: &Overrides) -> Vec<InputError> {
     add(share("population.destitute_threshold", p.destitute_threshold));
     add(share("population.destitute_penalty", p.destitute_penalty));
     add(range("population.transfer_cost", p.transfer_cost, 0.0, 0.99));
+    add(range("population.specialisation", p.specialisation, 0.0, 0.99));
+    add(share("population.learning", p.learning));
+    add(share("population.rethink", p.rethink));
+    add(share("population.shift", p.shift));
+    add(range("population.effort_cost", p.effort_cost, 0.0, 100.0));
+    add(range("population.luxury_weight", p.luxury_weight, 0.0, 100.0));
     add(count("population.destitute_after", p.destitute_after, 0, 60_000, None));
 
     let res = &f.resource;

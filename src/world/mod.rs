@@ -7,6 +7,7 @@
 
 pub mod governance;
 pub mod network;
+pub mod work;
 
 use crate::rng::{stream, Key, Purpose, Streams, CHUNK};
 use crate::scenario::{
@@ -18,6 +19,7 @@ use rand::RngExt;
 use rand_distr::{Distribution as _, Exp, LogNormal, Pareto, Uniform};
 use rayon::prelude::*;
 use std::sync::Arc;
+use work::Work;
 
 /// Membership value of an agent that has left the world (exodus, exit).
 pub const LEFT: u8 = u8::MAX;
@@ -141,6 +143,22 @@ pub struct Agents {
     pub holdings: Vec<f64>,
     /// Proprietary knowledge not yet in the shared pool.
     pub private_knowledge: Vec<f64>,
+    /// Share of effort in each good, agent-major: `share[i * goods + g]`, summing to 1.
+    pub share: Vec<f32>,
+    /// Experience of each good (learning by doing), agent-major, in `[0, 1]`.
+    pub experience: Vec<f32>,
+    /// Effort `E` in `[0, 1]`.
+    pub effort: Vec<f32>,
+    /// Direction of the last change of effort (+1 or -1), for directional learning.
+    pub effort_step: Vec<i8>,
+    /// Welfare (smoothed) when the agent last changed its effort; NaN before the first.
+    pub effort_seen: Vec<f32>,
+    /// Units consumed beyond needs this step.
+    pub beyond: Vec<f32>,
+    /// Unmet need of each good this step, agent-major.
+    pub short: Vec<f32>,
+    /// Welfare this step, `W`.
+    pub welfare: Vec<f32>,
 }
 
 impl Agents {
@@ -173,6 +191,14 @@ impl Agents {
             + size_of_val(&self.consumed[..])
             + size_of_val(&self.holdings[..])
             + size_of_val(&self.private_knowledge[..])
+            + size_of_val(&self.share[..])
+            + size_of_val(&self.experience[..])
+            + size_of_val(&self.effort[..])
+            + size_of_val(&self.effort_step[..])
+            + size_of_val(&self.effort_seen[..])
+            + size_of_val(&self.beyond[..])
+            + size_of_val(&self.short[..])
+            + size_of_val(&self.welfare[..])
     }
 }
 
@@ -282,6 +308,8 @@ pub struct World {
     pub transfer_keep: f64,
     /// Units lost in transfers this step, per regime slot.
     pub transfer_lost: Vec<f64>,
+    /// The rules of work and welfare.
+    pub work: Work,
 }
 
 impl World {
@@ -308,6 +336,14 @@ impl World {
             consumed: vec![0.0; n],
             holdings: vec![0.0; n],
             private_knowledge: vec![0.0; n],
+            share: vec![0.0; n * goods],
+            experience: vec![0.0; n * goods],
+            effort: vec![1.0; n],
+            effort_step: vec![-1; n],
+            effort_seen: vec![f32::NAN; n],
+            beyond: vec![0.0; n],
+            short: vec![0.0; n * goods],
+            welfare: vec![0.0; n],
         };
         let pop = &cfg.population;
         let skill_dist = Sampler::new(&pop.skill);
@@ -326,6 +362,11 @@ impl World {
                     strategy[k] = Strategy::draw(&pop.strategies, rng.random::<f64>());
                 }
             });
+        // Everyone starts as a settled specialist in its specialty.
+        for (i, &g) in agents.specialty.iter().enumerate() {
+            agents.share[i * goods + g as usize] = 1.0;
+            agents.experience[i * goods + g as usize] = 1.0;
+        }
         for (i, x) in agents.stock.iter_mut().enumerate() {
             *x = pop.initial_stock * need[i % goods];
         }
@@ -373,6 +414,7 @@ impl World {
             ledger: Ledger::default(),
             transfer_keep: 1.0 - pop.transfer_cost,
             transfer_lost: vec![0.0; 256],
+            work: Work::new(pop),
         }
     }
 

@@ -107,7 +107,13 @@ impl Table for CommonsConfig {
 
     fn traits(&self) -> Traits {
         let game = self.model == CommonsModel::PublicGoods;
-        Traits { material: !game, money: MoneyKind::None, payoff_wellbeing: game, network: false }
+        Traits {
+            material: !game,
+            money: MoneyKind::None,
+            payoff_wellbeing: game,
+            network: false,
+            signal: crate::world::work::Signal::Members,
+        }
     }
 
     fn footing(&self) -> Vec<crate::regimes::footing::Footing> {

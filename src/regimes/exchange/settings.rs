@@ -106,7 +106,10 @@ pub const CLEARING: &str = "a price system pools every offer and demand of the r
 pub const PRICES: &str = "money and credit allocate through prices and budgets: an agent without money or credit room is priced out (Walras 1874; for mutual credit, Greco 2009)";
 
 /// What a free rider can do where every unit is paid for.
-pub const QUID_PRO_QUO: &str = "quid pro quo: a buyer pays before it gets, so there is nothing to take without giving; the opportunism credit invites (running a balance to its limit and leaving) is not modelled yet";
+pub const QUID_PRO_QUO: &str = "quid pro quo: a buyer pays before it gets, so there is nothing to take without giving (immune by design; a free rider still shirks knowledge and, unwatched, the quota)";
+
+/// What a free rider does where goods are bought on credit.
+pub const CREDIT_RUN: &str = "credit created at the moment of trade invites buying on it and never selling: the free rider's balance runs to its limit, and it defaults when it leaves (the mutual-credit dilemma: Greco 2009; Lietaer 2001)";
 
 /// Money above a reserve buys goods beyond needs.
 pub const LUXURY: &str = "with money, surplus can be exchanged for goods beyond needs instead of given: the use of money the regime exists for";
@@ -115,7 +118,7 @@ impl ExchangeSettings {
     /// The equal-footing values these settings give a regime that exchanges at prices, with
     /// `prices` describing its price rule and `account` its money ("money" or "a positive
     /// balance").
-    pub fn footing(&self, prices: String, account: &str) -> Vec<crate::regimes::footing::Footing> {
+    pub fn footing(&self, prices: String, account: &str, credit: bool) -> Vec<crate::regimes::footing::Footing> {
         use crate::regimes::footing::{Footing, Mechanism::*};
         vec![
             Footing::institution(Reach, "every member, through one clearing each step", CLEARING),
@@ -130,7 +133,15 @@ impl ExchangeSettings {
                 ),
                 LUXURY,
             ),
-            Footing::institution(Opportunism, "nothing beyond the world's rules", QUID_PRO_QUO),
+            if credit {
+                Footing::institution(
+                    Opportunism,
+                    "buys on credit and never sells: its balance runs to the limit; defaults when it leaves",
+                    CREDIT_RUN,
+                )
+            } else {
+                Footing::institution(Opportunism, "nothing beyond the world's rules", QUID_PRO_QUO)
+            },
         ]
     }
 }

@@ -109,7 +109,13 @@ impl Table for GiftConfig {
 
     fn traits(&self) -> Traits {
         let game = self.model == GiftModel::Donation;
-        Traits { material: !game, money: crate::money::MoneyKind::None, payoff_wellbeing: game, network: !game }
+        Traits {
+            material: !game,
+            money: crate::money::MoneyKind::None,
+            payoff_wellbeing: game,
+            network: !game,
+            signal: crate::world::work::Signal::Neighbours,
+        }
     }
 
     fn footing(&self) -> Vec<crate::regimes::footing::Footing> {

@@ -118,7 +118,13 @@ impl Table for MutualCreditConfig {
     }
 
     fn traits(&self) -> Traits {
-        Traits { material: true, money: MoneyKind::Balance, payoff_wellbeing: false, network: false }
+        Traits {
+            material: true,
+            money: MoneyKind::Balance,
+            payoff_wellbeing: false,
+            network: false,
+            signal: crate::world::work::Signal::Prices,
+        }
     }
 
     fn footing(&self) -> Vec<crate::regimes::footing::Footing> {
@@ -128,7 +134,7 @@ impl Table for MutualCreditConfig {
             }
             Pricing::Hours => "a unit costs its producer's labour time (`pricing = \"hours\"`)".to_string(),
         };
-        self.exchange.footing(prices, "a positive balance")
+        self.exchange.footing(prices, "a positive balance", true)
     }
 
     fn inactive(&self) -> Vec<(&'static str, &'static str)> {

@@ -336,6 +336,7 @@ impl Regime for MutualCredit {
                 seller_weight: hours.then_some(&self.labour[..]),
                 rotate: (ctx.step as usize).wrapping_mul(7919),
                 log_trades: self.cfg.cycles,
+                withhold: true,
                 // Under time-bank pricing a seller is credited its own labour time, whatever
                 // the price: it has nothing to wait for.
                 storage: (!hours && self.cfg.exchange.reservation == Reservation::Storage).then(|| Storage {
