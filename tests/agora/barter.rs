@@ -29,7 +29,7 @@ fn barter_lifts_needs_met_above_autarky_and_more_meetings_help() {
     let src = |rounds: u64| {
         format!(
             "name = \"b\"\nregimes = [\"autarky\", \"barter\"]\n[run]\nagents = 2000\nsteps = 60\nreplicates = 1\nwarmup = 0\n\
-             [barter]\nrounds = {rounds}\n"
+             [population]\nspecialty = \"fixed\"\neffort = \"fixed\"\nluxury_weight = 0.0\n[barter]\nrounds = {rounds}\n"
         )
     };
     let autarky = mean_after(&src(4), 0, "needs_met_mean", 60, 20);

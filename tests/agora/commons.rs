@@ -23,7 +23,7 @@ fn fishery(rule: &str) -> Scenario {
     // 10), and destitution does not cut productivity, so every share of the quota is used.
     scenario(&format!(
         "name = \"f\"\nregimes = [\"commons\"]\n[run]\nagents = 1000\nsteps = 1500\nreplicates = 1\nwarmup = 0\n\
-         [population]\nstrategies = {{ cooperator = 1.0, reciprocator = 0.0, free_rider = 0.0 }}\ndestitute_penalty = 0.0\n\
+         [population]\nstrategies = {{ cooperator = 1.0, reciprocator = 0.0, free_rider = 0.0 }}\ndestitute_penalty = 0.0\nspecialty = \"fixed\"\neffort = \"fixed\"\nluxury_weight = 0.0\n\
          [resource]\ncapacity = 100.0\nregrowth = 0.1\nintensity = 10.0\ngovernance = \"{rule}\"\nquota = {{ kind = \"msy\" }}\n\
          [adapt]\nimitate = 0.0\n"
     ))

@@ -44,7 +44,7 @@ fn identical_regimes_listed_twice_differ_by_exactly_zero() {
 fn coexist(migrate: f64) -> (Scenario, Vec<Vec<Vec<f64>>>) {
     let sc = scenario(&format!(
         "name = \"c\"\nmode = \"coexist\"\nregimes = [\"autarky\", \"commons\"]\n[run]\nagents = 3000\nsteps = 80\nreplicates = 1\nwarmup = 0\n\
-         [coexist]\nshares = {{ autarky = 0.5, commons = 0.5 }}\nmigrate = {migrate}\n"
+         [population]\nspecialty = \"fixed\"\neffort = \"fixed\"\nluxury_weight = 0.0\n[coexist]\nshares = {{ autarky = 0.5, commons = 0.5 }}\nmigrate = {migrate}\n"
     ));
     let streams = Streams::new(sc.run.seed, 0);
     let net = Arc::new(agora::world::build_network(&sc.world, &streams));

@@ -138,7 +138,7 @@ fn every_regime_lives_under_the_worlds_governance() {
     let run = |regime: &str, rule: &str| {
         let p = plan(&format!(
             "name = \"g\"\nregimes = [\"{regime}\"]\n[run]\nagents = 400\nsteps = 300\nreplicates = 1\nwarmup = 0\n\
-             [population]\nstrategies = {{ cooperator = 0.6, reciprocator = 0.2, free_rider = 0.2 }}\n\
+             [population]\nstrategies = {{ cooperator = 0.6, reciprocator = 0.2, free_rider = 0.2 }}\nspecialty = \"fixed\"\neffort = \"fixed\"\nluxury_weight = 0.0\n\
              [resource]\nintensity = 1.0\ngovernance = \"{rule}\"\n[adapt]\nimitate = 0.0\n"
         ));
         let mut sim = Sim::for_entry(&p, 0, 0);

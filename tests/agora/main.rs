@@ -27,3 +27,4 @@ mod scenario_input;
 mod serve;
 mod sweep;
 mod tidy;
+mod work;

@@ -182,7 +182,7 @@ proptest! {
 fn the_market_converges_to_the_walrasian_prices_of_a_two_good_exchange_economy() {
     let sc = scenario(
         "name = \"walras\"\nregimes = [\"market\"]\n[run]\nagents = 1000\nsteps = 400\nreplicates = 1\nwarmup = 0\nseed = 3\n\
-         [population]\ngoods = [\"a\", \"b\"]\nneed = { a = 1.0, b = 2.0 }\nbase_output = 4.0\n\
+         [population]\ngoods = [\"a\", \"b\"]\nneed = { a = 1.0, b = 2.0 }\nbase_output = 4.0\nspecialty = \"fixed\"\neffort = \"fixed\"\nluxury_weight = 0.0\n\
          skill = { dist = \"constant\", value = 1.0 }\nstrategies = { cooperator = 1.0, reciprocator = 0.0, free_rider = 0.0 }\n\
          decay = 1.0\ndestitute_penalty = 0.0\n[resource]\nintensity = 0.0\n[knowledge]\ncontribution = 0.0\ntech_gain = 0.0\n\
          [adapt]\nimitate = 0.0\n[market]\ninitial_money = 10\nstock_target = 1.0\nreserve = 0.0\nspend = 1.0\nprice_adjust = 0.05\n",
@@ -234,7 +234,7 @@ fn with_decay_1_the_storage_rule_reproduces_the_old_clearing_exactly() {
         format!(
             "name = \"d\"\nregimes = [\"market:none\", \"market:storage\", \"mutual_credit:mnone\", \"mutual_credit:mstorage\"]\n\
              [run]\nagents = 400\nsteps = 60\nreplicates = 1\nwarmup = 0\nseed = 11\n\
-             [population]\ndecay = {decay}\ninitial_stock = 2.0\n\
+             [population]\ndecay = {decay}\ninitial_stock = 2.0\nspecialty = \"fixed\"\neffort = \"fixed\"\nluxury_weight = 0.0\n\
              [variant.none]\nmarket.reservation = \"none\"\n\
              [variant.storage]\nmarket.expectation = 1.0\nmarket.reservation_spread = 0.0\n\
              [variant.mnone]\nmutual_credit.reservation = \"none\"\n\
@@ -280,7 +280,7 @@ fn spread_reservation_prices_keep_the_storage_rule_from_making_a_cobweb() {
     let sc = scenario(
         "name = \"c\"\nregimes = [\"market:none\", \"market\", \"market:all_or_nothing\"]\n\
          [run]\nagents = 600\nsteps = 150\nreplicates = 1\nwarmup = 0\nseed = 4\n\
-         [population]\ndecay = 0.0\nstrategies = { cooperator = 0.5, reciprocator = 0.3, free_rider = 0.2 }\n\
+         [population]\ndecay = 0.0\nstrategies = { cooperator = 0.5, reciprocator = 0.3, free_rider = 0.2 }\nspecialty = \"fixed\"\neffort = \"fixed\"\nluxury_weight = 0.0\n\
          [resource]\nintensity = 0.7\n\
          [variant.none]\nmarket.reservation = \"none\"\n\
          [variant.all_or_nothing]\nmarket.reservation_spread = 0.0\n",

@@ -152,6 +152,7 @@ fn a_seller_facing_a_price_below_its_reservation_keeps_the_good() {
             seller_weight: None,
             rotate: 0,
             log_trades: false,
+            withhold: false,
             storage: Some(Storage { expected: &[expected, expected], spread: 0.2 }),
         };
         let cleared = exchange::clear(&mut w, &terms, &mut Orders::default());
