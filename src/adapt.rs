@@ -31,19 +31,37 @@ pub fn fermi(diff: f64, temperature: f64) -> f64 {
 
 /// Applies one round of strategy imitation (and exploration) to every present agent.
 /// `next` is a reusable buffer as long as the population.
-pub fn imitate(world: &mut World, cfg: &AdaptConfig, streams: &Streams, step: u64, next: &mut Vec<Strategy>) {
+pub fn imitate(
+    world: &mut World,
+    cfg: &AdaptConfig,
+    streams: &Streams,
+    step: u64,
+    next: &mut Vec<Strategy>,
+    next_effort: &mut Vec<f32>,
+) {
     if cfg.imitate <= 0.0 && cfg.explore <= 0.0 {
         return;
     }
+    // Chosen effort is copied with the strategy: an imitator takes up the better-off
+    // neighbour's way of working as well as its way of dealing.
+    let copy_effort = world.work.choose_effort;
     let a = &world.agents;
     let net = &world.network;
     next.clear();
     next.extend_from_slice(&a.strategy);
+    next_effort.clear();
+    if copy_effort {
+        next_effort.extend_from_slice(&a.effort);
+    } else {
+        next_effort.resize(a.len(), 0.0);
+    }
     // Lookers are gathered first and their neighbours looked up in a tight second loop: the
     // lookups miss the cache, and independent misses in flight together cost far less than
     // one after another.
     let init = || (Vec::<(u32, u32, f64)>::with_capacity(CHUNK), Vec::<u32>::with_capacity(CHUNK));
-    next.par_chunks_mut(CHUNK).enumerate().for_each_init(init, |(lookers, partners), (c, out)| {
+    (next.par_chunks_mut(CHUNK), next_effort.par_chunks_mut(CHUNK)).into_par_iter().enumerate().for_each_init(
+        init,
+        |(lookers, partners), (c, (out, out_effort))| {
         let base = c * CHUNK;
         if cfg.imitate > 0.0 {
             let mut rng = streams.rng(Key::engine(Purpose::Adapt, stream::IMITATION, 0), step, c);
@@ -66,6 +84,9 @@ pub fn imitate(world: &mut World, cfg: &AdaptConfig, streams: &Streams, step: u6
                 let diff = a.wellbeing[j] as f64 - a.wellbeing[i] as f64;
                 if accept < fermi(diff, cfg.temperature) {
                     out[i - base] = a.strategy[j];
+                    if copy_effort {
+                        out_effort[i - base] = a.effort[j];
+                    }
                 }
             }
         }
@@ -80,8 +101,12 @@ pub fn imitate(world: &mut World, cfg: &AdaptConfig, streams: &Streams, step: u6
                 k += 1 + gap(&mut rng, cfg.explore);
             }
         }
-    });
+        },
+    );
     std::mem::swap(&mut world.agents.strategy, next);
+    if copy_effort {
+        std::mem::swap(&mut world.agents.effort, next_effort);
+    }
 }
 
 /// No neighbour.

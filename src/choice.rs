@@ -5,12 +5,11 @@
 //! - **What to make**: it rates each good by its regime's signal ([`Signal`]) times its own
 //!   productivity in the good, and moves the share `shift` of its effort toward the best-rated
 //!   one. Lost experience in the goods it leaves is the cost of switching.
-//! - **How hard to work**: directional learning (Selten and Buchta 1999; hill climbing). It
-//!   compares its welfare (the smoothed welfare imitation compares) with what it was at its last
-//!   change of effort; if it fell, it turns round; then it moves its effort by a uniform step of
-//!   at most `shift` in its direction, within `[0, 1]`. What an agent keeps of its marginal
-//!   output is whatever its regime gives back, so effort settles where the regime's incentive
-//!   puts it.
+//! - **How hard to work**: it tries an effort a uniform step of at most `effort_step` away,
+//!   within `[0, 1]` (a trial); imitation (`crate::adapt`) then copies the effort of better-off
+//!   neighbours with their strategy, by the Fermi rule on welfare. What an agent keeps of its
+//!   marginal output is whatever its regime gives back, so the efforts that spread are those
+//!   its regime rewards: trial and selection, as for strategies.
 //!
 //! Every agent decides from the state after consumption (shortfalls, prices and welfare of
 //! this step) and writes only its own columns, so the order of visits does not matter. Who
@@ -35,8 +34,11 @@ pub fn choose(
     streams: &Streams,
     step: u64,
     shortfall: &mut Vec<f64>,
+    imitation: bool,
 ) {
-    let work = w.work;
+    let mut work = w.work;
+    // Trials of effort need imitation to select among them; without it effort stays.
+    work.choose_effort &= imitation;
     if !work.moves() {
         return;
     }
@@ -52,16 +54,16 @@ pub fn choose(
     let net = &w.network;
     let complete = net.is_complete();
     let a = &mut w.agents;
-    let (short, member, wellbeing, experience, output) = (&a.short, &a.member, &a.wellbeing, &a.experience, &a.output);
+    let (short, member, experience, output) = (&a.short, &a.member, &a.experience, &a.output);
     let shortfall = &shortfall[..];
     (
         a.share.par_chunks_mut(CHUNK * goods),
         a.specialty.par_chunks_mut(CHUNK),
-        (a.effort.par_chunks_mut(CHUNK), a.effort_step.par_chunks_mut(CHUNK), a.effort_seen.par_chunks_mut(CHUNK)),
+        a.effort.par_chunks_mut(CHUNK),
     )
         .into_par_iter()
         .enumerate()
-        .for_each(|(c, (share, specialty, (effort, effort_step, effort_seen)))| {
+        .for_each(|(c, (share, specialty, effort))| {
             let mut rng = streams.rng(Key::engine(Purpose::Adapt, stream::RETHINK, 0), step, c);
             let mut score = vec![0.0; goods];
             let mut k = crate::adapt::gap(&mut rng, work.rethink);
@@ -125,12 +127,7 @@ pub fn choose(
                         }
                     }
                     if work.choose_effort {
-                        let now = wellbeing[i];
-                        if now < effort_seen[k] {
-                            effort_step[k] = -effort_step[k];
-                        }
-                        effort_seen[k] = now;
-                        let e = effort[k] + effort_step[k] as f32 * work.shift * u as f32;
+                        let e = effort[k] + work.effort_step * (2.0 * u as f32 - 1.0);
                         effort[k] = e.clamp(0.0, 1.0);
                     }
                 }

@@ -69,6 +69,7 @@ pub struct Sim<'a> {
     want: Vec<f64>,
     shortfall: Vec<f64>,
     next_strategy: Vec<Strategy>,
+    next_effort: Vec<f32>,
     pub(super) scratch: Scratch,
     pub(super) kinds: SlotTraits,
     shocks: Vec<Shock>,
@@ -132,6 +133,7 @@ impl<'a> Sim<'a> {
             want: vec![0.0; n],
             shortfall: Vec::new(),
             next_strategy: vec![Strategy::Cooperator; n],
+            next_effort: Vec::new(),
             scratch: Scratch::default(),
             kinds,
             shocks,
@@ -319,8 +321,9 @@ impl<'a> Sim<'a> {
             s.regime.policy(&mut self.world, &ctx);
         }
         // Phase 7: what to make and how hard to work, imitation, and migration.
-        crate::choice::choose(&mut self.world, &self.kinds.signal, &prices, &self.streams, step, &mut self.shortfall);
-        adapt::imitate(&mut self.world, &self.adapt, &self.streams, step, &mut self.next_strategy);
+        let imitation = self.adapt.imitate > 0.0;
+        crate::choice::choose(&mut self.world, &self.kinds.signal, &prices, &self.streams, step, &mut self.shortfall, imitation);
+        adapt::imitate(&mut self.world, &self.adapt, &self.streams, step, &mut self.next_strategy, &mut self.next_effort);
         if self.slots.len() > 1 && self.migrate > 0.0 {
             let moves = adapt::migrations(&self.world, self.migrate, self.adapt.temperature, &self.streams, step);
             self.migrate(step, &moves);

@@ -177,11 +177,20 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
         let (p, q) = (&file.population, &d.population);
         let goods_fixed = p.specialty == Choice::Fixed;
         let both_fixed = goods_fixed && p.effort == Choice::Fixed;
+        if p.effort == Choice::Fixed && p.effort_step != q.effort_step {
+            warn("population.effort_step".into(), "is the step of a trial of another effort, and `effort = \"fixed\"`".into());
+        }
         if goods_fixed && p.learning != q.learning {
             warn(
                 "population.learning".into(),
                 "moves experience toward effort shares, and `specialty = \"fixed\"` keeps both as they start".into(),
             );
+        }
+        if goods_fixed && !both_fixed && p.shift != q.shift {
+            warn("population.shift".into(), "moves effort between goods, and `specialty = \"fixed\"`".into());
+        }
+        if p.effort == Choice::Chosen && !imitation && p.effort_step != q.effort_step {
+            warn("population.effort_step".into(), "tries efforts that imitation spreads, and imitation is off".into());
         }
         for (k, differs) in [("rethink", p.rethink != q.rethink), ("shift", p.shift != q.shift)] {
             if both_fixed && differs {
@@ -233,6 +242,7 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
             ("learning", p.learning != q.learning),
             ("rethink", p.rethink != q.rethink),
             ("shift", p.shift != q.shift),
+            ("effort_step", p.effort_step != q.effort_step),
         ] {
             if differs {
                 warn(format!("population.{k}"), why.into());

@@ -74,9 +74,11 @@ pub struct PopulationConfig {
     pub specialty: Choice,
     /// Probability per step that an agent reconsiders what it makes and how hard it works.
     pub rethink: f64,
-    /// Share of its effort a reconsidering agent moves toward the good its signal rates best;
-    /// also the widest step of its effort.
+    /// Share of its effort a reconsidering agent moves toward the good its signal rates best.
     pub shift: f64,
+    /// Widest step of a reconsidering agent's trial of another effort (imitation then spreads
+    /// the efforts that pay).
+    pub effort_step: f64,
     /// `chosen`: agents choose their effort in `[0, 1]`; `fixed`: everyone works fully.
     pub effort: Choice,
     /// Disutility of effort `effort_cost E^2 / 2`, in welfare units (needs met).
@@ -126,6 +128,7 @@ impl Default for PopulationConfig {
             specialty: Choice::Chosen,
             rethink: 0.1,
             shift: 0.2,
+            effort_step: 0.05,
             effort: Choice::Chosen,
             effort_cost: 0.5,
             luxury_weight: 0.5,

@@ -235,6 +235,7 @@ pub fn check_all(f: &ScenarioFile, o: &Overrides) -> Vec<InputError> {
     add(share("population.learning", p.learning));
     add(share("population.rethink", p.rethink));
     add(share("population.shift", p.shift));
+    add(share("population.effort_step", p.effort_step));
     add(range("population.effort_cost", p.effort_cost, 0.0, 100.0));
     add(range("population.luxury_weight", p.luxury_weight, 0.0, 100.0));
     add(count("population.destitute_after", p.destitute_after, 0, 60_000, None));

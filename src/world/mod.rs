@@ -149,10 +149,6 @@ pub struct Agents {
     pub experience: Vec<f32>,
     /// Effort `E` in `[0, 1]`.
     pub effort: Vec<f32>,
-    /// Direction of the last change of effort (+1 or -1), for directional learning.
-    pub effort_step: Vec<i8>,
-    /// Welfare (smoothed) when the agent last changed its effort; NaN before the first.
-    pub effort_seen: Vec<f32>,
     /// Units consumed beyond needs this step.
     pub beyond: Vec<f32>,
     /// Unmet need of each good this step, agent-major.
@@ -194,8 +190,6 @@ impl Agents {
             + size_of_val(&self.share[..])
             + size_of_val(&self.experience[..])
             + size_of_val(&self.effort[..])
-            + size_of_val(&self.effort_step[..])
-            + size_of_val(&self.effort_seen[..])
             + size_of_val(&self.beyond[..])
             + size_of_val(&self.short[..])
             + size_of_val(&self.welfare[..])
@@ -339,8 +333,6 @@ impl World {
             share: vec![0.0; n * goods],
             experience: vec![0.0; n * goods],
             effort: vec![1.0; n],
-            effort_step: vec![-1; n],
-            effort_seen: vec![f32::NAN; n],
             beyond: vec![0.0; n],
             short: vec![0.0; n * goods],
             welfare: vec![0.0; n],

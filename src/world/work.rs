@@ -68,8 +68,10 @@ pub struct Work {
     pub choose_good: bool,
     /// Probability per step of reconsidering.
     pub rethink: f64,
-    /// Share of effort moved toward the best-rated good; the widest step of effort.
+    /// Share of effort moved toward the best-rated good.
     pub shift: f32,
+    /// Widest step of a trial of another effort.
+    pub effort_step: f32,
     /// Whether agents choose their effort.
     pub choose_effort: bool,
     /// Disutility of effort, `effort_cost E^2 / 2`.
@@ -87,6 +89,7 @@ impl Work {
             choose_good: pop.specialty == Choice::Chosen,
             rethink: pop.rethink,
             shift: pop.shift as f32,
+            effort_step: pop.effort_step as f32,
             choose_effort: pop.effort == Choice::Chosen,
             effort_cost: pop.effort_cost,
             luxury_weight: pop.luxury_weight,

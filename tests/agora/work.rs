@@ -50,7 +50,7 @@ fn effort_falls_where_output_is_pooled_and_holds_where_it_is_sold() {
     let p = plan(
         "name = \"e\"\nregimes = [\"market\", \"commons\"]\n[run]\nagents = 1000\nsteps = 300\nreplicates = 1\nwarmup = 0\n\
          [population]\nstrategies = { cooperator = 1.0, reciprocator = 0.0, free_rider = 0.0 }\n[resource]\nintensity = 0.0\n\
-         [commons]\ncommunity_size = 0\nadmin_cost = 0.0\n[adapt]\nimitate = 0.0\n",
+         [commons]\ncommunity_size = 0\nadmin_cost = 0.0\n[adapt]\nimitate = 0.1\n",
     );
     let market = mean(&p, 0, "effort_mean", 300, 250);
     let commons = mean(&p, 1, "effort_mean", 300, 250);
