@@ -62,45 +62,45 @@ pub fn imitate(
     (next.par_chunks_mut(CHUNK), next_effort.par_chunks_mut(CHUNK)).into_par_iter().enumerate().for_each_init(
         init,
         |(lookers, partners), (c, (out, out_effort))| {
-        let base = c * CHUNK;
-        if cfg.imitate > 0.0 {
-            let mut rng = streams.rng(Key::engine(Purpose::Adapt, stream::IMITATION, 0), step, c);
-            lookers.clear();
-            let mut k = gap(&mut rng, cfg.imitate);
-            while k < out.len() {
-                let (r, accept) = (rng.next_u64(), unit_f64(rng.next_u64()));
-                lookers.push(((base + k) as u32, r as u32, accept));
-                k += 1 + gap(&mut rng, cfg.imitate);
-            }
-            partners.clear();
-            partners.extend(
-                lookers.iter().map(|&(i, r, _)| net.random_neighbour(i as usize, r).map_or(NONE, |j| j as u32)),
-            );
-            for (&(i, _, accept), &j) in lookers.iter().zip(partners.iter()) {
-                let (i, j) = (i as usize, j as usize);
-                if j == NONE as usize || a.member[i] == LEFT || a.member[j] != a.member[i] {
-                    continue;
+            let base = c * CHUNK;
+            if cfg.imitate > 0.0 {
+                let mut rng = streams.rng(Key::engine(Purpose::Adapt, stream::IMITATION, 0), step, c);
+                lookers.clear();
+                let mut k = gap(&mut rng, cfg.imitate);
+                while k < out.len() {
+                    let (r, accept) = (rng.next_u64(), unit_f64(rng.next_u64()));
+                    lookers.push(((base + k) as u32, r as u32, accept));
+                    k += 1 + gap(&mut rng, cfg.imitate);
                 }
-                let diff = a.wellbeing[j] as f64 - a.wellbeing[i] as f64;
-                if accept < fermi(diff, cfg.temperature) {
-                    out[i - base] = a.strategy[j];
-                    if copy_effort {
-                        out_effort[i - base] = a.effort[j];
+                partners.clear();
+                partners.extend(
+                    lookers.iter().map(|&(i, r, _)| net.random_neighbour(i as usize, r).map_or(NONE, |j| j as u32)),
+                );
+                for (&(i, _, accept), &j) in lookers.iter().zip(partners.iter()) {
+                    let (i, j) = (i as usize, j as usize);
+                    if j == NONE as usize || a.member[i] == LEFT || a.member[j] != a.member[i] {
+                        continue;
+                    }
+                    let diff = a.wellbeing[j] as f64 - a.wellbeing[i] as f64;
+                    if accept < fermi(diff, cfg.temperature) {
+                        out[i - base] = a.strategy[j];
+                        if copy_effort {
+                            out_effort[i - base] = a.effort[j];
+                        }
                     }
                 }
             }
-        }
-        if cfg.explore > 0.0 {
-            let mut rng = streams.rng(Key::engine(Purpose::Adapt, stream::EXPLORATION, 0), step, c);
-            let mut k = gap(&mut rng, cfg.explore);
-            while k < out.len() {
-                let e = rng.next_u64();
-                if a.member[base + k] != LEFT {
-                    out[k] = Strategy::ALL[crate::world::network::scale_u32(e as u32, 3)];
+            if cfg.explore > 0.0 {
+                let mut rng = streams.rng(Key::engine(Purpose::Adapt, stream::EXPLORATION, 0), step, c);
+                let mut k = gap(&mut rng, cfg.explore);
+                while k < out.len() {
+                    let e = rng.next_u64();
+                    if a.member[base + k] != LEFT {
+                        out[k] = Strategy::ALL[crate::world::network::scale_u32(e as u32, 3)];
+                    }
+                    k += 1 + gap(&mut rng, cfg.explore);
                 }
-                k += 1 + gap(&mut rng, cfg.explore);
             }
-        }
         },
     );
     std::mem::swap(&mut world.agents.strategy, next);

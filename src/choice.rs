@@ -56,11 +56,7 @@ pub fn choose(
     let a = &mut w.agents;
     let (short, member, experience, output) = (&a.short, &a.member, &a.experience, &a.output);
     let shortfall = &shortfall[..];
-    (
-        a.share.par_chunks_mut(CHUNK * goods),
-        a.specialty.par_chunks_mut(CHUNK),
-        a.effort.par_chunks_mut(CHUNK),
-    )
+    (a.share.par_chunks_mut(CHUNK * goods), a.specialty.par_chunks_mut(CHUNK), a.effort.par_chunks_mut(CHUNK))
         .into_par_iter()
         .enumerate()
         .for_each(|(c, (share, specialty, effort))| {

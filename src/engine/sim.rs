@@ -322,8 +322,23 @@ impl<'a> Sim<'a> {
         }
         // Phase 7: what to make and how hard to work, imitation, and migration.
         let imitation = self.adapt.imitate > 0.0;
-        crate::choice::choose(&mut self.world, &self.kinds.signal, &prices, &self.streams, step, &mut self.shortfall, imitation);
-        adapt::imitate(&mut self.world, &self.adapt, &self.streams, step, &mut self.next_strategy, &mut self.next_effort);
+        crate::choice::choose(
+            &mut self.world,
+            &self.kinds.signal,
+            &prices,
+            &self.streams,
+            step,
+            &mut self.shortfall,
+            imitation,
+        );
+        adapt::imitate(
+            &mut self.world,
+            &self.adapt,
+            &self.streams,
+            step,
+            &mut self.next_strategy,
+            &mut self.next_effort,
+        );
         if self.slots.len() > 1 && self.migrate > 0.0 {
             let moves = adapt::migrations(&self.world, self.migrate, self.adapt.temperature, &self.streams, step);
             self.migrate(step, &moves);

@@ -178,7 +178,10 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
         let goods_fixed = p.specialty == Choice::Fixed;
         let both_fixed = goods_fixed && p.effort == Choice::Fixed;
         if p.effort == Choice::Fixed && p.effort_step != q.effort_step {
-            warn("population.effort_step".into(), "is the step of a trial of another effort, and `effort = \"fixed\"`".into());
+            warn(
+                "population.effort_step".into(),
+                "is the step of a trial of another effort, and `effort = \"fixed\"`".into(),
+            );
         }
         if goods_fixed && p.learning != q.learning {
             warn(
