@@ -2,6 +2,7 @@
 //! `agora` binary end to end, and the library on scenarios in `tests/data/`.
 
 mod barter;
+mod by_name;
 mod check;
 mod cli;
 mod common;
