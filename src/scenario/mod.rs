@@ -20,7 +20,7 @@ mod variants;
 
 pub use file::{Mode, ScenarioFile, SECTIONS};
 pub use institutions::{Governance, PropertyRule, Quota};
-pub use output::{OutputConfig, PlotFormat, PlotFormats};
+pub use output::{OutputConfig, PlotFormat, PlotFormats, TableFormat, TableFormats};
 pub use policy::{BasicIncome, CoexistConfig, Funding, PaidIn, PolicyConfig, Shock, Tax, TaxBase};
 pub use sections::{
     AdaptConfig, KnowledgeConfig, NetworkSpec, PopulationConfig, ResourceConfig, RunConfig, StrategyShares,

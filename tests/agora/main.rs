@@ -9,6 +9,7 @@ mod common;
 mod commons;
 mod compare;
 mod defects;
+mod formats;
 mod generated;
 mod gift;
 mod governance;
