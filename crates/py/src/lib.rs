@@ -4,7 +4,8 @@
 //! and pandas read without a copy through files.
 //!
 //! A run's tables are made by the same functions that write `agora run`'s CSV files
-//! (`agora::output::tables`), into memory, then typed column by column: so a DataFrame holds
+//! (`agora::output::tables`), into memory, then typed column by column with each metric's
+//! unit (`agora::output::arrow`, which also writes the Parquet files): so a DataFrame holds
 //! exactly the values of the file the CLI writes for the same scenario and seed.
 
 #![warn(missing_docs)]
@@ -16,14 +17,14 @@ use agora::plan::Plan;
 use agora::scenario::Overrides;
 use agora::RunOptions;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, RecordBatchIterator, StringArray};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::{RecordBatch, RecordBatchIterator};
 use pyo3::create_exception;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -81,35 +82,6 @@ impl Table {
     }
 }
 
-/// CSV text (as `agora run` writes it) as an Arrow table: a column whose every cell is a whole
-/// number is `int64`, else one whose every cell is a number is `float64`, else `utf8`; an
-/// empty cell is null (a column of empty cells is `float64`, as pandas reads one).
-fn csv_table(text: &[u8]) -> Result<RecordBatch, String> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(text);
-    let headers: Vec<String> = reader.headers().map_err(|e| e.to_string())?.iter().map(str::to_string).collect();
-    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| e.to_string())?;
-    let mut fields = Vec::with_capacity(headers.len());
-    let mut columns: Vec<ArrayRef> = Vec::with_capacity(headers.len());
-    for (j, name) in headers.iter().enumerate() {
-        let cells: Vec<Option<&str>> = rows.iter().map(|r| r.get(j).filter(|c| !c.is_empty())).collect();
-        let present = || cells.iter().flatten();
-        let (array, kind): (ArrayRef, DataType) =
-            if present().next().is_some() && present().all(|c| c.parse::<i64>().is_ok()) {
-                let values: Int64Array = cells.iter().map(|c| c.and_then(|c| c.parse().ok())).collect();
-                (Arc::new(values), DataType::Int64)
-            } else if present().all(|c| c.parse::<f64>().is_ok()) {
-                let values: Float64Array = cells.iter().map(|c| c.and_then(|c| c.parse().ok())).collect();
-                (Arc::new(values), DataType::Float64)
-            } else {
-                let values: StringArray = cells.iter().copied().collect();
-                (Arc::new(values), DataType::Utf8)
-            };
-        fields.push(Field::new(name, kind, true));
-        columns.push(array);
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| e.to_string())
-}
-
 /// Hears the engine: counts world-steps, keeps snapshot blocks, and asks it to stop once the
 /// Python side has seen Ctrl-C.
 struct Collector {
@@ -165,6 +137,61 @@ fn snapshot_texts(plan: &Plan, out: &RunOutput, parts: &BTreeMap<(u64, usize, u6
         .collect()
 }
 
+/// Does `work` on a thread of its own while this thread, without the GIL but taking it about
+/// ten times a second, calls `progress(done, total)` (from `count`) when it has moved and
+/// checks for Ctrl-C: then, or when `progress` raises, `stop` asks the work to end at its
+/// next step boundary and the Python exception is raised once it has.
+fn watch<T: Send>(
+    py: Python<'_>,
+    progress: Option<&PyObject>,
+    count: &(dyn Fn() -> (u64, u64) + Sync),
+    stop: &(dyn Fn() + Sync),
+    work: impl FnOnce() -> agora::error::Result<T> + Send,
+) -> PyResult<T> {
+    let (outcome, raised) = py.allow_threads(|| {
+        std::thread::scope(|s| {
+            let worker = s.spawn(work);
+            let mut raised: Option<PyErr> = None;
+            let mut told = None;
+            let mut tell = |py: Python<'_>, raised: &mut Option<PyErr>| {
+                let now = count();
+                if let (Some(f), true) = (progress, told != Some(now)) {
+                    told = Some(now);
+                    if let Err(e) = f.call1(py, now) {
+                        *raised = Some(e);
+                    }
+                }
+            };
+            while !worker.is_finished() {
+                std::thread::sleep(Duration::from_millis(100));
+                if raised.is_some() {
+                    continue;
+                }
+                Python::with_gil(|py| {
+                    if let Err(e) = py.check_signals() {
+                        raised = Some(e);
+                    }
+                    if raised.is_none() {
+                        tell(py, &mut raised);
+                    }
+                });
+                if raised.is_some() {
+                    stop();
+                }
+            }
+            let outcome = worker.join();
+            if raised.is_none() {
+                Python::with_gil(|py| tell(py, &mut raised));
+            }
+            (outcome, raised)
+        })
+    });
+    if let Some(e) = raised {
+        return Err(e);
+    }
+    outcome.map_err(|_| RunError::new_err("internal: the run panicked"))?.map_err(to_py)
+}
+
 /// Runs a scenario (a file, or a bundled scenario by name) with the settings given laid over
 /// it, and returns a dict of its tables (`Table`s) and facts. `progress(done, total)` is
 /// called from this thread about ten times a second while world-steps advance; Ctrl-C stops
@@ -195,48 +222,16 @@ fn run(
     let total = plan.worlds() * plan.run.replicates * plan.run.steps;
     let collector = Collector { done: AtomicU64::new(0), stop: AtomicBool::new(false), parts: Mutex::default() };
     let started = Instant::now();
-    let (outcome, raised) = py.allow_threads(|| {
-        std::thread::scope(|s| {
-            let worker = s.spawn(|| pool.install(|| agora::engine::run(&plan, &collector)));
-            let mut raised: Option<PyErr> = None;
-            let mut told = u64::MAX;
-            let mut tell = |py: Python<'_>, raised: &mut Option<PyErr>| {
-                let done = collector.done.load(Ordering::Relaxed);
-                if let (Some(f), true) = (&progress, done != told) {
-                    told = done;
-                    if let Err(e) = f.call1(py, (done, total)) {
-                        *raised = Some(e);
-                    }
-                }
-            };
-            while !worker.is_finished() {
-                std::thread::sleep(Duration::from_millis(100));
-                Python::with_gil(|py| {
-                    if let Err(e) = py.check_signals() {
-                        raised = Some(e);
-                    }
-                    if raised.is_none() {
-                        tell(py, &mut raised);
-                    }
-                });
-                if raised.is_some() {
-                    collector.stop.store(true, Ordering::Relaxed);
-                }
-            }
-            let outcome = worker.join();
-            if raised.is_none() {
-                Python::with_gil(|py| tell(py, &mut raised));
-            }
-            (outcome, raised)
-        })
-    });
-    if let Some(e) = raised {
-        return Err(e);
-    }
-    let out = outcome.map_err(|_| RunError::new_err("internal: the run panicked"))?.map_err(to_py)?;
+    let out = watch(
+        py,
+        progress.as_ref(),
+        &|| (collector.done.load(Ordering::Relaxed), total),
+        &|| collector.stop.store(true, Ordering::Relaxed),
+        || pool.install(|| agora::engine::run(&plan, &collector)),
+    )?;
     let seconds = started.elapsed().as_secs_f64();
     let tabled = |text: agora::error::Result<Vec<u8>>| -> PyResult<Table> {
-        let batch = csv_table(&text.map_err(to_py)?).map_err(|e| RunError::new_err(format!("internal: {e}")))?;
+        let batch = agora::output::arrow::csv_table(&text.map_err(to_py)?).map_err(to_py)?;
         Ok(Table { batch })
     };
     let result = PyDict::new(py);
@@ -260,6 +255,69 @@ fn run(
     Ok(result.unbind())
 }
 
+/// Runs every missing point of a scenario's `[sweep]` as `agora sweep` does, into its folder
+/// (`output/<name>`, or `out`), reusing the runs already there, and returns a dict of its
+/// tables (`Table`s of `sweep.csv` and, for designs that have one, `sensitivity.csv`, read
+/// back from the folder the sweep keeps) and facts. Progress and Ctrl-C as for `run`.
+#[pyfunction]
+#[pyo3(signature = (scenario, *, out=None, agents=None, steps=None, replicates=None, seed=None, warmup=None, threads=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn sweep(
+    py: Python<'_>,
+    scenario: PathBuf,
+    out: Option<PathBuf>,
+    agents: Option<u64>,
+    steps: Option<u64>,
+    replicates: Option<u64>,
+    seed: Option<u64>,
+    warmup: Option<u64>,
+    threads: Option<usize>,
+    progress: Option<PyObject>,
+) -> PyResult<Py<PyDict>> {
+    use agora::sweep::{Sweep, SweepOptions, SweepProgress};
+    let overrides = Overrides { agents, steps, replicates, seed, warmup, out };
+    let s = Sweep::load(&scenario, &overrides).map_err(to_py)?;
+    let stop = Arc::new(AtomicUsize::new(0));
+    let command_line = vec!["agora_sim.sweep".to_string(), scenario.display().to_string()];
+    let options = SweepOptions { threads, command_line, stop: Some(stop.clone()), ..Default::default() };
+    let (done, total) = (AtomicU64::new(0), AtomicU64::new(0));
+    let heard = |p: &SweepProgress| {
+        done.store(p.runs_done, Ordering::Relaxed);
+        total.store(p.runs, Ordering::Relaxed);
+    };
+    let report = watch(
+        py,
+        progress.as_ref(),
+        &|| (done.load(Ordering::Relaxed), total.load(Ordering::Relaxed)),
+        // As SIGINT would: the sweep ends at the next run boundary and keeps what it has.
+        &|| stop.store(2, Ordering::Relaxed),
+        || agora::sweep::run(&s, &options, &heard),
+    )?;
+    let read = |name: &str| -> PyResult<Option<Table>> {
+        let path = report.dir.join(name);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let text = std::fs::read(&path).map_err(|e| to_py(Error::io(format!("reading {}", path.display()), e)))?;
+        Ok(Some(Table { batch: agora::output::arrow::csv_table(&text).map_err(to_py)? }))
+    };
+    let result = PyDict::new(py);
+    result.set_item("name", &s.base.name)?;
+    result.set_item("dir", report.dir.display().to_string())?;
+    result.set_item("points", report.points)?;
+    result.set_item("runs", report.runs)?;
+    result.set_item("ran", report.ran)?;
+    result.set_item("reused", report.reused)?;
+    result.set_item("failed", report.failed)?;
+    result.set_item("seconds", report.wall_seconds)?;
+    result.set_item("notes", report.notes.clone())?;
+    result
+        .set_item("warnings", s.base.warnings.iter().chain(&s.warnings).map(|w| w.to_string()).collect::<Vec<_>>())?;
+    result.set_item("table", read("sweep.csv")?)?;
+    result.set_item("sensitivity", read("sensitivity.csv")?)?;
+    Ok(result.unbind())
+}
+
 /// The names of the bundled scenarios (`showcase`, `validation/kinetic`, ...), each of which
 /// `run` takes in place of a file.
 #[pyfunction]
@@ -275,6 +333,7 @@ fn _agora(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RunError", m.py().get_type::<RunError>())?;
     m.add_class::<Table>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep, m)?)?;
     m.add_function(wrap_pyfunction!(bundled, m)?)?;
     Ok(())
 }

@@ -100,3 +100,40 @@ def test_ctrl_c_stops_a_long_run():
     finally:
         timer.cancel()
     assert time.monotonic() - started < 30
+
+
+def test_parquet_files_read_back_as_the_package_s_tables(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    f = tmp_path / "pq.toml"
+    f.write_text('name = "pq"\nregimes = ["autarky", "gift"]\n[run]\nagents = 50\nsteps = 10\nreplicates = 2\n'
+                 'warmup = 2\n[output]\nplots = false\nreport = false\nformat = ["csv", "parquet"]\n')
+    p = cli(tmp_path, "run", str(f), "-q", "--out", "out")
+    assert p.returncode == 0, p.stderr
+    r = agora_sim.run(f, progress=False)
+    for name in ["timeseries", "summary", "comparison"]:
+        table = pq.read_table(tmp_path / "out" / f"{name}.parquet")
+        pd.testing.assert_frame_equal(table.to_pandas(), getattr(r, name), obj=name)
+    ts = pq.read_table(tmp_path / "out" / "timeseries.parquet")
+    assert ts.schema.field("needs_met_mean").metadata[b"unit"] == b"share"
+    assert r.to_arrow("timeseries").schema.field("needs_met_mean").metadata[b"unit"] == b"share"
+    units = json.loads(pq.read_table(tmp_path / "out" / "summary.parquet").schema.metadata[b"agora:units"])
+    assert units["needs_met_mean"] == "share"
+
+
+def test_a_sweep_gives_the_tables_of_agora_sweep_and_resumes(tmp_path):
+    size = dict(agents=40, steps=8, replicates=2, warmup=2)
+    flags = ["--agents", "40", "--steps", "8", "--replicates", "2", "--warmup", "2"]
+    s = agora_sim.sweep("robustness", out=tmp_path / "py", progress=False, **size)
+    p = cli(tmp_path, "sweep", "robustness", *flags, "-q", "--out", "cli")
+    assert p.returncode == 0, p.stderr
+    pd.testing.assert_frame_equal(s.table, pd.read_csv(tmp_path / "cli" / "sweep.csv", **EXACT))
+    pd.testing.assert_frame_equal(s.sensitivity, pd.read_csv(tmp_path / "cli" / "sensitivity.csv", **EXACT))
+    assert s.points == 100 and s.ran == s.runs > 0 and s.reused == 0
+    again = agora_sim.sweep("robustness", out=tmp_path / "py", progress=False, **size)
+    assert again.ran == 0 and again.reused == s.runs
+    pd.testing.assert_frame_equal(again.table, s.table)
+    with pytest.raises(agora_sim.ScenarioError, match="no `\\[sweep\\]` table"):
+        agora_sim.sweep("showcase", out=tmp_path / "none", progress=False)
