@@ -2,6 +2,7 @@
 //! into place when complete, so an interrupted or failed run never leaves half a result where
 //! a good one was.
 
+pub mod arrow;
 pub mod plots;
 pub mod report;
 pub mod sweep;
@@ -498,13 +499,21 @@ impl Observer for SnapshotWriter<'_> {
     }
 }
 
-/// Writes every CSV and the resolved scenario of a finished run into `dir`.
+/// Writes every CSV and the resolved scenario of a finished run into `dir`, and with
+/// `[output] format = ["csv", "parquet"]` each table as Parquet beside its CSV.
 pub fn write_tables(dir: &Path, scenario: &Plan, out: &RunOutput) -> Result<()> {
     write_atomic(&dir.join("scenario.resolved.toml"), scenario.resolved_toml.as_bytes())?;
-    write_atomic(&dir.join("timeseries.csv"), &tables::timeseries_csv(out)?)?;
-    write_atomic(&dir.join("summary.csv"), &tables::summary_csv(scenario, out)?)?;
+    let mut wanted =
+        vec![("timeseries", tables::timeseries_csv(out)?), ("summary", tables::summary_csv(scenario, out)?)];
     if scenario.entries.len() > 1 {
-        write_atomic(&dir.join("comparison.csv"), &tables::comparison_csv(scenario, out)?)?;
+        wanted.push(("comparison", tables::comparison_csv(scenario, out)?));
+    }
+    for (name, csv) in &wanted {
+        write_atomic(&dir.join(format!("{name}.csv")), csv)?;
+        // From the CSV text itself, so that both files hold the same values.
+        if scenario.output.format.parquet() {
+            write_atomic(&dir.join(format!("{name}.parquet")), &arrow::parquet_bytes(&arrow::csv_table(csv)?)?)?;
+        }
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ mod variants;
 
 pub use file::{Mode, ScenarioFile, SECTIONS};
 pub use institutions::{Governance, PropertyRule, Quota};
-pub use output::{OutputConfig, PlotFormat, PlotFormats};
+pub use output::{OutputConfig, PlotFormat, PlotFormats, TableFormat, TableFormats};
 pub use policy::{BasicIncome, CoexistConfig, Funding, PaidIn, PolicyConfig, Shock, Tax, TaxBase};
 pub use sections::{
     AdaptConfig, Choice, KnowledgeConfig, NetworkSpec, PopulationConfig, ResourceConfig, RunConfig, StrategyShares,
@@ -83,10 +83,41 @@ impl Source {
     }
 }
 
-/// Reads a scenario file into its text.
+/// Reads a scenario into its text: the file `path`; if there is none, `<path>.toml` (so
+/// `mine` reads `mine.toml`); if there is none either, the bundled scenario of that name
+/// (`showcase`, `showcase.toml`, `scenarios/showcase.toml`: [`crate::library::find`]), shown
+/// as `<bundled>/showcase.toml`. A file always comes before a bundled scenario.
 pub fn read(path: &Path) -> Result<Source, Error> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::new(format!("cannot read the scenario file: {e}")).in_file(path))?;
+    if !path.is_file() {
+        let with_toml = path.with_extension("toml");
+        if path.extension().is_none() && with_toml.is_file() {
+            return read_file(&with_toml);
+        }
+        if let Some((file, text)) = crate::library::find(path) {
+            return Ok(Source { text: text.to_string(), path: Some(crate::library::bundled_path(file)) });
+        }
+    }
+    read_file(path)
+}
+
+/// Reads a scenario file into its text; a missing file's error lists the bundled scenarios.
+fn read_file(path: &Path) -> Result<Source, Error> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let err = InputError::new(format!("cannot read the scenario file: {e}")).in_file(path);
+        if e.kind() != std::io::ErrorKind::NotFound {
+            return err;
+        }
+        let names = crate::library::names();
+        // A bare name close to a bundled one is likely a typo of it (`showcas`); a path is not.
+        let bare = path.parent().is_none_or(|p| p.as_os_str().is_empty() || p == Path::new("scenarios"));
+        let stem = path.file_stem().and_then(|s| s.to_str()).filter(|_| bare).unwrap_or("");
+        let guess = source::did_you_mean(stem, names.iter().map(|n| n.rsplit('/').next().unwrap_or(n)));
+        err.help(format!(
+            "{}no such file here, and no bundled scenario of that name; the bundled ones are: {} (`agora list` says what each asks)",
+            guess.map(|g| format!("did you mean `{g}`? ")).unwrap_or_default(),
+            names.join(", ")
+        ))
+    })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| InputError::new("the file is not UTF-8 text, so it cannot be TOML").in_file(path))?;
     Ok(Source { text, path: Some(path.to_path_buf()) })

@@ -23,6 +23,11 @@ pub struct OutputConfig {
     /// scenario hash of runs that do not set it stay as they were.
     #[serde(skip_serializing_if = "is_every_step")]
     pub record_every: u64,
+    /// Table formats: `csv` always (the plots, the report and `agora plot` read it), and
+    /// `parquet` to write each table beside it as Parquet too. Left out of a resolved scenario
+    /// at its default, as `record_every` is, and for the same reason.
+    #[serde(skip_serializing_if = "TableFormats::is_csv_only")]
+    pub format: TableFormats,
 }
 
 fn is_every_step(n: &u64) -> bool {
@@ -57,6 +62,7 @@ impl Default for OutputConfig {
             snapshots: None,
             snapshot_replicates: 1,
             record_every: 1,
+            format: TableFormats(vec![TableFormat::Csv]),
         }
     }
 }
@@ -92,5 +98,44 @@ impl<'de> Deserialize<'de> for PlotFormats {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// A file format for the run's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableFormat {
+    /// Comma-separated text, always written.
+    Csv,
+    /// Apache Parquet, with each metric's unit in the schema's metadata.
+    Parquet,
+}
+
+/// The table formats to write (`[output] format`): a list that includes `csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct TableFormats(pub Vec<TableFormat>);
+
+impl TableFormats {
+    /// Whether Parquet files are written beside the CSV files.
+    pub fn parquet(&self) -> bool {
+        self.0.contains(&TableFormat::Parquet)
+    }
+
+    /// Whether this is the default, CSV alone.
+    fn is_csv_only(&self) -> bool {
+        !self.parquet()
+    }
+}
+
+impl<'de> Deserialize<'de> for TableFormats {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let list = Vec::<TableFormat>::deserialize(d)?;
+        if !list.contains(&TableFormat::Csv) {
+            return Err(de::Error::custom(
+                "must include \"csv\": the plots, the report and `agora plot` read the CSV files (write [\"csv\", \"parquet\"])",
+            ));
+        }
+        Ok(TableFormats(list))
     }
 }

@@ -48,7 +48,9 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 /// Names the scenario file `file` in `err` and, if the file reads, the line of the problem's
 /// key in it (for errors found after parsing, from a plan's path).
 pub fn at_key_in(mut err: InputError, file: &std::path::Path) -> InputError {
-    if let (Some(key), Ok(text)) = (&err.key, std::fs::read_to_string(file)) {
+    // A plan's path may name a bundled scenario (`<bundled>/showcase.toml`), which is no file.
+    let text = std::fs::read_to_string(file).ok().or_else(|| crate::library::find(file).map(|(_, t)| t.to_string()));
+    if let (Some(key), Some(text)) = (&err.key, text) {
         err.position = locate(&text, key);
     }
     err.in_file(file)

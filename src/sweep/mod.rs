@@ -88,10 +88,7 @@ pub struct Sweep {
 /// Whether the scenario file at `path` has a `[sweep]` table (for the CLI's warning when
 /// `agora run` is given one).
 pub fn has_sweep(path: &Path) -> bool {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-        .is_some_and(|t| t.contains_key("sweep"))
+    scenario::read(path).ok().and_then(|s| s.text.parse::<toml::Table>().ok()).is_some_and(|t| t.contains_key("sweep"))
 }
 
 /// SHA-256 of a point's resolved scenario without what cannot change its results (name,

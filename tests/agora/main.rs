@@ -2,12 +2,14 @@
 //! `agora` binary end to end, and the library on scenarios in `tests/data/`.
 
 mod barter;
+mod by_name;
 mod check;
 mod cli;
 mod common;
 mod commons;
 mod compare;
 mod defects;
+mod formats;
 mod generated;
 mod gift;
 mod governance;

@@ -46,8 +46,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// List the bundled scenarios (each with the question it answers) and the regimes.
     List,
-    /// Write `<NAME>.toml`, a commented starter scenario that validates and runs (never
-    /// overwrites a file).
+    /// Write `<NAME>.toml`, a commented starter scenario that validates and runs, or with
+    /// --from a copy of a bundled scenario to edit (never overwrites a file).
     New(NewArgs),
     /// Run the validation suite: each case of scenarios/validation/ against its published number.
     Check(CheckArgs),
@@ -64,7 +64,7 @@ pub enum Command {
 /// `agora run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The scenario file (TOML).
+    /// The scenario: a TOML file, or a bundled one by name (`agora list`), such as showcase.
     pub scenario: PathBuf,
     /// Settings laid over the scenario's.
     #[command(flatten)]
@@ -78,7 +78,7 @@ pub struct RunArgs {
 /// `agora sweep`.
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// The scenario file with a `[sweep]` table.
+    /// The scenario with a `[sweep]` table: a TOML file, or a bundled one by name (`agora list`).
     pub scenario: PathBuf,
     /// Settings laid over the scenario's.
     #[command(flatten)]
@@ -111,7 +111,7 @@ pub struct MergeArgs {
 /// `agora slurm`.
 #[derive(Args, Debug)]
 pub struct SlurmArgs {
-    /// The scenario file with a `[sweep]` table.
+    /// The scenario with a `[sweep]` table: a TOML file, or a bundled one by name (`agora list`).
     pub scenario: PathBuf,
     /// Shards (array tasks) to split the sweep into; fewer if the points are short
     /// (see --min-task-seconds) or fewer than that.
@@ -149,7 +149,7 @@ pub struct SlurmArgs {
 /// `agora validate`.
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// The scenario file (TOML).
+    /// The scenario: a TOML file, or a bundled one by name (`agora list`), such as showcase.
     pub scenario: PathBuf,
     /// Print the scenario resolved (every default filled in) on stdout; without it a valid
     /// scenario prints one line on stderr.
@@ -163,9 +163,9 @@ pub struct ValidateArgs {
 /// `agora compare`.
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// The first scenario (the reference).
+    /// The first scenario (the reference): a TOML file, or a bundled one by name.
     pub first: PathBuf,
-    /// The second scenario (the variant).
+    /// The second scenario (the variant): a TOML file, or a bundled one by name.
     pub second: PathBuf,
     /// Settings laid over both scenarios'.
     #[command(flatten)]
@@ -177,6 +177,10 @@ pub struct CompareArgs {
 pub struct NewArgs {
     /// The scenario's name (letters, digits, `_`, `-`).
     pub name: String,
+    /// Write a copy of this scenario (a bundled one by name, such as showcase, or a file)
+    /// instead of the starter, with its `name` set to NAME.
+    #[arg(long, value_name = "SCENARIO")]
+    pub from: Option<PathBuf>,
 }
 
 /// `agora plot`.
@@ -192,7 +196,8 @@ pub struct PlotArgs {
 /// `agora serve`.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// The scenario file (TOML); default scenarios/showcase.toml.
+    /// The scenario: a TOML file, or a bundled one by name (`agora list`); default showcase
+    /// (scenarios/showcase.toml if that file is here, else the bundled one).
     pub scenario: Option<PathBuf>,
     /// The port to listen on (0 = any free port).
     #[arg(long, default_value_t = agora::serve::DEFAULT_PORT)]

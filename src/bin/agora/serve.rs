@@ -2,24 +2,21 @@
 
 use crate::args::ServeArgs;
 use agora::error::Result;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Starts the classroom server and prints its address (and, unless `quiet`, what it serves);
 /// answers until interrupted.
 pub fn serve(args: &ServeArgs, quiet: bool) -> Result<()> {
     let (port, host) = (args.port, args.host);
-    let scenario = args.scenario.clone().unwrap_or_else(|| {
-        let local = PathBuf::from("scenarios/showcase.toml");
-        if local.is_file() {
-            local
-        } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/showcase.toml")
-        }
-    });
+    // In a source checkout the file, anywhere else the bundled copy (`scenario::read`), never
+    // the folder the binary was built in.
+    let scenario = args.scenario.clone().unwrap_or_else(|| PathBuf::from("scenarios/showcase.toml"));
     let options =
         agora::serve::Options { scenario: scenario.clone(), host, port, limits: agora::serve::Limits::default() };
     let server = agora::serve::Server::bind(&options)?;
     let plan = server.plan();
+    // What was read: `<bundled>/showcase.toml` when no such file is here.
+    let scenario = plan.path.clone().unwrap_or(scenario);
     // The served file's warnings, as `agora run` and `agora validate` give them.
     crate::print::warn(plan, quiet);
     if !quiet {

@@ -15,6 +15,16 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     Ok(cwd.join(p))
 }
 
+/// The scenario as the job scripts name it: the file read, made absolute, or a bundled
+/// scenario's `<bundled>/NAME.toml`, which the tasks' agora (this binary) reads the same way.
+fn job_scenario(s: &Sweep, given: &Path) -> Result<PathBuf> {
+    let read = s.base.path.clone().unwrap_or_else(|| given.to_path_buf());
+    if read.starts_with(agora::library::BUNDLED_DIR) && !read.exists() {
+        return Ok(read);
+    }
+    std::fs::canonicalize(&read).map_err(|e| Error::io(format!("finding `{}`", read.display()), e))
+}
+
 /// Writes the job scripts (after a calibration run that sizes the tasks) and, with
 /// `--submit`, submits them.
 pub fn slurm(job: &SlurmArgs, quiet: bool) -> Result<()> {
@@ -62,7 +72,7 @@ pub fn slurm(job: &SlurmArgs, quiet: bool) -> Result<()> {
         max_array_size: job.max_array_size,
         min_task_seconds: job.min_task_seconds,
         agora: std::env::current_exe().map_err(|e| Error::io("finding the agora binary", e))?,
-        scenario: std::fs::canonicalize(path).map_err(|e| Error::io(format!("finding `{}`", path.display()), e))?,
+        scenario: job_scenario(&s, path)?,
         out: out.clone(),
         workdir: std::env::current_dir().map_err(|e| Error::io("finding the current folder", e))?,
         extra,
