@@ -46,7 +46,7 @@ fn check_options_act() {
 
     let list = agora().args(["check", "--list"]).output().unwrap();
     let names = String::from_utf8_lossy(&list.stdout);
-    for case in ["kinetic", "yard_sale", "fishery", "donation", "public_goods", "issued_income"] {
+    for case in ["kinetic", "yard_sale", "fishery", "donation", "public_goods", "issued_income", "division_of_labour"] {
         assert!(names.lines().any(|l| l.starts_with(case)), "{names}");
     }
 
