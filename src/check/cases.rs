@@ -51,6 +51,12 @@ pub(super) const CASES: &[Case] = &[
         what: "learning by doing against transfer costs: the threshold t* = spec of the division of labour, by bisection on t",
         run: division_of_labour,
     },
+    Case {
+        name: "ricardo",
+        file: "scenarios/validation/ricardo.toml",
+        what: "comparative advantage: the terms of trade settle at the food makers' autarky ratio 1 / (1 - spec)",
+        run: ricardo,
+    },
 ];
 
 const KINETIC: &str = include_str!("../../scenarios/validation/kinetic.toml");
@@ -60,6 +66,7 @@ const DONATION: &str = include_str!("../../scenarios/validation/donation.toml");
 const PUBLIC_GOODS: &str = include_str!("../../scenarios/validation/public_goods.toml");
 const ISSUED_INCOME: &str = include_str!("../../scenarios/validation/issued_income.toml");
 const DIVISION: &str = include_str!("../../scenarios/validation/division_of_labour.toml");
+const RICARDO: &str = include_str!("../../scenarios/validation/ricardo.toml");
 
 const DY2000: &str = "Dragulescu & Yakovenko 2000";
 const PCK2004: &str = "Patriarca, Chakraborti & Kaski 2004";
@@ -69,6 +76,33 @@ const NS2005: &str = "Nowak & Sigmund 2005";
 const FG2000: &str = "Fehr & Gaechter 2000";
 const CLOSED_FORM: &str = "closed form m* = y / d (Lietaer 2001)";
 const YB1991: &str = "closed form t* = spec (Yang & Borland 1991)";
+const RICARDO1817: &str = "Ricardo 1817; closed form p = 1 / (1 - spec)";
+
+/// Comparative advantage: the price of energy in food (the ratio of the mean prices after
+/// warm-up) against the food makers' autarky ratio `1 / (1 - spec)`, where the scarce good's
+/// price must settle; and against the band of the two autarky ratios.
+fn ricardo(r: &Runner) -> Result<Vec<Outcome>> {
+    let m = r.measure(CASES[7].file, RICARDO, &replicates(r, 2, 6))?;
+    let spec = m.plan.world.population.specialisation;
+    let bound = 1.0 / (1.0 - spec);
+    let terms = m.mean_after_warmup("market", "price_energy") / m.mean_after_warmup("market", "price_food");
+    Ok(vec![
+        Outcome::new(
+            "comparative advantage: terms of trade (energy in food)",
+            RICARDO1817,
+            bound,
+            terms,
+            Test::Within(0.05 * bound),
+        ),
+        Outcome::new(
+            format!("comparative advantage: terms of trade above the energy makers' autarky ratio {:.2}", 1.0 - spec),
+            RICARDO1817,
+            1.0 - spec,
+            terms,
+            Test::AtLeast(1.0 - spec),
+        ),
+    ])
+}
 
 /// The division of labour's threshold: the transfer cost at which the market's mean largest
 /// effort share (1 for specialists, 1/3 for even splitters of three goods) crosses the middle,

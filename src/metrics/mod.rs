@@ -367,9 +367,12 @@ impl Layout {
         self.metrics.len() + g
     }
 
-    /// The column named `name`.
+    /// The column named `name`: a metric, or `price_<good>`.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.metrics.iter().position(|m| m.name == name)
+        self.metrics.iter().position(|m| m.name == name).or_else(|| {
+            let good = name.strip_prefix("price_")?;
+            self.goods.iter().position(|g| g == good).map(|g| self.price(g))
+        })
     }
 
     /// The columns of a regime's own metrics, for [`RegimeOut`].

@@ -46,7 +46,16 @@ fn check_options_act() {
 
     let list = agora().args(["check", "--list"]).output().unwrap();
     let names = String::from_utf8_lossy(&list.stdout);
-    for case in ["kinetic", "yard_sale", "fishery", "donation", "public_goods", "issued_income", "division_of_labour"] {
+    for case in [
+        "kinetic",
+        "yard_sale",
+        "fishery",
+        "donation",
+        "public_goods",
+        "issued_income",
+        "division_of_labour",
+        "ricardo",
+    ] {
         assert!(names.lines().any(|l| l.starts_with(case)), "{names}");
     }
 
