@@ -5,7 +5,7 @@
 use super::Limits;
 use crate::error::{Error, InputError};
 use crate::metrics::MetricDef;
-use crate::output::plots::regime_colour_hex;
+use crate::output::plots::{entry_colours, regime_colour_hex};
 use crate::plan::{self, Plan};
 use crate::scenario::{self, settings, Mode, NetworkSpec, Overrides, RunConfig};
 use serde::Serialize;
@@ -126,8 +126,8 @@ impl Served {
             "scenario": self.plan.name,
             "question": question,
             "mode": match self.plan.mode { Mode::Compare => "compare", Mode::Coexist => "coexist" },
-            "entries": self.plan.entries.iter().enumerate()
-                .map(|(i, e)| json!({"label": e.label, "colour": regime_colour_hex(i)}))
+            "entries": self.plan.entries.iter().zip(entry_colours(&self.plan.entries.iter().map(|e| e.label.clone()).collect::<Vec<_>>()))
+                .map(|(e, c)| json!({"label": e.label, "colour": regime_colour_hex(c)}))
                 .collect::<Vec<_>>(),
             "metrics": self.charted().iter()
                 .map(|m| json!({

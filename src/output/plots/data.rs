@@ -541,9 +541,10 @@ impl RunData {
         })
     }
 
-    /// The colour index of a regime entry (its place in `regimes`).
+    /// The colour index of a regime entry ([`super::style::entry_colours`]).
     pub fn colour_index(&self, label: &str) -> usize {
-        self.entries.iter().position(|e| e == label).unwrap_or(0)
+        let k = self.entries.iter().position(|e| e == label).unwrap_or(0);
+        super::style::entry_colours(&self.entries).get(k).copied().unwrap_or(0)
     }
 
     /// What `run.json` says of a regime entry.

@@ -21,7 +21,7 @@ pub use data::{
     snapshot_files, AgentSnapshot, ComparisonRow, RegimeSeries, RunData, SnapshotRegime, StepBand, SummaryRow,
     TimeSeries,
 };
-pub use style::{regime_colour, regime_colour_hex, short_number, FONT, PALETTE};
+pub use style::{entry_colours, regime_colour, regime_colour_hex, short_number, FONT, PALETTE};
 
 use crate::error::{Error, Result};
 use crate::scenario::PlotFormat;

@@ -24,7 +24,32 @@ pub const PALETTE: [(u8, u8, u8); 8] = [
     (0xF0, 0xE4, 0x42), // yellow
 ];
 
-/// The colour of the regime entry at `index` in the scenario's `regimes` (cycling after 8).
+/// The colour index of every entry of `entries` (labels as in `regimes`): a plain regime
+/// always gets its place in the registry (the market is always orange, in every run, sweep and
+/// page); labelled entries (`kind:label`) take the colours left, in the order listed, and
+/// cycle after 8. So a regime's colour never depends on where it is listed.
+pub fn entry_colours(entries: &[String]) -> Vec<usize> {
+    let registry = |e: &str| crate::regimes::REGIMES.iter().position(|r| r.name == e);
+    let mut used: Vec<usize> = entries.iter().filter_map(|e| registry(e)).collect();
+    let mut next = 0;
+    entries
+        .iter()
+        .map(|e| {
+            if let Some(k) = registry(e) {
+                return k;
+            }
+            while used.contains(&next) && used.len() < PALETTE.len() {
+                next += 1;
+            }
+            let k = next;
+            used.push(k);
+            next += 1;
+            k
+        })
+        .collect()
+}
+
+/// The colour of colour index `index` (see [`entry_colours`]; cycling after 8).
 pub fn regime_colour(index: usize) -> RGBColor {
     let (r, g, b) = PALETTE[index % PALETTE.len()];
     RGBColor(r, g, b)
@@ -181,6 +206,30 @@ pub(super) fn runs(n: usize, keep: impl Fn(usize) -> bool) -> Vec<(usize, usize)
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    /// A regime's colour is its own, not its place in the list: the market is orange first or
+    /// second, in a run's list or a sweep's; labelled entries take the colours left, all
+    /// distinct up to 8 entries.
+    #[test]
+    fn a_regime_keeps_its_colour_wherever_it_is_listed() {
+        let e = |v: &[&str]| entry_colours(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let showcase = e(&[
+            "autarky",
+            "market",
+            "gift",
+            "mutual_credit",
+            "commons",
+            "commons:planner",
+            "commons:ostrom",
+            "market:quota",
+        ]);
+        let sweep = e(&["market", "gift", "mutual_credit", "commons"]);
+        assert_eq!(showcase[1], sweep[0]);
+        assert_eq!(regime_colour_hex(sweep[0]), "#e69f00", "the market is orange");
+        assert_eq!(showcase[2], sweep[1]);
+        assert_eq!(showcase.iter().collect::<BTreeSet<_>>().len(), 8, "{showcase:?}");
+        assert_eq!(e(&["commons:a", "commons:b"]), vec![0, 1]);
+    }
 
     #[test]
     fn short_numbers_read_well() {

@@ -154,9 +154,11 @@ impl SweepData {
         Ok(SweepData { dir: dir.to_path_buf(), design, rows, sensitivity, failures, resolved_toml })
     }
 
-    /// The colour index of an entry: its place in the scenario's `regimes`.
+    /// The colour index of an entry ([`crate::output::plots::style::entry_colours`]): the same
+    /// as in a run's charts and report.
     pub fn colour_index(&self, label: &str) -> usize {
-        self.design.entries.iter().position(|e| e == label).unwrap_or(0)
+        let k = self.design.entries.iter().position(|e| e == label).unwrap_or(0);
+        crate::output::plots::style::entry_colours(&self.design.entries).get(k).copied().unwrap_or(0)
     }
 
     /// A metric's title.
