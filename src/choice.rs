@@ -46,13 +46,17 @@ pub fn choose(
     if work.choose_good && work.learning > 0.0 {
         learn(w);
     }
+    // On the complete network an agent's neighbours are every member: one tally serves all.
+    let mut signals = *signals;
+    if w.network.is_complete() {
+        signals.iter_mut().filter(|s| **s == Signal::Neighbours).for_each(|s| *s = Signal::Members);
+    }
     let slots = prices.len();
-    members_shortfall(w, signals, slots, shortfall);
+    members_shortfall(w, &signals, slots, shortfall);
     let transfer_keep = w.transfer_keep;
     let need = w.need.clone();
     let need = &need[..];
     let net = &w.network;
-    let complete = net.is_complete();
     let a = &mut w.agents;
     let (short, member, experience, output) = (&a.short, &a.member, &a.experience, &a.output);
     let shortfall = &shortfall[..];
@@ -72,7 +76,7 @@ pub fn choose(
                     if work.choose_good {
                         let own = &short[i * goods..(i + 1) * goods];
                         let sh_now = &share[k * goods..(k + 1) * goods];
-                        let mix: f64 = (0..goods).map(|g| work.yield_of(sh_now[g], experience[i * goods + g])).sum();
+                        let mix = work.mix(sh_now, &experience[i * goods..(i + 1) * goods]);
                         let members = |slot: usize| shortfall[slots * goods + slot];
                         for (g, s) in score.iter_mut().enumerate() {
                             let seen = match signal {
@@ -94,9 +98,6 @@ pub fn choose(
                                     }
                                 }),
                                 Signal::Members => {
-                                    scarcity(need[g] * members(slot as usize), shortfall[slot as usize * goods + g])
-                                }
-                                Signal::Neighbours if complete => {
                                     scarcity(need[g] * members(slot as usize), shortfall[slot as usize * goods + g])
                                 }
                                 Signal::Neighbours => {
@@ -163,7 +164,7 @@ fn members_shortfall(w: &World, signals: &Signals, slots: usize, out: &mut Vec<f
     let goods = w.goods;
     out.clear();
     out.resize(slots * goods + slots, 0.0);
-    let wanted = |s: Signal| s == Signal::Members || (s == Signal::Neighbours && w.network.is_complete());
+    let wanted = |s: Signal| s == Signal::Members;
     if !(0..slots).any(|k| wanted(signals[k])) {
         return;
     }

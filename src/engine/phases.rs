@@ -56,8 +56,8 @@ pub fn potential_output(w: &mut World, slots: &SlotTraits, scale_effect: bool, w
                 let penalty = if a.destitute_streak[i] > after { factor } else { 1.0 };
                 // Effort times the yield of its split over the goods (1 for a settled
                 // specialist working fully).
-                let mix: f64 =
-                    (0..goods).map(|g| work.yield_of(a.share[i * goods + g], a.experience[i * goods + g])).sum();
+                let (from, to) = (i * goods, (i + 1) * goods);
+                let mix = work.mix(&a.share[from..to], &a.experience[from..to]);
                 let y = base * a.skill[i] * effort * (1.0 + gain) * penalty * (a.effort[i] as f64 * mix);
                 output[k] = y;
                 want[k] = y * intensity;
@@ -108,7 +108,7 @@ pub fn harvest_and_produce(w: &mut World, slots: &SlotTraits, shared: f64, want:
                 output[k] = y;
                 // Output is split over the goods as the yields of the agent's effort shares.
                 let (sh, ex) = (&share[k * goods..(k + 1) * goods], &experience[k * goods..(k + 1) * goods]);
-                let mix: f64 = (0..goods).map(|g| work.yield_of(sh[g], ex[g])).sum();
+                let mix = work.mix(sh, ex);
                 if mix > 0.0 {
                     for g in 0..goods {
                         let part = work.yield_of(sh[g], ex[g]);

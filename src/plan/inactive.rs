@@ -203,9 +203,10 @@ pub(super) fn warnings(file: &ScenarioFile, entries: &[EntryPlan], src: &Source)
                 );
             }
         }
-        if p.rethink == 0.0 && !both_fixed {
+        // With `specialty = "fixed"` both were warned about above.
+        if p.rethink == 0.0 && !goods_fixed {
             for (k, differs) in [("learning", p.learning != q.learning), ("shift", p.shift != q.shift)] {
-                if differs && (k != "learning" || !goods_fixed) {
+                if differs {
                     warn(
                         format!("population.{k}"),
                         "acts when agents reconsider, and `population.rethink` is 0".into(),

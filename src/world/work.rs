@@ -103,6 +103,13 @@ impl Work {
         share as f64 * self.productivity(experience)
     }
 
+    /// The yield of a whole split of effort: the sum of [`Work::yield_of`] over the goods, for
+    /// one agent's effort shares and experience (1 for a settled specialist).
+    #[inline]
+    pub fn mix(&self, share: &[f32], experience: &[f32]) -> f64 {
+        share.iter().zip(experience).map(|(&a, &e)| self.yield_of(a, e)).sum()
+    }
+
     /// How productive an agent of experience `experience` is in a good, relative to a settled
     /// specialist (the `1 - spec + spec e` of the output law).
     #[inline]
